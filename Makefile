@@ -1,0 +1,65 @@
+# The two commands that do all set-up on a fresh Debian machine:
+#   make run    creates .venv, installs, serves the exporter + page on 127.0.0.1:9877
+#   make test   creates .venv with test extras, runs ruff, mypy and the whole pytest suite
+#               (as root on Debian it first installs the Debian packages the real-component tests need)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+ARGS   ?=
+VENDOR := exporter/web/static/vendor
+DEBS   := prometheus prometheus-alertmanager prometheus-node-exporter prometheus-process-exporter \
+          chromium docker-compose sqlite3
+
+.PHONY: run test lint typecheck pytest debs vendor bench clean
+
+run: $(BIN)/.installed vendor
+	$(BIN)/sysmon-exporter serve $(ARGS)
+
+test: $(BIN)/.test-installed vendor debs lint typecheck pytest
+
+lint:
+	$(BIN)/ruff check exporter tests bench
+
+typecheck:
+	$(BIN)/mypy
+
+pytest:
+	$(BIN)/pytest $(ARGS)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(BIN)/.installed: pyproject.toml $(VENV)/bin/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(BIN)/.test-installed: pyproject.toml $(VENV)/bin/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(BIN)/.installed $@
+
+# uPlot comes from the npm registry (pinned in package-lock.json) and is served by the app itself.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+vendor: node_modules/.package-lock.json
+	mkdir -p $(VENDOR)
+	cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css $(VENDOR)/
+
+# Real Prometheus, Alertmanager, node_exporter and Chromium for the tests; only as root on Debian.
+debs:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+	  echo "note: tests needing$$missing will be skipped; install with: sudo apt-get install$$missing"; \
+	fi
+
+bench: $(BIN)/.test-installed
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR)

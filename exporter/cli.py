@@ -1,0 +1,144 @@
+"""Command line: serve (default), check-config, scan, render-rules.
+
+Bad usage or configuration prints one line on stderr and exits with 2;
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+
+from exporter import __version__
+from exporter.config import DEFAULT_LISTEN, Config, ConfigError, load_config, parse_listen
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but errors are one line and exit 2 (argparse's default is a usage block)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="sysmon-exporter",
+        description="Linux System Monitor: Prometheus exporter and web dashboard for this host.",
+    )
+    parser.add_argument("--version", action="version", version=f"sysmon-exporter {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    serve = sub.add_parser("serve", help="serve /metrics, /data and the page (the default command)")
+    _add_serve_args(serve)
+
+    check = sub.add_parser("check-config", help="validate a configuration file and exit")
+    check.add_argument("file", help="YAML configuration file")
+
+    _add_optional_subcommands(sub)
+    return parser
+
+
+def _add_serve_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--listen", metavar="HOST:PORT", help=f"address to listen on (default {DEFAULT_LISTEN})")
+    p.add_argument("--config", metavar="FILE", help="YAML configuration file (default: built-in defaults)")
+    p.add_argument("--data-dir", metavar="DIR", help="where the history database lives")
+    p.add_argument("--no-history", action="store_true", help="do not record history in SQLite")
+    p.add_argument("--reset-history", action="store_true",
+                   help="move an unreadable history database aside (never deleted) and start a new one")
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+
+def _add_optional_subcommands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Subcommands of the feature packages (scan, render-rules)."""
+    try:
+        from exporter.dirsize import cli as dirsize_cli
+    except ImportError:
+        pass
+    else:
+        dirsize_cli.add_parser(sub)
+    try:
+        from exporter import rules
+    except ImportError:
+        pass
+    else:
+        rules.add_parser(sub)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = load_config(args.config)
+    if args.listen:
+        try:
+            parse_listen(args.listen)
+        except ValueError as e:
+            raise ConfigError(f"--listen: {e}") from None
+        config = dataclasses.replace(config, web=dataclasses.replace(config.web, listen=args.listen))
+    if args.data_dir:
+        config = dataclasses.replace(config, data_dir=args.data_dir)
+    if args.no_history:
+        config = dataclasses.replace(config, history=dataclasses.replace(config.history, enabled=False))
+    return serve(config, reset_history=args.reset_history)
+
+
+def serve(config: Config, *, reset_history: bool = False) -> int:
+    from exporter.runtime import build_runtime, open_history
+    from exporter.server import make_server, serve_forever
+    from exporter.web.app import create_app
+
+    log = logging.getLogger("exporter")
+    started = time.monotonic()
+    runtime = build_runtime(config)
+    open_history(runtime, reset=reset_history)
+    app = create_app(runtime)
+    try:
+        server = make_server(app, config.web)
+        server.prepare()  # binds now, so a busy port is reported before anything starts
+    except OSError as e:
+        raise ConfigError(f"cannot listen on {config.web.listen}: {e.strerror or e}") from None
+    runtime.start()
+    scheme = "https" if config.web.tls_cert_file else "http"
+    host, port = parse_listen(config.web.listen)
+    shown = f"[{host}]" if ":" in host else host
+    log.info("sysmon-exporter %s listening on %s://%s:%d (ready in %.2fs)", __version__, scheme, shown,
+             server.bind_addr[1] if isinstance(server.bind_addr, tuple) else port, time.monotonic() - started)
+    if config.web.basic_auth_users and not config.web.tls_cert_file:
+        log.warning("basic auth is on without TLS: passwords cross the network in clear text")
+    try:
+        serve_forever(server)
+    finally:
+        runtime.stop()
+        log.info("stopped")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
+        argv = ["serve", *argv]
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "check-config":
+            config = load_config(args.file)
+            print(f"{args.file}: OK ({len(config.alerts.items())} thresholds, "
+                  f"{len(config.dirsize.roots)} scan root(s))")
+            return 0
+        return int(args.run(args))
+    except ConfigError as e:
+        print(f"sysmon-exporter: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

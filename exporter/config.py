@@ -1,0 +1,374 @@
+"""YAML configuration → frozen dataclasses.
+
+Every setting has a default, so no file is needed. Loading is strict: an
+unknown key, a wrong type or a bad value raises ConfigError naming the key
+path (``alerts.cpu.warning``), which the CLI prints as one line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_PORT = 9877
+DEFAULT_LISTEN = f"127.0.0.1:{DEFAULT_PORT}"
+
+
+class ConfigError(ValueError):
+    """A configuration problem, worded for the user, naming the key path."""
+
+
+# --- value types with their own parsing ------------------------------------------
+
+_DURATION_RE = re.compile(r"^(?:(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y))+$")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from a number or a Prometheus-style duration ("90s", "5m", "1h30m")."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 30s, 5m or 1h")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    elif isinstance(value, str) and _DURATION_RE.match(value.strip()):
+        seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(value))
+    else:
+        raise ValueError(f"expected a duration such as 30s, 5m or 1h, got {value!r}")
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """The shortest Prometheus duration string for a whole number of seconds."""
+    s = int(round(seconds))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if s and s % size == 0:
+            return f"{s // size}{unit}"
+    return f"{s}s"
+
+
+class Duration(float):
+    """A float of seconds that YAML may give as "5m"."""
+
+
+class Regex(str):
+    """A string that must compile as a regular expression."""
+
+
+# --- the settings ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """Warning and critical levels of one resource, held for `for_` before firing."""
+
+    warning: float
+    critical: float
+    for_: Duration = Duration(60.0)
+
+    def _check(self, path: str) -> None:
+        if self.warning > self.critical:
+            raise ConfigError(f"{path}: warning ({self.warning}) must not exceed critical ({self.critical})")
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    """Thresholds shared by the page's alerts and the generated Prometheus rules.
+
+    Ratios are 0..1 (0.9 = 90 %); load is per core.
+    """
+
+    cpu: Threshold = Threshold(0.85, 0.95, Duration(300.0))
+    memory: Threshold = Threshold(0.85, 0.95, Duration(300.0))
+    swap: Threshold = Threshold(0.50, 0.80, Duration(300.0))
+    filesystem: Threshold = Threshold(0.85, 0.95, Duration(300.0))
+    load_per_core: Threshold = Threshold(1.5, 3.0, Duration(600.0))
+    hysteresis: float = 0.02
+    log_size: int = 100
+
+    def _check(self, path: str) -> None:
+        for name in ("cpu", "memory", "swap", "filesystem"):
+            t: Threshold = getattr(self, name)
+            for level in ("warning", "critical"):
+                v = getattr(t, level)
+                if not 0 <= v <= 1:
+                    raise ConfigError(f"{path}.{name}.{level}: a ratio between 0 and 1 is expected, got {v}")
+        if not 0 <= self.hysteresis < 1:
+            raise ConfigError(f"{path}.hysteresis: a ratio between 0 and 1 is expected")
+        if self.log_size < 1:
+            raise ConfigError(f"{path}.log_size: must be at least 1")
+
+    def items(self) -> list[tuple[str, Threshold]]:
+        return [(n, getattr(self, n)) for n in ("cpu", "memory", "swap", "filesystem", "load_per_core")]
+
+
+@dataclass(frozen=True)
+class FilesystemsConfig:
+    """Which mounts to report; node_exporter's default exclusions."""
+
+    mount_points_exclude: Regex = Regex(
+        r"^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)"
+    )
+    fs_types_exclude: Regex = Regex(
+        r"^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660"
+        r"|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs"
+        r"|tracefs)$"
+    )
+    stat_timeout: Duration = Duration(5.0)
+
+
+@dataclass(frozen=True)
+class DiskIOConfig:
+    """Disks to report; partitions and virtual devices excluded by default, like node_exporter."""
+
+    device_exclude: Regex = Regex(r"^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$")
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Interfaces to report in /metrics (all by default) and to hide on the page."""
+
+    device_exclude: Regex = Regex(r"^$")
+    page_hide: Regex = Regex(r"^(lo|veth.*|docker\d*|br-.*|virbr.*|cni.*|flannel.*|cali.*)$")
+
+
+@dataclass(frozen=True)
+class ProcessesConfig:
+    """Per-process metrics with bounded cardinality: groups by name and a small top-N."""
+
+    enabled: bool = True
+    max_groups: int = 40
+    top_n: int = 5
+    table_size: int = 25
+
+    def _check(self, path: str) -> None:
+        for name, lo, hi in (("max_groups", 1, 1000), ("top_n", 0, 100), ("table_size", 1, 500)):
+            v = getattr(self, name)
+            if not lo <= v <= hi:
+                raise ConfigError(f"{path}.{name}: must be between {lo} and {hi}, got {v}")
+
+
+@dataclass(frozen=True)
+class DirSizeConfig:
+    """Background `du`-style scans of allowlisted roots."""
+
+    enabled: bool = True
+    roots: tuple[str, ...] = ("~",)
+    refresh_interval: Duration = Duration(600.0)
+    time_limit: Duration = Duration(300.0)
+    top_n: int = 20
+    metrics_top_n: int = 10
+
+    def _check(self, path: str) -> None:
+        if not 1 <= self.top_n <= 100:
+            raise ConfigError(f"{path}.top_n: must be between 1 and 100, got {self.top_n}")
+        if not 0 <= self.metrics_top_n <= 100:
+            raise ConfigError(f"{path}.metrics_top_n: must be between 0 and 100, got {self.metrics_top_n}")
+        if self.time_limit <= 0:
+            raise ConfigError(f"{path}.time_limit: must be positive")
+
+    def resolved_roots(self) -> tuple[Path, ...]:
+        return tuple(Path(os.path.expanduser(r)).resolve() for r in self.roots)
+
+
+@dataclass(frozen=True)
+class HistoryConfig:
+    """SQLite history for the embedded mode (no Prometheus needed)."""
+
+    enabled: bool = True
+    sample_interval: Duration = Duration(10.0)
+    raw_retention: Duration = Duration(86400.0)
+    minute_retention: Duration = Duration(30 * 86400.0)
+    hour_retention: Duration = Duration(365 * 86400.0)
+
+    def _check(self, path: str) -> None:
+        if self.sample_interval < 1:
+            raise ConfigError(f"{path}.sample_interval: must be at least 1s")
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """Listen address, TLS and basic auth (in the spirit of Prometheus' web config)."""
+
+    listen: str = DEFAULT_LISTEN
+    threads: int = 8
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    basic_auth_users: dict[str, str] = field(default_factory=dict)
+    metrics_require_auth: bool = True
+
+    def _check(self, path: str) -> None:
+        try:
+            parse_listen(self.listen)
+        except ValueError as e:
+            raise ConfigError(f"{path}.listen: {e}") from None
+        if bool(self.tls_cert_file) != bool(self.tls_key_file):
+            raise ConfigError(f"{path}: tls_cert_file and tls_key_file go together")
+        for user, h in self.basic_auth_users.items():
+            if not str(h).startswith(("$2a$", "$2b$", "$2y$")):
+                raise ConfigError(f"{path}.basic_auth_users.{user}: expected a bcrypt hash ($2b$...)")
+        if not 1 <= self.threads <= 64:
+            raise ConfigError(f"{path}.threads: must be between 1 and 64")
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration. See config.example.yml for every setting, commented."""
+
+    root_prefix: str = ""
+    data_dir: str = ""
+    sample_max_age: Duration = Duration(1.0)
+    disabled_collectors: tuple[str, ...] = ()
+    web: WebConfig = WebConfig()
+    filesystems: FilesystemsConfig = FilesystemsConfig()
+    diskio: DiskIOConfig = DiskIOConfig()
+    network: NetworkConfig = NetworkConfig()
+    processes: ProcessesConfig = ProcessesConfig()
+    alerts: AlertsConfig = AlertsConfig()
+    dirsize: DirSizeConfig = DirSizeConfig()
+    history: HistoryConfig = HistoryConfig()
+
+    def _check(self, path: str) -> None:
+        from exporter.host.registry import COLLECTOR_NAMES
+
+        for name in self.disabled_collectors:
+            if name not in COLLECTOR_NAMES:
+                raise ConfigError(
+                    f"disabled_collectors: unknown collector {name!r} (known: {', '.join(COLLECTOR_NAMES)})"
+                )
+        if self.root_prefix and not os.path.isabs(self.root_prefix):
+            raise ConfigError("root_prefix: must be an absolute path such as /host")
+
+    def data_path(self) -> Path:
+        """Where the history database lives: data_dir, else the user's state directory."""
+        if self.data_dir:
+            return Path(os.path.expanduser(self.data_dir))
+        state = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
+        return Path(state) / "sysmon-exporter"
+
+
+def parse_listen(listen: str) -> tuple[str, int]:
+    """("127.0.0.1", 9877) from "127.0.0.1:9877" or "[::1]:9877"."""
+    host, sep, port_s = listen.rpartition(":")
+    if not sep or not port_s.isdigit():
+        raise ValueError(f"expected HOST:PORT, got {listen!r}")
+    port = int(port_s)
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port {port} is out of range")
+    host = host.strip("[]") or "0.0.0.0"
+    return host, port
+
+
+# --- the strict loader ---------------------------------------------------------------
+
+
+def _yaml_key(name: str) -> str:
+    return name.rstrip("_")
+
+
+def _convert(value: Any, tp: Any, path: str) -> Any:
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: expected a mapping, got {type(value).__name__}")
+        return _build(tp, value, path)
+    if tp is Duration:
+        try:
+            return Duration(parse_duration(value))
+        except ValueError as e:
+            raise ConfigError(f"{path}: {e}") from None
+    if tp is Regex:
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}: expected a regular expression string")
+        try:
+            re.compile(value)
+        except re.error as e:
+            raise ConfigError(f"{path}: invalid regular expression: {e}") from None
+        return Regex(value)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path}: expected true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{path}: expected a whole number, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{path}: expected a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}: expected a string, got {value!r}")
+        return value
+    if origin is tuple:
+        (item_tp, _ellipsis) = typing.get_args(tp)
+        if isinstance(value, str) or not isinstance(value, list):
+            raise ConfigError(f"{path}: expected a list")
+        return tuple(_convert(v, item_tp, f"{path}[{i}]") for i, v in enumerate(value))
+    if origin is dict:
+        _k, v_tp = typing.get_args(tp)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: expected a mapping")
+        return {str(k): _convert(v, v_tp, f"{path}.{k}") for k, v in value.items()}
+    if origin in (typing.Union, types.UnionType):
+        raise ConfigError(f"{path}: unsupported type")  # not used by the schema
+    raise ConfigError(f"{path}: unsupported type {tp!r}")
+
+
+def _build(cls: Any, data: dict[str, Any], path: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = {_yaml_key(f.name): f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        key_path = f"{path}.{key}" if path else str(key)
+        if key not in fields:
+            known = ", ".join(sorted(fields))
+            raise ConfigError(f"{key_path}: unknown setting (known here: {known})")
+        f = fields[key]
+        kwargs[f.name] = _convert(value, hints[f.name], key_path)
+    obj = cls(**kwargs)
+    check = getattr(obj, "_check", None)
+    if check:
+        check(path)
+    return obj
+
+
+def config_from_dict(data: dict[str, Any] | None) -> Config:
+    """A validated Config from parsed YAML (None or {} gives the defaults)."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError("the configuration must be a YAML mapping at the top level")
+    return typing.cast(Config, _build(Config, data, ""))
+
+
+def load_config(path: str | os.PathLike[str] | None) -> Config:
+    """Load and validate a YAML file; None gives the defaults."""
+    if path is None:
+        return config_from_dict({})
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{path}: {problem}{where}") from None
+    try:
+        return config_from_dict(data)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None

@@ -1,0 +1,11 @@
+"""Load averages from /proc/loadavg."""
+
+from __future__ import annotations
+
+from exporter.host.paths import HostPaths, read_text
+from exporter.host.snapshot import LoadAvg
+
+
+def read_load(paths: HostPaths) -> LoadAvg:
+    one, five, fifteen = read_text(paths.proc("loadavg")).split()[:3]
+    return LoadAvg(float(one), float(five), float(fifteen))

@@ -1,0 +1,29 @@
+"""Memory and swap: every /proc/meminfo field, in bytes, named as node_exporter names them."""
+
+from __future__ import annotations
+
+from exporter.host.paths import HostPaths, read_text
+from exporter.host.snapshot import Memory
+
+
+def metric_field_name(raw: str) -> str:
+    """node_exporter's rename: "Active(anon)" → "Active_anon"."""
+    return raw.replace("(", "_").replace(")", "")
+
+
+def read_memory(paths: HostPaths) -> Memory:
+    fields: dict[str, int] = {}
+    counts: set[str] = set()
+    for line in read_text(paths.proc("meminfo")).splitlines():
+        name, _, rest = line.partition(":")
+        parts = rest.split()
+        if not parts:
+            continue
+        key = metric_field_name(name.strip())
+        value = int(parts[0])
+        if len(parts) > 1 and parts[1] == "kB":
+            value *= 1024
+        else:
+            counts.add(key)
+        fields[key] = value
+    return Memory(fields, frozenset(counts))

@@ -1,0 +1,46 @@
+"""Network counters per interface from /proc/net/dev; up/down from /sys/class/net."""
+
+from __future__ import annotations
+
+import re
+
+from exporter.config import NetworkConfig
+from exporter.host.paths import HostPaths, read_text
+from exporter.host.snapshot import NetInterface
+
+
+def _operstate_up(paths: HostPaths, device: str) -> bool:
+    try:
+        return read_text(paths.sys("class", "net", device, "operstate")).strip() == "up"
+    except OSError:
+        return False
+
+
+def read_network(paths: HostPaths, config: NetworkConfig) -> tuple[NetInterface, ...]:
+    exclude = re.compile(config.device_exclude)
+    result = []
+    for line in read_text(paths.proc("net", "dev")).splitlines()[2:]:
+        name, sep, rest = line.partition(":")
+        if not sep:
+            continue
+        device = name.strip()
+        if config.device_exclude != "^$" and exclude.search(device):
+            continue
+        n = [int(x) for x in rest.split()]
+        if len(n) < 16:
+            continue
+        result.append(
+            NetInterface(
+                device=device,
+                receive_bytes=n[0],
+                receive_packets=n[1],
+                receive_errs=n[2],
+                receive_drop=n[3],
+                transmit_bytes=n[8],
+                transmit_packets=n[9],
+                transmit_errs=n[10],
+                transmit_drop=n[11],
+                up=_operstate_up(paths, device),
+            )
+        )
+    return tuple(result)

@@ -1,0 +1,96 @@
+"""Sampler.latest(max_age): the one way readers get a Snapshot.
+
+It collects only when the cached snapshot is older than max_age, and
+concurrent callers share that one collection (single-flight), so the cost of
+/metrics and /data stays flat under load. The previous snapshot is kept so
+rates come from consecutive snapshots, never from sleeping in a request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from exporter.host.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[Snapshot | None, Snapshot], None]
+
+
+class Sampler:
+    def __init__(
+        self,
+        collect: Callable[[], Snapshot],
+        max_age: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._collect = collect
+        self._max_age = max_age
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._current: Snapshot | None = None
+        self._current_at = 0.0
+        self._previous: Snapshot | None = None
+        self._listeners: list[Listener] = []
+        self.collections = 0
+
+    def subscribe(self, listener: Listener) -> None:
+        """Called with (previous, new) after each new collection, outside the lock."""
+        self._listeners.append(listener)
+
+    def latest(self, max_age: float | None = None) -> Snapshot:
+        age_limit = self._max_age if max_age is None else max_age
+        fresh: Snapshot | None = None
+        with self._lock:
+            cur = self._current
+            if cur is None or self._monotonic() - self._current_at > age_limit:
+                fresh = self._collect()
+                self.collections += 1
+                self._previous, self._current = cur, fresh
+                self._current_at = self._monotonic()
+                cur = fresh
+            prev = self._previous
+        if fresh is not None:
+            for listener in self._listeners:
+                try:
+                    listener(prev, fresh)
+                except Exception:  # noqa: BLE001 - a broken listener must not break a scrape
+                    log.exception("snapshot listener failed")
+        return cur
+
+    def pair(self, max_age: float | None = None) -> tuple[Snapshot | None, Snapshot]:
+        """(previous, latest): what rates are computed from."""
+        cur = self.latest(max_age)
+        with self._lock:
+            prev = self._previous if self._current is cur else None
+        return prev, cur
+
+
+class Ticker:
+    """A background thread that keeps snapshots coming every `period` seconds,
+    so alerts and history advance even when nobody is looking."""
+
+    def __init__(self, sampler: Sampler, period: float) -> None:
+        self._sampler = sampler
+        self._period = period
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sampler-ticker", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._sampler.latest(max_age=self._period / 2)
+            except Exception:  # noqa: BLE001
+                log.exception("background collection failed")
+            self._stop.wait(self._period)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=2)

@@ -1,0 +1,205 @@
+"""The Snapshot: one reading of the host, as plain frozen dataclasses.
+
+Everything downstream (metrics, /data, alerts, history) is a pure function of
+these, so it can be tested with hand-built snapshots.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class CpuTimes:
+    """Cumulative seconds one CPU spent in each mode (node_exporter's modes)."""
+
+    cpu: str
+    user: float
+    nice: float
+    system: float
+    idle: float
+    iowait: float
+    irq: float
+    softirq: float
+    steal: float
+
+    MODES = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+
+    @property
+    def total(self) -> float:
+        return sum(getattr(self, m) for m in self.MODES)
+
+    @property
+    def busy(self) -> float:
+        return self.total - self.idle - self.iowait
+
+
+@dataclass(frozen=True)
+class CpuInfo:
+    per_cpu: tuple[CpuTimes, ...]
+    procs_running: int = 0
+    procs_blocked: int = 0
+    context_switches: int = 0
+    interrupts: int = 0
+    boot_time: float = 0.0
+
+    @property
+    def count(self) -> int:
+        return len(self.per_cpu)
+
+
+@dataclass(frozen=True)
+class LoadAvg:
+    load1: float
+    load5: float
+    load15: float
+
+
+@dataclass(frozen=True)
+class Memory:
+    """/proc/meminfo in bytes; `counts` names the fields without a unit (HugePages_Total)."""
+
+    fields: dict[str, int]
+    counts: frozenset[str] = frozenset()
+
+    def get(self, name: str) -> int:
+        return self.fields.get(name, 0)
+
+    @property
+    def total(self) -> int:
+        return self.get("MemTotal")
+
+    @property
+    def available(self) -> int:
+        if "MemAvailable" in self.fields:
+            return self.get("MemAvailable")
+        return self.get("MemFree") + self.get("Buffers") + self.get("Cached")
+
+    @property
+    def used(self) -> int:
+        return max(self.total - self.available, 0)
+
+    @property
+    def swap_total(self) -> int:
+        return self.get("SwapTotal")
+
+    @property
+    def swap_used(self) -> int:
+        return max(self.swap_total - self.get("SwapFree"), 0)
+
+
+@dataclass(frozen=True)
+class Filesystem:
+    """One mount. `error` is set when statfs failed or timed out (a hung mount)."""
+
+    device: str
+    mountpoint: str
+    fstype: str
+    size: int = 0
+    free: int = 0
+    avail: int = 0
+    files: int = 0
+    files_free: int = 0
+    readonly: bool = False
+    error: str = ""
+
+    @property
+    def used(self) -> int:
+        return max(self.size - self.free, 0)
+
+    @property
+    def used_ratio(self) -> float:
+        # Like df: used / (used + available to non-root users).
+        denom = self.used + self.avail
+        return self.used / denom if denom else 0.0
+
+
+@dataclass(frozen=True)
+class Disk:
+    """Cumulative counters of one block device from /proc/diskstats."""
+
+    device: str
+    reads_completed: int
+    reads_merged: int
+    read_bytes: int
+    read_time_seconds: float
+    writes_completed: int
+    writes_merged: int
+    written_bytes: int
+    write_time_seconds: float
+    io_now: int
+    io_time_seconds: float
+    io_time_weighted_seconds: float
+
+
+@dataclass(frozen=True)
+class NetInterface:
+    """Cumulative counters of one interface from /proc/net/dev, plus its state."""
+
+    device: str
+    receive_bytes: int
+    receive_packets: int
+    receive_errs: int
+    receive_drop: int
+    transmit_bytes: int
+    transmit_packets: int
+    transmit_errs: int
+    transmit_drop: int
+    up: bool = True
+
+
+@dataclass(frozen=True)
+class Process:
+    """One process; `start_time` (clock ticks since boot) tells a reused pid apart."""
+
+    pid: int
+    name: str
+    user: str
+    cmdline: str
+    state: str
+    cpu_seconds: float
+    rss_bytes: int
+    threads: int
+    start_time: int
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.pid, self.start_time)
+
+
+@dataclass(frozen=True)
+class Uname:
+    sysname: str
+    nodename: str
+    release: str
+    version: str
+    machine: str
+    domainname: str = "(none)"
+
+
+@dataclass(frozen=True)
+class CollectorResult:
+    """How one collector fared in this snapshot."""
+
+    name: str
+    success: bool
+    duration_seconds: float
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One collection of the host. Areas whose collector failed or is disabled are None."""
+
+    timestamp: float
+    monotonic: float
+    cpu: CpuInfo | None = None
+    load: LoadAvg | None = None
+    memory: Memory | None = None
+    filesystems: tuple[Filesystem, ...] | None = None
+    disks: tuple[Disk, ...] | None = None
+    network: tuple[NetInterface, ...] | None = None
+    processes: tuple[Process, ...] | None = None
+    uname: Uname | None = None
+    collectors: tuple[CollectorResult, ...] = field(default=())
+    seq: int = 0

@@ -1,0 +1,291 @@
+"""Snapshot → Prometheus metric families, and the cached exposition.
+
+Host metrics that node_exporter also exports keep its names, types and labels,
+so existing dashboards and rules work unchanged; everything else is `sysmon_`.
+The collector yields fresh families on every collect(), so a label set that
+disappears (an unmounted filesystem, an exited process) never lingers.
+"""
+
+from __future__ import annotations
+
+import gzip
+import heapq
+import platform
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.registry import Collector
+
+from exporter import __version__
+from exporter.config import Config
+from exporter.host.sampler import Sampler
+from exporter.host.snapshot import Snapshot
+from exporter.process_groups import ProcessGroups
+from exporter.rates import compute_rates
+
+ExtraFamilies = Callable[[], Iterable[Metric]]
+
+_FS_LABELS = ["device", "fstype", "mountpoint"]
+
+
+def _cpu(s: Snapshot) -> Iterator[Metric]:
+    if s.cpu is None:
+        return
+    seconds = CounterMetricFamily(
+        "node_cpu_seconds", "Seconds the CPUs spent in each mode.", labels=["cpu", "mode"]
+    )
+    for c in s.cpu.per_cpu:
+        for mode in c.MODES:
+            seconds.add_metric([c.cpu, mode], getattr(c, mode))
+    yield seconds
+    yield GaugeMetricFamily("node_procs_running", "Number of processes in runnable state.", s.cpu.procs_running)
+    yield GaugeMetricFamily("node_procs_blocked", "Number of processes blocked waiting for I/O to complete.",
+                            s.cpu.procs_blocked)
+    yield CounterMetricFamily("node_context_switches", "Total number of context switches.", s.cpu.context_switches)
+    yield CounterMetricFamily("node_intr", "Total number of interrupts serviced.", s.cpu.interrupts)
+    yield GaugeMetricFamily("node_boot_time_seconds", "Node boot time, in unixtime.", s.cpu.boot_time)
+
+
+def _load(s: Snapshot) -> Iterator[Metric]:
+    if s.load is None:
+        return
+    yield GaugeMetricFamily("node_load1", "1m load average.", s.load.load1)
+    yield GaugeMetricFamily("node_load5", "5m load average.", s.load.load5)
+    yield GaugeMetricFamily("node_load15", "15m load average.", s.load.load15)
+
+
+def _memory(s: Snapshot) -> Iterator[Metric]:
+    if s.memory is None:
+        return
+    for key, value in s.memory.fields.items():
+        if key in s.memory.counts:
+            yield GaugeMetricFamily(f"node_memory_{key}", f"Memory information field {key}.", value)
+        else:
+            yield GaugeMetricFamily(f"node_memory_{key}_bytes", f"Memory information field {key}_bytes.", value)
+
+
+def _filesystems(s: Snapshot) -> Iterator[Metric]:
+    if s.filesystems is None:
+        return
+    fams = {
+        "size": GaugeMetricFamily("node_filesystem_size_bytes", "Filesystem size in bytes.", labels=_FS_LABELS),
+        "free": GaugeMetricFamily("node_filesystem_free_bytes", "Filesystem free space in bytes.", labels=_FS_LABELS),
+        "avail": GaugeMetricFamily(
+            "node_filesystem_avail_bytes", "Filesystem space available to non-root users in bytes.", labels=_FS_LABELS
+        ),
+        "files": GaugeMetricFamily("node_filesystem_files", "Filesystem total file nodes.", labels=_FS_LABELS),
+        "files_free": GaugeMetricFamily(
+            "node_filesystem_files_free", "Filesystem total free file nodes.", labels=_FS_LABELS
+        ),
+    }
+    readonly = GaugeMetricFamily("node_filesystem_readonly", "Filesystem read-only status.", labels=_FS_LABELS)
+    device_error = GaugeMetricFamily(
+        "node_filesystem_device_error",
+        "Whether an error occurred while getting statistics for the given device (1 also for a hung statfs).",
+        labels=_FS_LABELS,
+    )
+    for fs in s.filesystems:
+        labels = [fs.device, fs.fstype, fs.mountpoint]
+        device_error.add_metric(labels, 1.0 if fs.error else 0.0)
+        readonly.add_metric(labels, 1.0 if fs.readonly else 0.0)
+        if fs.error:
+            continue
+        for attr, fam in fams.items():
+            fam.add_metric(labels, getattr(fs, attr))
+    yield from fams.values()
+    yield readonly
+    yield device_error
+
+
+_DISK_FIELDS = [
+    ("reads_completed", "reads_completed", "The total number of reads completed successfully."),
+    ("reads_merged", "reads_merged", "The total number of reads merged."),
+    ("read_bytes", "read_bytes", "The total number of bytes read successfully."),
+    ("read_time_seconds", "read_time_seconds", "The total number of seconds spent by all reads."),
+    ("writes_completed", "writes_completed", "The total number of writes completed successfully."),
+    ("writes_merged", "writes_merged", "The number of writes merged."),
+    ("written_bytes", "written_bytes", "The total number of bytes written successfully."),
+    ("write_time_seconds", "write_time_seconds", "This is the total number of seconds spent by all writes."),
+    ("io_time_seconds", "io_time_seconds", "Total seconds spent doing I/Os."),
+    ("io_time_weighted_seconds", "io_time_weighted_seconds", "The weighted # of seconds spent doing I/Os."),
+]
+
+
+def _disks(s: Snapshot) -> Iterator[Metric]:
+    if s.disks is None:
+        return
+    for attr, name, help_text in _DISK_FIELDS:
+        fam = CounterMetricFamily(f"node_disk_{name}", help_text, labels=["device"])
+        for d in s.disks:
+            fam.add_metric([d.device], getattr(d, attr))
+        yield fam
+    io_now = GaugeMetricFamily("node_disk_io_now", "The number of I/Os currently in progress.", labels=["device"])
+    for d in s.disks:
+        io_now.add_metric([d.device], d.io_now)
+    yield io_now
+
+
+_NET_FIELDS = [
+    (f"{direction}_{what}", f"Network device statistic {direction}_{what}.")
+    for direction in ("receive", "transmit")
+    for what in ("bytes", "packets", "errs", "drop")
+]
+
+
+def _network(s: Snapshot) -> Iterator[Metric]:
+    if s.network is None:
+        return
+    for attr, help_text in _NET_FIELDS:
+        fam = CounterMetricFamily(f"node_network_{attr}", help_text, labels=["device"])
+        for n in s.network:
+            fam.add_metric([n.device], getattr(n, attr))
+        yield fam
+    up = GaugeMetricFamily(
+        "node_network_up", "Value is 1 if operstate is 'up', 0 otherwise.", labels=["device"]
+    )
+    for n in s.network:
+        up.add_metric([n.device], 1.0 if n.up else 0.0)
+    yield up
+
+
+def _system(s: Snapshot) -> Iterator[Metric]:
+    yield GaugeMetricFamily("node_time_seconds", "System time in seconds since epoch (1970).", s.timestamp)
+    if s.uname is not None:
+        u = s.uname
+        info = GaugeMetricFamily(
+            "node_uname_info",
+            "Labeled system information as provided by the uname system call.",
+            labels=["domainname", "machine", "nodename", "release", "sysname", "version"],
+        )
+        info.add_metric([u.domainname, u.machine, u.nodename, u.release, u.sysname, u.version], 1.0)
+        yield info
+
+
+def _collectors(s: Snapshot) -> Iterator[Metric]:
+    ok = GaugeMetricFamily(
+        "sysmon_collector_success", "1 if the collector's last run succeeded, else 0.", labels=["collector"]
+    )
+    dur = GaugeMetricFamily(
+        "sysmon_collector_duration_seconds", "How long the collector's last run took.", labels=["collector"]
+    )
+    for c in s.collectors:
+        ok.add_metric([c.name], 1.0 if c.success else 0.0)
+        dur.add_metric([c.name], c.duration_seconds)
+    yield ok
+    yield dur
+
+
+class SnapshotCollector(Collector):
+    """The custom collector of our registry: the latest snapshot as metric families."""
+
+    def __init__(
+        self,
+        config: Config,
+        sampler: Sampler,
+        extras: Iterable[ExtraFamilies] = (),
+    ) -> None:
+        self._config = config
+        self._sampler = sampler
+        self._groups = ProcessGroups(config.processes.max_groups)
+        self._extras = list(extras)
+
+    def add_extra(self, families: ExtraFamilies) -> None:
+        self._extras.append(families)
+
+    def collect(self) -> Iterator[Metric]:
+        prev, s = self._sampler.pair()
+        yield from _cpu(s)
+        yield from _load(s)
+        yield from _memory(s)
+        yield from _filesystems(s)
+        yield from _disks(s)
+        yield from _network(s)
+        yield from _system(s)
+        yield from self._processes(prev, s)
+        yield from _collectors(s)
+        build = InfoMetricFamily("sysmon_build", "Version of the exporter and of Python it runs on.")
+        build.add_metric([], {"version": __version__, "python_version": platform.python_version()})
+        yield build
+        for extra in self._extras:
+            yield from extra()
+
+    def _processes(self, prev: Snapshot | None, s: Snapshot) -> Iterator[Metric]:
+        if s.processes is None:
+            return
+        states = GaugeMetricFamily("sysmon_processes", "Number of processes by state.", labels=["state"])
+        for state, n in sorted(Counter(p.state for p in s.processes).items()):
+            states.add_metric([state], n)
+        yield states
+
+        stats = self._groups.update(s.seq, s.processes)
+        label = ["groupname"]
+        count = GaugeMetricFamily("sysmon_process_group_processes", "Processes in the group.", labels=label)
+        threads = GaugeMetricFamily("sysmon_process_group_threads", "Threads in the group.", labels=label)
+        rss = GaugeMetricFamily(
+            "sysmon_process_group_resident_memory_bytes", "Resident memory of the group's processes.", labels=label
+        )
+        cpu = CounterMetricFamily(
+            "sysmon_process_group_cpu_seconds",
+            "CPU seconds (user+system) used by the group's processes, including exited ones.",
+            labels=label,
+        )
+        for g in stats:
+            count.add_metric([g.name], g.processes)
+            threads.add_metric([g.name], g.threads)
+            rss.add_metric([g.name], g.rss_bytes)
+            cpu.add_metric([g.name], g.cpu_seconds_total)
+        yield from (count, threads, rss, cpu)
+
+        n = self._config.processes.top_n
+        if n <= 0:
+            return
+        labels = ["rank", "pid", "name", "user"]
+        top_cpu = GaugeMetricFamily(
+            "sysmon_top_process_cpu_usage_ratio",
+            "Top processes by CPU: share of all CPUs used since the previous snapshot (0..1).",
+            labels=labels,
+        )
+        top_mem = GaugeMetricFamily(
+            "sysmon_top_process_resident_memory_bytes", "Top processes by resident memory.", labels=labels
+        )
+        ncpu = s.cpu.count if s.cpu and s.cpu.count else 1
+        process_cpu = compute_rates(prev, s).process_cpu if prev is not None else {}
+        by_cpu = heapq.nlargest(n, s.processes, key=lambda p: process_cpu.get(p.key, 0.0))
+        for rank, p in enumerate(by_cpu, 1):
+            ratio = process_cpu.get(p.key, 0.0) / 100.0 / ncpu
+            top_cpu.add_metric([str(rank), str(p.pid), p.name, p.user], ratio)
+        for rank, p in enumerate(heapq.nlargest(n, s.processes, key=lambda p: p.rss_bytes), 1):
+            top_mem.add_metric([str(rank), str(p.pid), p.name, p.user], p.rss_bytes)
+        yield top_cpu
+        yield top_mem
+
+
+class Exposition:
+    """Renders the registry once per snapshot and serves those bytes to every scrape
+    that reads the same snapshot (per encoding, gzipped on request)."""
+
+    def __init__(self, registry: CollectorRegistry, sampler: Sampler) -> None:
+        self._registry = registry
+        self._sampler = sampler
+        self._lock = threading.Lock()
+        self._cache: dict[tuple[int, str, bool], bytes] = {}
+
+    def render(self, accept: str | None, gzip_ok: bool) -> tuple[bytes, str]:
+        encoder, content_type = choose_encoder(accept or "")
+        seq = self._sampler.latest().seq
+        key = (seq, content_type, gzip_ok)
+        with self._lock:
+            body = self._cache.get(key)
+            if body is None:
+                raw = self._cache.get((seq, content_type, False))
+                if raw is None:
+                    raw = encoder(self._registry)
+                    self._cache = {k: v for k, v in self._cache.items() if k[0] == seq}
+                    self._cache[(seq, content_type, False)] = raw
+                body = gzip.compress(raw, compresslevel=5) if gzip_ok else raw
+                self._cache[key] = body
+        return body, content_type

@@ -1,0 +1,74 @@
+"""Builds the running services from a Config and starts/stops them together."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from prometheus_client import CollectorRegistry, ProcessCollector
+
+from exporter.alerts import AlertEngine
+from exporter.config import Config
+from exporter.host.registry import HostReader
+from exporter.host.sampler import Sampler, Ticker
+from exporter.metrics import Exposition, SnapshotCollector
+from exporter.views import DataView
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    config: Config
+    reader: HostReader
+    sampler: Sampler
+    alerts: AlertEngine
+    view: DataView
+    registry: CollectorRegistry
+    exposition: Exposition
+    dirsize: Any = None
+    history: Any = None
+    _ticker: Ticker | None = field(default=None, repr=False)
+
+    def start(self) -> None:
+        """Background work: the ticker (alerts and history advance unobserved), scans, history writer."""
+        if self.dirsize is not None:
+            self.dirsize.start()
+        period = min(10.0, float(self.config.history.sample_interval)) if self.history else 10.0
+        self._ticker = Ticker(self.sampler, period)
+        self._ticker.start()
+
+    def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.stop()
+        if self.dirsize is not None:
+            self.dirsize.stop()
+        if self.history is not None:
+            self.history.close()
+        self.reader.close()
+
+
+def build_runtime(config: Config, *, history: bool = True, reader: HostReader | None = None) -> Runtime:
+    """Everything wired, nothing started. `history=False` skips the database (tests, scan CLI)."""
+    reader = reader or HostReader(config)
+    sampler = Sampler(reader.read, max_age=float(config.sample_max_age))
+    alerts = AlertEngine(config.alerts)
+    view = DataView(config, sampler, alerts)
+    registry = CollectorRegistry(auto_describe=True)
+    collector = SnapshotCollector(config, sampler)
+    registry.register(collector)
+    ProcessCollector(namespace="sysmon", registry=registry)
+    runtime = Runtime(config, reader, sampler, alerts, view, registry, Exposition(registry, sampler))
+    return runtime
+
+
+def open_history(runtime: Runtime, *, reset: bool = False) -> None:
+    """Open the SQLite history when enabled (wired in by the history feature)."""
+    if not runtime.config.history.enabled:
+        return
+    try:
+        from exporter import history  # noqa: F401
+    except ImportError:
+        log.warning("history store not available in this build")
+        return

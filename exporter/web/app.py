@@ -1,0 +1,80 @@
+"""Flask app factory: thin routes over the Runtime's services."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from exporter import __version__
+from exporter.runtime import Runtime
+from exporter.web.context import get_runtime
+from exporter.web.errors import ApiError
+
+log = logging.getLogger(__name__)
+
+# Max request body: the API takes no uploads.
+MAX_CONTENT_LENGTH = 64 * 1024
+
+
+def reject_unknown_params(*allowed: str) -> None:
+    unknown = sorted(set(request.args) - set(allowed))
+    if unknown:
+        raise ApiError(400, f"unknown query parameter: {unknown[0]}")
+
+
+def create_app(runtime: Runtime) -> Flask:
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["sysmon"] = runtime
+
+    @app.errorhandler(ApiError)
+    def _api_error(e: ApiError) -> tuple[Response, int]:
+        return jsonify(error=e.message), e.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(e: HTTPException) -> tuple[Response, int]:
+        return jsonify(error=e.description or e.name), e.code or 500
+
+    @app.errorhandler(Exception)
+    def _unexpected(e: Exception) -> tuple[Response, int]:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return jsonify(error="internal error; see the exporter's log"), 500
+
+    @app.get("/")
+    def index() -> Any:
+        reject_unknown_params("refresh", "range", "paused")
+        return render_template("index.html", version=__version__)
+
+    @app.get("/data")
+    def data() -> Response:
+        reject_unknown_params()
+        _doc, body = get_runtime().view.latest()
+        return Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})
+
+    @app.get("/alerts")
+    def alerts() -> Response:
+        reject_unknown_params()
+        rt = get_runtime()
+        rt.view.latest()
+        return jsonify(rt.alerts.to_json())
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        reject_unknown_params()
+        snap = get_runtime().sampler.latest()
+        failing = [c.name for c in snap.collectors if not c.success]
+        return jsonify(status="ok", version=__version__, failing_collectors=failing)
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        reject_unknown_params()
+        gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
+        body, content_type = get_runtime().exposition.render(request.headers.get("Accept"), gzip_ok)
+        headers = {"Content-Encoding": "gzip"} if gzip_ok else {}
+        return Response(body, content_type=content_type, headers=headers)
+
+    return app
