@@ -18,6 +18,12 @@ log = logging.getLogger(__name__)
 # Max request body: the API takes no uploads.
 MAX_CONTENT_LENGTH = 64 * 1024
 
+# Strict: no inline script or style, nothing from other origins, never framed.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+)
+
 
 def reject_unknown_params(*allowed: str) -> None:
     unknown = sorted(set(request.args) - set(allowed))
@@ -30,6 +36,14 @@ def create_app(runtime: Runtime) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["sysmon"] = runtime
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
 
     @app.errorhandler(ApiError)
     def _api_error(e: ApiError) -> tuple[Response, int]:
