@@ -276,12 +276,12 @@ def _yaml_key(name: str) -> str:
     return name.rstrip("_")
 
 
-def _convert(value: Any, tp: Any, path: str) -> Any:
+def _convert(value: Any, tp: Any, path: str, default: Any = None) -> Any:
     origin = typing.get_origin(tp)
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise ConfigError(f"{path}: expected a mapping, got {type(value).__name__}")
-        return _build(tp, value, path)
+        return _build(tp, value, path, default)
     if tp is Duration:
         try:
             return Duration(parse_duration(value))
@@ -326,7 +326,10 @@ def _convert(value: Any, tp: Any, path: str) -> Any:
     raise ConfigError(f"{path}: unsupported type {tp!r}")
 
 
-def _build(cls: Any, data: dict[str, Any], path: str) -> Any:
+def _build(cls: Any, data: dict[str, Any], path: str, base: Any = None) -> Any:
+    """An instance of `cls` from `data`; settings not given keep `base`'s values (the defaults)."""
+    if base is None:
+        base = cls()
     hints = typing.get_type_hints(cls)
     fields = {_yaml_key(f.name): f for f in dataclasses.fields(cls)}
     kwargs: dict[str, Any] = {}
@@ -336,8 +339,8 @@ def _build(cls: Any, data: dict[str, Any], path: str) -> Any:
             known = ", ".join(sorted(fields))
             raise ConfigError(f"{key_path}: unknown setting (known here: {known})")
         f = fields[key]
-        kwargs[f.name] = _convert(value, hints[f.name], key_path)
-    obj = cls(**kwargs)
+        kwargs[f.name] = _convert(value, hints[f.name], key_path, getattr(base, f.name))
+    obj = dataclasses.replace(base, **kwargs)
     check = getattr(obj, "_check", None)
     if check:
         check(path)

@@ -1,0 +1,117 @@
+"""GET /history and /history/series: the SQLite history over HTTP (API documented in exporter.history)."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+
+import flask
+from flask import Response, jsonify, request
+
+from exporter.config import parse_duration
+from exporter.history.store import HistoryStore, HistoryUnavailable
+from exporter.web.context import get_runtime
+from exporter.web.errors import ApiError
+
+blueprint = flask.Blueprint("history", __name__)
+
+MAX_SERIES_PER_QUERY = 20
+DEFAULT_POINTS = 300
+MAX_POINTS = 2000
+_RELATIVE = re.compile(r"^-\s*(\d+(?:\.\d+)?(?:ms|s|m|h|d|w|y))+$")
+
+
+def _store() -> HistoryStore:
+    store: HistoryStore | None = getattr(get_runtime(), "history", None)
+    if store is None:
+        raise ApiError(404, "history is disabled (history.enabled: false or --no-history)")
+    return store
+
+
+def _reject_unknown(*allowed: str) -> None:
+    unknown = sorted(set(request.args) - set(allowed))
+    if unknown:
+        raise ApiError(400, f"unknown query parameter: {unknown[0]} (known: {', '.join(allowed) or 'none'})")
+
+
+def _one(name: str) -> str | None:
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise ApiError(400, f"{name}: given more than once")
+    return values[0].strip() if values else None
+
+
+def parse_time(name: str, text: str, now: float) -> float:
+    """Unix seconds from "1700000000", "now" or a relative "-1h" / "-7d" / "-90s"."""
+    if text == "now":
+        return now
+    if text.startswith("-") and _RELATIVE.match(text):
+        return now - parse_duration(text[1:].strip())
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise ApiError(400, f"{name}: expected Unix seconds, 'now' or a relative time such as -1h or -7d, got {text!r}")
+    if value < 0:
+        raise ApiError(400, f"{name}: Unix seconds cannot be negative (for a relative time write -1h, -24h, -7d)")
+    return value
+
+
+def _series_names(store: HistoryStore) -> list[str]:
+    names: list[str] = []
+    for value in request.args.getlist("series"):
+        names.extend(n.strip() for n in value.split(",") if n.strip())
+    names = list(dict.fromkeys(names))
+    if not names:
+        raise ApiError(400, "series: at least one series name is required (see /history/series)")
+    if len(names) > MAX_SERIES_PER_QUERY:
+        raise ApiError(400, f"series: at most {MAX_SERIES_PER_QUERY} series per request, got {len(names)}")
+    known = store.known_series()
+    for n in names:
+        if n not in known:
+            raise ApiError(400, f"series: unknown series {n!r} (see /history/series)")
+    return names
+
+
+@blueprint.get("/history")
+def history() -> Response:
+    _reject_unknown("series", "from", "to", "points")
+    store = _store()
+    now = time.time()
+    start = parse_time("from", _one("from") or "-1h", now)
+    end = parse_time("to", _one("to") or "now", now)
+    if start > end:
+        raise ApiError(400, f"from ({start:g}) is after to ({end:g})")
+    points_text = _one("points")
+    if points_text is None:
+        points = DEFAULT_POINTS
+    else:
+        try:
+            points = int(points_text)
+        except ValueError:
+            raise ApiError(400, f"points: expected a whole number, got {points_text!r}") from None
+        if not 1 <= points <= MAX_POINTS:
+            raise ApiError(400, f"points: must be between 1 and {MAX_POINTS}, got {points}")
+    names = _series_names(store)
+    try:
+        result = store.query(names, start, end, points)
+    except HistoryUnavailable as e:
+        raise ApiError(503, str(e)) from None
+    response = jsonify(result.to_json())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.get("/history/series")
+def history_series() -> Response:
+    _reject_unknown()
+    store = _store()
+    try:
+        series = store.list_series()
+    except HistoryUnavailable as e:
+        raise ApiError(503, str(e)) from None
+    response = jsonify(series=series)
+    response.headers["Cache-Control"] = "no-store"
+    return response

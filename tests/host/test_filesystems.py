@@ -1,0 +1,75 @@
+"""Filesystems from a fixture mounts file; a hung statfs never blocks a collection."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+from exporter.config import Duration, FilesystemsConfig
+from exporter.host.filesystems import FilesystemReader, parse_mounts
+from exporter.host.paths import HostPaths
+
+FIXTURE = HostPaths(str(Path(__file__).resolve().parents[1] / "fixtures" / "root"))
+
+
+def fake_stat(path: str) -> SimpleNamespace:
+    return SimpleNamespace(f_bsize=4096, f_blocks=1000, f_bfree=400, f_bavail=300, f_files=100, f_ffree=60,
+                           f_flag=0)
+
+
+def test_pseudo_and_overlay_excluded_and_escapes_decoded() -> None:
+    fss = {f.mountpoint: f for f in FilesystemReader(FIXTURE, FilesystemsConfig(), statfs=fake_stat)()}
+    assert set(fss) == {"/", "/mnt/with space"}
+    root = fss["/"]
+    assert (root.size, root.free, root.avail, root.files_free) == (4096000, 1638400, 1228800, 60)
+    assert fss["/mnt/with space"].readonly and not root.readonly
+    assert abs(root.used_ratio - 600 / 900) < 1e-9
+
+
+def test_hung_statfs_reported_as_failed_without_blocking() -> None:
+    release = threading.Event()
+    calls: list[str] = []
+
+    def statfs(path: str) -> SimpleNamespace:
+        calls.append(path)
+        if path.endswith("with space"):
+            release.wait(30)  # a hung NFS server
+        return fake_stat(path)
+
+    reader = FilesystemReader(FIXTURE, FilesystemsConfig(stat_timeout=Duration(0.2)), statfs=statfs)
+    start = time.monotonic()
+    first = {f.mountpoint: f for f in reader()}
+    assert time.monotonic() - start < 2
+    assert "timed out" in first["/mnt/with space"].error and first["/"].error == ""
+    # While it is still hung it is not asked again, and the collection is immediate.
+    start = time.monotonic()
+    second = {f.mountpoint: f for f in reader()}
+    assert time.monotonic() - start < 0.15
+    assert "still hanging" in second["/mnt/with space"].error
+    assert sum(1 for c in calls if c.endswith("with space")) == 1
+    release.set()
+    reader.close()
+
+
+def test_statfs_error_is_per_mount() -> None:
+    def statfs(path: str) -> SimpleNamespace:
+        if path.endswith("with space"):
+            raise PermissionError(13, "Permission denied")
+        return fake_stat(path)
+
+    fss = {f.mountpoint: f for f in FilesystemReader(FIXTURE, FilesystemsConfig(), statfs=statfs)()}
+    assert "Permission denied" in fss["/mnt/with space"].error and not fss["/"].error
+
+
+def test_real_root_filesystem_matches_statvfs() -> None:
+    fss = {f.mountpoint: f for f in FilesystemReader(HostPaths(), FilesystemsConfig())()}
+    assert "/" in fss
+    st = os.statvfs("/")
+    assert fss["/"].size == st.f_blocks * st.f_bsize
+
+
+def test_parse_mounts_skips_short_lines() -> None:
+    assert parse_mounts("bad line\n/dev/x /a ext4 rw 0 0\n") == [("/dev/x", "/a", "ext4", False)]

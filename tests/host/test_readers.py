@@ -1,0 +1,79 @@
+"""Host readers against a fixture /proc and /sys tree (tests/fixtures/root), so values are exact."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from exporter.config import DiskIOConfig, NetworkConfig
+from exporter.host.cpu import TICKS, read_cpu
+from exporter.host.diskio import read_disks
+from exporter.host.load import read_load
+from exporter.host.memory import read_memory
+from exporter.host.network import read_network
+from exporter.host.paths import HostPaths
+from exporter.host.processes import ProcessReader, parse_stat
+
+FIXTURE = HostPaths(str(Path(__file__).resolve().parents[1] / "fixtures" / "root"))
+
+
+def test_cpu() -> None:
+    c = read_cpu(FIXTURE)
+    assert c.count == 2
+    assert c.per_cpu[0].user == 2385 / TICKS and c.per_cpu[1].idle == 837605 / TICKS
+    assert (c.procs_running, c.procs_blocked, c.context_switches, c.boot_time) == (3, 1, 994048, 1700000000)
+
+
+def test_load_and_memory() -> None:
+    assert read_load(FIXTURE).load15 == 0.30
+    m = read_memory(FIXTURE)
+    assert m.total == 8000000 * 1024 and m.available == 6000000 * 1024
+    assert m.fields["Active_anon"] == 500000 * 1024
+    assert m.fields["HugePages_Total"] == 0 and "HugePages_Total" in m.counts
+    assert m.swap_used == 500000 * 1024
+
+
+def test_disks_skip_partitions_and_loops_like_node_exporter() -> None:
+    disks = {d.device: d for d in read_disks(FIXTURE, DiskIOConfig())}
+    assert set(disks) == {"vda", "nvme0n1"}
+    assert disks["vda"].read_bytes == 1704298 * 512
+    assert disks["vda"].io_time_weighted_seconds == 8.287
+    assert disks["nvme0n1"].io_now == 2
+
+
+def test_network() -> None:
+    nets = {n.device: n for n in read_network(FIXTURE, NetworkConfig())}
+    assert nets["eth0"].receive_bytes == 142781887 and nets["eth0"].transmit_drop == 4
+    assert nets["eth0"].up and not nets["lo"].up
+    only_eth = read_network(FIXTURE, NetworkConfig(device_exclude="^lo$"))  # type: ignore[arg-type]
+    assert [n.device for n in only_eth] == ["eth0"]
+
+
+def test_processes_one_read_each_and_tricky_names() -> None:
+    procs = {p.pid: p for p in ProcessReader(FIXTURE)()}
+    assert set(procs) == {1, 42, 4242}
+    assert procs[4242].name == "my) weird (name"
+    assert procs[4242].cmdline == "python3 -m app" and procs[4242].threads == 4
+    assert procs[4242].cpu_seconds == 1200 / TICKS
+    assert procs[4242].rss_bytes == 25000 * os.sysconf("SC_PAGE_SIZE")
+    assert procs[42].cmdline == "[kworker/0:1]"  # kernel thread
+    assert procs[1].state == "S" and procs[1].start_time == 5
+
+
+def test_parse_stat_rejects_garbage() -> None:
+    import pytest
+
+    with pytest.raises((ValueError, IndexError)):
+        parse_stat(b"12 (truncated")
+
+
+def test_process_vanishing_mid_collection_is_skipped(tmp_path: Path) -> None:
+    """A pid directory without a readable stat (the process exited) is skipped, not fatal."""
+    proc = tmp_path / "proc"
+    (proc / "7").mkdir(parents=True)
+    (proc / "8").mkdir()
+    (proc / "8" / "stat").write_bytes(Path(FIXTURE.proc("4242", "stat")).read_bytes())
+    (proc / "9").mkdir()
+    (proc / "9" / "stat").write_text("9 (half")  # truncated read
+    reader = ProcessReader(HostPaths(str(tmp_path)))
+    assert [p.pid for p in reader()] == [8]
