@@ -176,12 +176,12 @@ def start_prometheus(workdir: Path, scrape_targets: list[str], interval: str = "
     return proc, url
 
 
-def start_node_exporter(workdir: Path) -> tuple[BackgroundProcess, str]:
+def start_node_exporter(workdir: Path, *extra_args: str) -> tuple[BackgroundProcess, str]:
     """Debian's node_exporter with its default collectors, on loopback."""
     binary = require_binary("prometheus-node-exporter", "prometheus-node-exporter")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    proc = BackgroundProcess([binary, f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
+    proc = BackgroundProcess([binary, f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn", *extra_args],
                              url + "/metrics", workdir / "node_exporter.log")
     proc.start()
     return proc, url

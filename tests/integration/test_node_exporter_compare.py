@@ -1,0 +1,86 @@
+"""Our shared metrics agree with Debian's node_exporter on the same host.
+
+Sizes must match exactly; counters within what moves between the two reads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+from support.servers import http_get, start_node_exporter
+
+from exporter.config import DiskIOConfig, FilesystemsConfig, NetworkConfig
+
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+EXACT = (
+    "node_memory_MemTotal_bytes",
+    "node_memory_SwapTotal_bytes",
+    "node_filesystem_size_bytes",
+    "node_filesystem_files",
+    "node_filesystem_readonly",
+    "node_boot_time_seconds",
+    "node_network_up",
+)
+CLOSE = {  # metric → allowed absolute difference between the two reads
+    "node_cpu_seconds_total": 3.0,
+    "node_memory_MemAvailable_bytes": 64 * 1024**2,
+    "node_memory_MemFree_bytes": 64 * 1024**2,
+    "node_filesystem_avail_bytes": 64 * 1024**2,
+    "node_filesystem_free_bytes": 64 * 1024**2,
+    "node_disk_read_bytes_total": 64 * 1024**2,
+    "node_disk_written_bytes_total": 64 * 1024**2,
+    "node_disk_reads_completed_total": 5000,
+    "node_network_receive_bytes_total": 10 * 1024**2,
+    "node_network_transmit_bytes_total": 10 * 1024**2,
+    "node_load1": 1.0,
+    "node_time_seconds": 5.0,
+}
+
+
+def samples(text: str) -> Samples:
+    out: Samples = {}
+    for fam in text_string_to_metric_families(text):
+        for s in fam.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def test_shared_metrics_agree(exporter_proc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Debian patches node_exporter's default exclusions (it also skips /run, /mnt, /media, lo, zram);
+    # give it upstream's defaults, which are ours, so both look at the same devices.
+    fs = FilesystemsConfig()
+    node, node_url = start_node_exporter(
+        tmp_path,
+        f"--collector.filesystem.mount-points-exclude={fs.mount_points_exclude}",
+        f"--collector.filesystem.fs-types-exclude={fs.fs_types_exclude}",
+        f"--collector.diskstats.device-exclude={DiskIOConfig().device_exclude}",
+        f"--collector.netdev.device-exclude={NetworkConfig().device_exclude}",
+    )
+    try:
+        exp = exporter_proc()
+        ours = samples(exp.get("/metrics")[1].decode())
+        theirs = samples(http_get(node_url + "/metrics")[1].decode())
+    finally:
+        node.stop()
+
+    compared = 0
+    for name in (*EXACT, *CLOSE):
+        their_keys = {k for k in theirs if k[0] == name}
+        our_keys = {k for k in ours if k[0] == name}
+        assert their_keys, f"node_exporter has no {name}"
+        # Same series (same label sets): nothing missing, nothing extra.
+        assert our_keys == their_keys, (name, sorted(their_keys ^ our_keys)[:5])
+        for key in their_keys:
+            compared += 1
+            if name in EXACT:
+                assert ours[key] == theirs[key], (key, ours[key], theirs[key])
+            else:
+                assert abs(ours[key] - theirs[key]) <= CLOSE[name], (key, ours[key], theirs[key])
+    assert compared > 20
+
+    # Every node_* name we export exists in node_exporter with the same type of sample name.
+    their_names = {k[0] for k in theirs}
+    ours_node = {k[0] for k in ours if k[0].startswith("node_")}
+    assert ours_node <= their_names, sorted(ours_node - their_names)

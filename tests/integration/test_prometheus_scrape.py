@@ -1,0 +1,40 @@
+"""A real Prometheus (Debian's package) scrapes the exporter; PromQL over our metrics returns data."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from pathlib import Path
+
+from support.servers import http_get, start_prometheus, wait_until
+
+
+def query(prom: str, expr: str) -> list[dict]:  # type: ignore[type-arg]
+    status, body, _ = http_get(f"{prom}/api/v1/query?query={urllib.parse.quote(expr)}")
+    assert status == 200, body
+    return json.loads(body)["data"]["result"]  # type: ignore[no-any-return]
+
+
+def test_prometheus_scrapes_and_queries(exporter_proc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    exp = exporter_proc()
+    prom, url = start_prometheus(tmp_path, [f"127.0.0.1:{exp.port}"])
+    try:
+        up = wait_until(lambda: [r for r in query(url, "up") if r["value"][1] == "1"], 30, 0.2, what="up == 1")
+        assert up[0]["metric"]["instance"] == f"127.0.0.1:{exp.port}"
+        # A rate needs two scrapes.
+        busy = wait_until(
+            lambda: query(url, '1 - avg(rate(node_cpu_seconds_total{mode="idle"}[5s]))'), 30, 0.2, what="cpu rate"
+        )
+        assert 0 <= float(busy[0]["value"][1]) <= 1
+        mem = query(url, "1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes")
+        assert 0 < float(mem[0]["value"][1]) < 1
+        groups = query(url, "topk(3, sysmon_process_group_resident_memory_bytes)")
+        assert groups and all("groupname" in r["metric"] for r in groups)
+        ok = query(url, "min(sysmon_collector_success)")
+        assert ok[0]["value"][1] == "1"
+        # Prometheus found no scrape problems (sample limit, duplicate series, bad exposition).
+        status, body, _ = http_get(f"{url}/api/v1/targets")
+        target = json.loads(body)["data"]["activeTargets"][0]
+        assert target["health"] == "up" and target["lastError"] == ""
+    finally:
+        prom.stop()

@@ -1,0 +1,77 @@
+"""The real server in a subprocess on a free loopback port."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+
+from prometheus_client.parser import text_string_to_metric_families
+from support.servers import http_get, require_binary, start_node_exporter
+
+
+def test_metrics_parse_with_help_and_type(exporter_proc) -> None:  # type: ignore[no-untyped-def]
+    exp = exporter_proc()
+    status, body, headers = exp.get("/metrics")
+    assert status == 200
+    text = body.decode()
+    families = list(text_string_to_metric_families(text))
+    assert {"node_cpu_seconds", "node_memory_MemAvailable_bytes", "node_filesystem_avail_bytes",
+            "node_network_receive_bytes", "node_load1", "node_uname_info", "sysmon_collector_success",
+            "sysmon_process_group_cpu_seconds", "sysmon_build_info"} <= {f.name for f in families}
+    for line in text.splitlines():
+        if line.startswith("# HELP "):
+            assert len(line.split(" ", 3)) == 4 and line.split(" ", 3)[3].strip(), line
+    helped = {line.split()[2] for line in text.splitlines() if line.startswith("# HELP")}
+    typed = {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE")}
+    assert helped == typed
+
+
+def lint(promtool: str, body: bytes) -> list[str]:
+    r = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True, timeout=30)
+    return [line for line in (r.stdout + r.stderr).decode().splitlines() if line.strip()]
+
+
+def test_promtool_check_metrics_finds_nothing(exporter_proc, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """promtool's only remarks are the camelCase /proc/meminfo names (node_memory_AnonPages_bytes...)
+    that node_exporter itself exports and that dashboards rely on; node_exporter gets the same remarks."""
+    promtool = require_binary("promtool", "prometheus")
+    exp = exporter_proc()
+    _, body, _ = exp.get("/metrics")
+    findings = lint(promtool, body)
+    inherited = [f for f in findings if f.startswith("node_memory_") and "camelCase" in f]
+    assert findings == inherited, findings
+
+    node, url = start_node_exporter(tmp_path)
+    try:
+        theirs = set(lint(promtool, http_get(url + "/metrics")[1]))
+    finally:
+        node.stop()
+    assert set(inherited) <= theirs, sorted(set(inherited) - theirs)
+
+
+def test_data_and_bad_input(exporter_proc) -> None:  # type: ignore[no-untyped-def]
+    exp = exporter_proc()
+    status, body, headers = exp.get("/data")
+    assert status == 200 and headers["Content-Type"] == "application/json"
+    assert json.loads(body)["cpu"]["count"] >= 1
+    status, body, headers = exp.get("/data?limit=abc")
+    assert status == 400 and headers["Content-Type"] == "application/json"
+    assert json.loads(body) == {"error": "unknown query parameter: limit"}
+
+
+def test_sigterm_stops_within_two_seconds(exporter_proc) -> None:  # type: ignore[no-untyped-def]
+    exp = exporter_proc()
+    exp.get("/metrics")
+    took = exp.stop(signal.SIGTERM)
+    assert exp.proc.returncode == 0
+    assert took < 2.0, f"took {took:.2f}s"
+
+
+def test_sigint_stops_cleanly(exporter_proc) -> None:  # type: ignore[no-untyped-def]
+    exp = exporter_proc()
+    start = time.monotonic()
+    exp.stop(signal.SIGINT)
+    assert exp.proc.returncode == 0 and time.monotonic() - start < 2.0
+    assert "Traceback" not in exp.log_path.read_text()
