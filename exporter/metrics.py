@@ -192,12 +192,17 @@ class SnapshotCollector(Collector):
         self._sampler = sampler
         self._groups = ProcessGroups(config.processes.max_groups)
         self._extras = list(extras)
+        self._pinned: tuple[Snapshot | None, Snapshot] | None = None
+
+    def pin(self, pair: tuple[Snapshot | None, Snapshot] | None) -> None:
+        """Render this (previous, current) pair instead of asking the sampler (set by Exposition)."""
+        self._pinned = pair
 
     def add_extra(self, families: ExtraFamilies) -> None:
         self._extras.append(families)
 
     def collect(self) -> Iterator[Metric]:
-        prev, s = self._sampler.pair()
+        prev, s = self._pinned or self._sampler.pair()
         yield from _cpu(s)
         yield from _load(s)
         yield from _memory(s)
@@ -268,22 +273,28 @@ class Exposition:
     """Renders the registry once per snapshot and serves those bytes to every scrape
     that reads the same snapshot (per encoding, gzipped on request)."""
 
-    def __init__(self, registry: CollectorRegistry, sampler: Sampler) -> None:
+    def __init__(self, registry: CollectorRegistry, sampler: Sampler, collector: SnapshotCollector) -> None:
         self._registry = registry
         self._sampler = sampler
+        self._collector = collector
         self._lock = threading.Lock()
         self._cache: dict[tuple[int, str, bool], bytes] = {}
 
     def render(self, accept: str | None, gzip_ok: bool) -> tuple[bytes, str]:
         encoder, content_type = choose_encoder(accept or "")
-        seq = self._sampler.latest().seq
+        pair = self._sampler.pair()
+        seq = pair[1].seq
         key = (seq, content_type, gzip_ok)
         with self._lock:
             body = self._cache.get(key)
             if body is None:
                 raw = self._cache.get((seq, content_type, False))
                 if raw is None:
-                    raw = encoder(self._registry)
+                    self._collector.pin(pair)  # one collection per scrape, rendered as a whole
+                    try:
+                        raw = encoder(self._registry)
+                    finally:
+                        self._collector.pin(None)
                     self._cache = {k: v for k, v in self._cache.items() if k[0] == seq}
                     self._cache[(seq, content_type, False)] = raw
                 body = gzip.compress(raw, compresslevel=5) if gzip_ok else raw

@@ -31,7 +31,8 @@ def _per_second(a: int | float, b: int | float, dt: float) -> float:
     return max(0.0, (b - a) / dt)
 
 
-def compute_rates(prev: Snapshot | None, cur: Snapshot) -> Rates:
+def compute_rates(prev: Snapshot | None, cur: Snapshot, processes: bool = True) -> Rates:
+    """Rates between two snapshots; per-process CPU only when `processes` (it costs most)."""
     if prev is None:
         return Rates()
     dt = cur.monotonic - prev.monotonic
@@ -65,7 +66,7 @@ def compute_rates(prev: Snapshot | None, cur: Snapshot) -> Rates:
                     _per_second(pd.written_bytes, d.written_bytes, dt),
                 )
     process_cpu = {}
-    if prev.processes is not None and cur.processes is not None:
+    if processes and prev.processes is not None and cur.processes is not None:
         before_proc = {p.key: p.cpu_seconds for p in prev.processes}
         for proc in cur.processes:
             was = before_proc.get(proc.key)

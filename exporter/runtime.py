@@ -59,7 +59,7 @@ def build_runtime(config: Config, *, history: bool = True, reader: HostReader | 
     collector = SnapshotCollector(config, sampler)
     registry.register(collector)
     ProcessCollector(namespace="sysmon", registry=registry)
-    runtime = Runtime(config, reader, sampler, alerts, view, registry, Exposition(registry, sampler))
+    runtime = Runtime(config, reader, sampler, alerts, view, registry, Exposition(registry, sampler, collector))
     return runtime
 
 

@@ -65,8 +65,11 @@ def _process_rows(procs: tuple[Process, ...], rates: Rates, mem_total: int, size
     return rows
 
 
-def build_data(config: Config, prev: Snapshot | None, cur: Snapshot, rates: Rates) -> dict[str, Any]:
-    """The /data document for one snapshot. Sections whose collector failed are null."""
+def build_data(
+    config: Config, prev: Snapshot | None, cur: Snapshot, rates: Rates, processes: bool = True
+) -> dict[str, Any]:
+    """The /data document for one snapshot. Sections whose collector failed are null.
+    `processes=False` leaves out the process table (for history, which does not need it)."""
     hide = re.compile(config.network.page_hide)
     data: dict[str, Any] = {
         "version": __version__,
@@ -155,7 +158,7 @@ def build_data(config: Config, prev: Snapshot | None, cur: Snapshot, rates: Rate
         if cur.disks is not None
         else None
     )
-    if cur.processes is not None:
+    if processes and cur.processes is not None:
         states = Counter(STATE_NAMES.get(p.state, p.state) for p in cur.processes)
         data["processes"] = {
             "total": len(cur.processes),
@@ -172,7 +175,12 @@ def build_data(config: Config, prev: Snapshot | None, cur: Snapshot, rates: Rate
 
 
 class DataView:
-    """Caches the /data document (dict and encoded bytes) per snapshot."""
+    """The /data document, built lazily and cached per snapshot (dict and encoded bytes).
+
+    Every new snapshot, whoever caused it, advances the alerts and feeds the
+    history with a light document (no process table); the full document is
+    built only when someone asks for /data.
+    """
 
     def __init__(
         self,
@@ -184,7 +192,7 @@ class DataView:
         self._config = config
         self._sampler = sampler
         self._alerts = alerts
-        self._on_data = on_data
+        self.on_data = on_data
         self._lock = threading.Lock()
         self._seq = -1
         self._data: dict[str, Any] = {}
@@ -192,24 +200,23 @@ class DataView:
         sampler.subscribe(self._on_snapshot)
 
     def _on_snapshot(self, prev: Snapshot | None, cur: Snapshot) -> None:
-        self._ensure(prev, cur)
+        if self._alerts is None and self.on_data is None:
+            return
+        rates = compute_rates(prev, cur, processes=False)
+        if self._alerts is not None:
+            self._alerts.evaluate(cur, rates)
+        if self.on_data is not None:
+            self.on_data(build_data(self._config, prev, cur, rates, processes=False))
 
     def _ensure(self, prev: Snapshot | None, cur: Snapshot) -> tuple[dict[str, Any], bytes]:
         with self._lock:
-            if cur.seq == self._seq:
+            if cur.seq <= self._seq:  # same snapshot, or an older one from a slower thread
                 return self._data, self._body
-            if cur.seq < self._seq:  # a slower thread with an older snapshot: keep the newer view
-                return self._data, self._body
-            rates = compute_rates(prev, cur)
-            if self._alerts is not None:
-                self._alerts.evaluate(cur, rates)
-            data = build_data(self._config, prev, cur, rates)
+            data = build_data(self._config, prev, cur, compute_rates(prev, cur))
             data["alerts"] = self._alerts.to_json() if self._alerts is not None else None
             self._seq, self._data = cur.seq, data
             self._body = json.dumps(data, separators=(",", ":")).encode()
-        if self._on_data is not None:
-            self._on_data(data)
-        return data, self._body
+            return data, self._body
 
     def latest(self) -> tuple[dict[str, Any], bytes]:
         """(document, JSON bytes) of the latest snapshot (collecting if it is stale)."""

@@ -10,7 +10,7 @@ from exporter.host.sampler import Sampler
 from exporter.metrics import Exposition, SnapshotCollector
 
 
-def registry_for(*snaps, config=None):  # type: ignore[no-untyped-def]
+def registry_for(*snaps, config=None, with_collector=False):  # type: ignore[no-untyped-def]
     queue = list(snaps)
 
     def collect():  # type: ignore[no-untyped-def]  # each snapshot in turn, then the last one again
@@ -18,8 +18,9 @@ def registry_for(*snaps, config=None):  # type: ignore[no-untyped-def]
 
     sampler = Sampler(collect, max_age=-1)
     reg = CollectorRegistry()
-    reg.register(SnapshotCollector(config or config_from_dict({}), sampler))
-    return reg, sampler
+    collector = SnapshotCollector(config or config_from_dict({}), sampler)
+    reg.register(collector)
+    return (reg, sampler, collector) if with_collector else (reg, sampler)
 
 
 def test_node_exporter_names_and_values() -> None:
@@ -82,7 +83,7 @@ def test_disabled_areas_are_absent_not_zero() -> None:
 
 def test_exposition_renders_once_per_snapshot() -> None:
     calls = []
-    reg, sampler = registry_for(snapshot(1), snapshot(2))
+    reg, sampler, collector = registry_for(snapshot(1), snapshot(2), with_collector=True)
 
     class Counting:
         def collect(self):  # type: ignore[no-untyped-def]
@@ -91,7 +92,7 @@ def test_exposition_renders_once_per_snapshot() -> None:
 
     reg.register(Counting())  # type: ignore[arg-type]
     sampler._max_age = 60  # noqa: SLF001 - keep the first snapshot
-    expo = Exposition(reg, sampler)
+    expo = Exposition(reg, sampler, collector)
     body1, ctype = expo.render(None, gzip_ok=False)
     body2, _ = expo.render(None, gzip_ok=False)
     gz, _ = expo.render(None, gzip_ok=True)

@@ -39,7 +39,7 @@ def parse_stat(data: bytes) -> tuple[str, str, float, int, int, int]:
     lpar = data.index(b"(")
     rpar = data.rindex(b")")
     comm = data[lpar + 1 : rpar].decode("utf-8", "replace")
-    rest = data[rpar + 2 :].split()
+    rest = data[rpar + 2 :].split(None, 22)  # fields up to rss; the rest is not needed
     # rest[0] is field 3 (state); field n is rest[n - 3].
     utime, stime = int(rest[11]), int(rest[12])
     return (
@@ -79,23 +79,31 @@ class ProcessReader:
         procs: list[Process] = []
         static = self._static
         fresh: dict[tuple[int, int], tuple[str, str, str]] = {}
-        proc = self._proc
-        for entry in os.listdir(proc):
-            if not entry.isdigit():
-                continue
-            pid = int(entry)
-            try:
-                with open(f"{proc}/{entry}/stat", "rb") as f:
-                    data = f.read()
-                comm, state, cpu, threads, start, rss = parse_stat(data)
-            except (OSError, ValueError, IndexError):
-                continue  # exited mid-read, or not readable
-            key = (pid, start)
-            fields = static.get(key)
-            if fields is None:
-                fields = self._static_fields(pid, comm)
-            fresh[key] = fields
-            name, user, cmdline = fields
-            procs.append(Process(pid, name, user, cmdline, state, cpu, rss, threads, start))
+        # os.open/os.read relative to a /proc directory descriptor: about a third
+        # cheaper than open() per process, which is most of a collection's cost.
+        o_open, o_read, o_close, flags = os.open, os.read, os.close, os.O_RDONLY
+        dir_fd = os.open(self._proc, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            for entry in os.listdir(dir_fd):
+                if not entry.isdigit():
+                    continue
+                try:
+                    fd = o_open(entry + "/stat", flags, dir_fd=dir_fd)
+                    try:
+                        data = o_read(fd, 4096)
+                    finally:
+                        o_close(fd)
+                    comm, state, cpu, threads, start, rss = parse_stat(data)
+                except (OSError, ValueError, IndexError):
+                    continue  # exited mid-read, or not readable
+                pid = int(entry)
+                key = (pid, start)
+                fields = static.get(key)
+                if fields is None:
+                    fields = self._static_fields(pid, comm)
+                fresh[key] = fields
+                procs.append(Process(pid, fields[0], fields[1], fields[2], state, cpu, rss, threads, start))
+        finally:
+            os.close(dir_fd)
         self._static = fresh
         return tuple(procs)

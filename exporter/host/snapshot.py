@@ -7,6 +7,7 @@ these, so it can be tested with hand-built snapshots.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -148,9 +149,11 @@ class NetInterface:
     up: bool = True
 
 
-@dataclass(frozen=True)
-class Process:
-    """One process; `start_time` (clock ticks since boot) tells a reused pid apart."""
+class Process(NamedTuple):
+    """One process; `start_time` (clock ticks since boot) tells a reused pid apart.
+
+    A NamedTuple rather than a frozen dataclass: thousands are built per
+    collection and a tuple is several times cheaper to create."""
 
     pid: int
     name: str

@@ -1,0 +1,133 @@
+"""Shared bench helpers: start servers on loopback, read a process's CPU and RSS from /proc."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (its threads included) from /proc/PID/stat."""
+    data = Path(f"/proc/{pid}/stat").read_bytes()
+    rest = data[data.rindex(b")") + 2 :].split()
+    return (int(rest[11]) + int(rest[12])) / TICKS
+
+
+def rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def get(url: str, timeout: float = 30.0) -> bytes:
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return bytes(r.read())
+
+
+def wait_http(url: str, timeout: float = 20.0) -> float:
+    """Seconds until `url` answers 200."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        try:
+            get(url, timeout=1)
+            return time.monotonic() - start
+        except OSError:
+            time.sleep(0.005)
+    raise RuntimeError(f"{url} did not come up in {timeout}s")
+
+
+class Server:
+    def __init__(self, name: str, args: list[str], url: str, ready_path: str = "/metrics") -> None:
+        self.name, self.args, self.url, self.ready_path = name, args, url, ready_path
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.startup_seconds = 0.0
+
+    def __enter__(self) -> Server:
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+        self.startup_seconds = wait_http(self.url + self.ready_path)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+
+def ours(config_path: Path, port: int | None = None) -> Server:
+    port = port or free_port()
+    return Server("sysmon-exporter", [sys.executable, "-m", "exporter", "serve", "--no-history", "--config",
+                                      str(config_path), "--listen", f"127.0.0.1:{port}"], f"http://127.0.0.1:{port}")
+
+
+def node_exporter() -> Server | None:
+    binary = shutil.which("prometheus-node-exporter")
+    if not binary:
+        return None
+    port = free_port()
+    return Server("node_exporter", [binary, f"--web.listen-address=127.0.0.1:{port}", "--log.level=error"],
+                  f"http://127.0.0.1:{port}")
+
+
+def process_exporter(workdir: Path) -> Server | None:
+    binary = shutil.which("prometheus-process-exporter")
+    if not binary:
+        return None
+    cfg = workdir / "process-exporter.yml"
+    cfg.write_text('process_names:\n  - name: "{{.Comm}}"\n    cmdline: [".+"]\n')
+    port = free_port()
+    return Server("process-exporter", [binary, f"-web.listen-address=127.0.0.1:{port}", "-config.path", str(cfg)],
+                  f"http://127.0.0.1:{port}")
+
+
+@contextlib.contextmanager
+def idle_processes(n: int, lifetime: int = 900) -> Iterator[None]:
+    """n extra sleeping processes (each ends by itself after `lifetime` s), killed on exit."""
+    procs = [subprocess.Popen(["sleep", str(lifetime)]) for _ in range(n)]
+    try:
+        yield
+    finally:
+        for p in procs:
+            p.kill()
+        for p in procs:
+            p.wait()
+
+
+def process_count() -> int:
+    return sum(1 for e in os.listdir("/proc") if e.isdigit())
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def p99_ms(samples: list[float]) -> float:
+    s = sorted(samples)
+    return s[min(len(s) - 1, int(len(s) * 0.99))] * 1000
