@@ -80,8 +80,8 @@ class FilesystemReader:
             chosen.setdefault(mountpoint, (device, mountpoint, fstype, ro))
 
         # Still-stuck mounts are not asked again; finished ones are forgotten.
-        for mp, fut in list(self._stuck.items()):
-            if fut.done():
+        for mp, stuck in list(self._stuck.items()):
+            if stuck.done():
                 del self._stuck[mp]
         if len(self._stuck) >= 3:  # most workers are blocked: give new calls fresh threads
             self._pool.shutdown(wait=False)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 
 import flask
 from flask import Response, jsonify, request
@@ -79,11 +78,11 @@ def _series_names(store: HistoryStore) -> list[str]:
 def history() -> Response:
     _reject_unknown("series", "from", "to", "points")
     store = _store()
-    now = time.time()
+    now = store.now()
     start = parse_time("from", _one("from") or "-1h", now)
     end = parse_time("to", _one("to") or "now", now)
     if start > end:
-        raise ApiError(400, f"from ({start:g}) is after to ({end:g})")
+        raise ApiError(400, f"from ({start}) is after to ({end})")
     points_text = _one("points")
     if points_text is None:
         points = DEFAULT_POINTS
