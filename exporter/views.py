@@ -21,6 +21,9 @@ from exporter.host.sampler import Sampler
 from exporter.host.snapshot import Process, Snapshot
 from exporter.rates import Rates, compute_rates
 
+# How old a snapshot /data may serve while a fresh one is collected in the background.
+STALE_OK = 5.0
+
 STATE_NAMES = {
     "R": "running",
     "S": "sleeping",
@@ -219,6 +222,11 @@ class DataView:
             return data, self._body
 
     def latest(self) -> tuple[dict[str, Any], bytes]:
-        """(document, JSON bytes) of the latest snapshot (collecting if it is stale)."""
-        prev, cur = self._sampler.pair()
+        """(document, JSON bytes) of the latest snapshot.
+
+        A snapshot up to STALE_OK seconds old is served at once while a fresh one
+        is collected in the background, so a page polling every 2 s never waits
+        for a collection (about 20 ms at 1,000 processes); it sees each snapshot
+        one poll later instead."""
+        prev, cur = self._sampler.pair(stale_ok=STALE_OK)
         return self._ensure(prev, cur)

@@ -35,14 +35,27 @@ class Sampler:
         self._current_at = 0.0
         self._previous: Snapshot | None = None
         self._listeners: list[Listener] = []
+        self._refreshing = threading.Event()
         self.collections = 0
 
     def subscribe(self, listener: Listener) -> None:
         """Called with (previous, new) after each new collection, outside the lock."""
         self._listeners.append(listener)
 
-    def latest(self, max_age: float | None = None) -> Snapshot:
+    def latest(self, max_age: float | None = None, stale_ok: float = 0.0) -> Snapshot:
+        """The cached snapshot if younger than max_age, else a new one.
+
+        With `stale_ok` above max_age, a snapshot up to that old is returned at
+        once while a fresh one is collected in the background (stale while
+        revalidate): the page's polls never wait for a collection."""
         age_limit = self._max_age if max_age is None else max_age
+        if stale_ok > age_limit:
+            with self._lock:
+                cur = self._current
+                age = self._monotonic() - self._current_at
+            if cur is not None and age_limit < age <= stale_ok:
+                self._refresh_in_background(age_limit)
+                return cur
         fresh: Snapshot | None = None
         with self._lock:
             cur = self._current
@@ -61,9 +74,24 @@ class Sampler:
                     log.exception("snapshot listener failed")
         return cur
 
-    def pair(self, max_age: float | None = None) -> tuple[Snapshot | None, Snapshot]:
+    def _refresh_in_background(self, age_limit: float) -> None:
+        if self._refreshing.is_set():
+            return
+        self._refreshing.set()
+
+        def run() -> None:
+            try:
+                self.latest(age_limit)
+            except Exception:  # noqa: BLE001
+                log.exception("background collection failed")
+            finally:
+                self._refreshing.clear()
+
+        threading.Thread(target=run, name="sampler-refresh", daemon=True).start()
+
+    def pair(self, max_age: float | None = None, stale_ok: float = 0.0) -> tuple[Snapshot | None, Snapshot]:
         """(previous, latest): what rates are computed from."""
-        cur = self.latest(max_age)
+        cur = self.latest(max_age, stale_ok)
         with self._lock:
             prev = self._previous if self._current is cur else None
         return prev, cur
