@@ -166,7 +166,7 @@ class DirSizeConfig:
     roots: tuple[str, ...] = ("~",)
     refresh_interval: Duration = Duration(600.0)
     time_limit: Duration = Duration(300.0)
-    top_n: int = 20
+    top_n: int = 100
     metrics_top_n: int = 10
 
     def _check(self, path: str) -> None:

@@ -60,6 +60,13 @@ def build_runtime(config: Config, *, history: bool = True, reader: HostReader | 
     registry.register(collector)
     ProcessCollector(namespace="sysmon", registry=registry)
     runtime = Runtime(config, reader, sampler, alerts, view, registry, Exposition(registry, sampler, collector))
+    if config.dirsize.enabled:
+        from exporter.dirsize.metrics import dirsize_families
+        from exporter.dirsize.service import DirSizeService
+
+        service = DirSizeService(config.dirsize)
+        runtime.dirsize = service
+        collector.add_extra(lambda: dirsize_families(service))
     return runtime
 
 

@@ -58,6 +58,10 @@ def create_app(runtime: Runtime) -> Flask:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return jsonify(error="internal error; see the exporter's log"), 500
 
+    from exporter.web.dirsize_routes import blueprint as dirsize_blueprint
+
+    app.register_blueprint(dirsize_blueprint)
+
     @app.get("/")
     def index() -> Any:
         reject_unknown_params("refresh", "range", "paused")

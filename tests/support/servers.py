@@ -81,7 +81,10 @@ class ExporterProcess:
 
     def start(self, timeout: float = 15.0) -> None:
         cfg = self.workdir / f"exporter-{self.port}.yml"
-        cfg.write_text(yaml.safe_dump(self.config))
+        config = dict(self.config)
+        # Background scans of the home directory are not what most tests look at: off unless asked.
+        config.setdefault("dirsize", {"enabled": False})
+        cfg.write_text(yaml.safe_dump(config))
         args = [sys.executable, "-m", "exporter", "serve", "--listen", f"127.0.0.1:{self.port}",
                 "--config", str(cfg), "--data-dir", str(self.workdir / f"data-{self.port}")]
         if not self.history:

@@ -1,0 +1,338 @@
+"""The directory walk: sizes as `du -x` counts them, keeping only the top N.
+
+Counting rules (GNU du's defaults with -x):
+
+* a size is allocated space, ``st_blocks * 512`` (sparse files count what they occupy);
+* a file with several hard links is counted once, by ``(st_dev, st_ino)``;
+* the walk stays on the filesystem of the scanned directory (entries on another
+  device, i.e. mount points, are neither counted nor entered);
+* symbolic links are counted as themselves and never followed;
+* a directory's size includes its own entry's blocks.
+
+Why a Python ``os.scandir`` walk and not a ``du`` subprocess: measured on a 200k-file
+tree (bench/RESULTS-dirsize.md) both cost the same; a `du -a` pipe has to print and
+parse one line per file to find the largest files, and a directories-only `du` does not
+give files at all. The walk gives exact progress, per-entry cancellation and the exact
+paths of unreadable entries, without parsing du's quoted error messages.
+
+Memory is bounded by the top-N heaps, the stack of open directories (depth) and the
+hard-link set (files with more than one link, as du keeps), never by the tree size.
+Subdirectories are opened relative to their parent's descriptor with O_NOFOLLOW, so
+a directory swapped for a symlink during the scan is not followed out of the tree.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+import stat
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROGRESS_EVERY = 512  # entries between progress callbacks / cancellation and deadline checks
+MAX_ERROR_EXAMPLES = 5
+_FD_DEPTH_LIMIT = 128  # deeper than this, directories are reopened by path instead of keeping a descriptor
+_OPEN_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    entries: int
+    bytes: int
+    started: float
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    path: str
+    started: float  # Unix time
+    finished: float  # Unix time
+    duration: float  # seconds (monotonic)
+    status: str  # "ok", "timeout", "cancelled", "error"
+    message: str
+    total_bytes: int
+    entries: int
+    directories: tuple[Entry, ...]  # largest first, below the scanned directory (not itself)
+    files: tuple[Entry, ...]  # largest first (anything not a directory: files, symlinks, ...)
+    error_count: int
+    error_examples: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        return self.status == "ok"
+
+
+class TopN:
+    """The n largest (size, path) pairs seen, in a min-heap: O(n) memory whatever is pushed."""
+
+    __slots__ = ("n", "heap")
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.heap: list[tuple[int, str]] = []
+
+    def floor(self) -> int:
+        """Sizes not above this cannot enter (−1 while the heap is not full)."""
+        return self.heap[0][0] if len(self.heap) >= self.n else -1
+
+    def push(self, size: int, path: str) -> None:
+        if self.n <= 0:
+            return
+        if len(self.heap) < self.n:
+            heapq.heappush(self.heap, (size, path))
+        elif size > self.heap[0][0]:
+            heapq.heapreplace(self.heap, (size, path))
+
+    def largest(self) -> tuple[Entry, ...]:
+        return tuple(Entry(p, s) for s, p in sorted(self.heap, key=lambda t: (-t[0], t[1])))
+
+
+@dataclass
+class _Frame:
+    path: str
+    fd: int  # -1 once closed (deep trees)
+    total: int
+    subdirs: list[tuple[str, int]] = field(default_factory=list)  # (name, own blocks*512)
+    next_index: int = 0
+
+
+class _Stop(Exception):
+    def __init__(self, status: str, message: str) -> None:
+        self.status = status
+        self.message = message
+
+
+def scan(
+    path: str | os.PathLike[str],
+    *,
+    top_n: int = 20,
+    cancel: threading.Event | None = None,
+    time_limit: float | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    on_directory: Callable[[str, int], None] | None = None,
+    clock: Callable[[], float] = time.time,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> ScanResult:
+    """Walk `path` (a directory) like `du -x` and return its total and largest entries.
+
+    Never raises for problems inside the tree: unreadable entries are counted in
+    ``error_count``. Stops early (status "cancelled"/"timeout", partial sizes) when
+    `cancel` is set or `time_limit` seconds have passed. `on_directory(path, size)` is
+    called for every directory, post-order, with its cumulative size (used by tests).
+    """
+    root = os.fspath(path)
+    started = clock()
+    t0 = monotonic()
+    deadline = None if time_limit is None else t0 + time_limit
+    dirs = TopN(top_n)
+    files = TopN(top_n)
+    seen: set[tuple[int, int]] = set()
+    errors = 0
+    examples: list[str] = []
+    entries = 0
+    done_bytes = 0
+    status, message = "ok", ""
+    total = 0
+
+    def error(p: str, e: OSError) -> None:
+        nonlocal errors
+        errors += 1
+        if len(examples) < MAX_ERROR_EXAMPLES:
+            examples.append(f"{p}: {e.strerror or e}")
+
+    def check() -> None:
+        if on_progress is not None:
+            on_progress(Progress(entries, done_bytes, started, monotonic() - t0))
+        if cancel is not None and cancel.is_set():
+            raise _Stop("cancelled", "scan cancelled")
+        if deadline is not None and monotonic() >= deadline:
+            raise _Stop("timeout", f"time limit of {time_limit:g}s reached; sizes are partial")
+
+    try:
+        root_st = os.stat(root, follow_symlinks=False)
+        if not stat.S_ISDIR(root_st.st_mode):
+            raise NotADirectoryError(20, "Not a directory", root)
+        dev = root_st.st_dev
+        root_fd = os.open(root, _OPEN_DIR)
+    except OSError as e:
+        finished = clock()
+        return ScanResult(root, started, finished, monotonic() - t0, "error", f"{root}: {e.strerror or e}",
+                          0, 0, (), (), 1, (f"{root}: {e.strerror or e}",))
+
+    root_own = root_st.st_blocks * 512
+    done_bytes = root_own
+    stack: list[_Frame] = []
+    S_ISDIR = stat.S_ISDIR
+
+    def read_dir(frame: _Frame) -> None:
+        """Count the non-directory entries of frame's directory; remember its subdirectories.
+
+        The hot loop: only local variables, one fstatat per entry.
+        """
+        nonlocal entries, done_bytes
+        base = frame.path.rstrip("/") + "/"  # rstrip: the root "/" itself
+        subdirs = frame.subdirs
+        own = 0
+        n = entries
+        limit = entries + PROGRESS_EVERY - entries % PROGRESS_EVERY
+        floor = files.floor()
+        try:
+            it = os.scandir(frame.fd)
+        except OSError as e:
+            error(frame.path, e)
+            return
+        with it:
+            while True:
+                try:
+                    de = next(it)
+                except StopIteration:
+                    break
+                except OSError as ex:  # getdents failed part-way
+                    error(frame.path, ex)
+                    break
+                n += 1
+                if n >= limit:
+                    limit = n + PROGRESS_EVERY
+                    frame.total += own
+                    entries, done_bytes = n, done_bytes + own
+                    own = 0
+                    check()
+                try:
+                    st = de.stat(follow_symlinks=False)  # fstatat(fd, name) relative to the open directory
+                except OSError as ex:
+                    error(base + de.name, ex)
+                    continue
+                if st.st_dev != dev:  # a mount point: like du -x, neither counted nor entered
+                    continue
+                size = st.st_blocks * 512
+                if S_ISDIR(st.st_mode):
+                    subdirs.append((de.name, size))
+                    continue
+                if st.st_nlink > 1:
+                    key = (st.st_dev, st.st_ino)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                own += size
+                if size > floor:
+                    files.push(size, base + de.name)
+                    floor = files.floor()
+        frame.total += own
+        entries, done_bytes = n, done_bytes + own
+
+    try:
+        try:
+            stack.append(_Frame(root, root_fd, root_own))
+            read_dir(stack[0])
+            while stack:
+                frame = stack[-1]
+                if frame.next_index < len(frame.subdirs):
+                    if cancel is not None and cancel.is_set():
+                        raise _Stop("cancelled", "scan cancelled")
+                    name, own_size = frame.subdirs[frame.next_index]
+                    frame.next_index += 1
+                    child_path = frame.path.rstrip("/") + "/" + name
+                    try:
+                        if frame.fd >= 0:
+                            fd = os.open(name, _OPEN_DIR, dir_fd=frame.fd)
+                        else:
+                            fd = os.open(child_path, _OPEN_DIR)
+                    except OSError as e:
+                        # unreadable directory: its own entry still counts, as du does
+                        error(child_path, e)
+                        fd = -1
+                        frame.total += own_size
+                        done_bytes += own_size
+                        dirs.push(own_size, child_path)
+                        if on_directory is not None:
+                            on_directory(child_path, own_size)
+                        continue
+                    done_bytes += own_size
+                    child = _Frame(child_path, fd, own_size)
+                    stack.append(child)
+                    read_dir(child)
+                    if len(stack) > _FD_DEPTH_LIMIT:
+                        os.close(child.fd)
+                        child.fd = -1
+                    continue
+                # all subdirectories done: post-order
+                stack.pop()
+                if frame.fd >= 0:
+                    os.close(frame.fd)
+                    frame.fd = -1
+                frame.subdirs = []
+                if on_directory is not None:
+                    on_directory(frame.path, frame.total)
+                if stack:
+                    stack[-1].total += frame.total
+                    dirs.push(frame.total, frame.path)
+                else:
+                    total = frame.total
+            check()
+        except _Stop as s:
+            status, message = s.status, s.message
+            # partial: fold what the open directories have so far into the total
+            for frame in reversed(stack):
+                total += frame.total
+    finally:
+        for frame in stack:
+            if frame.fd >= 0:
+                os.close(frame.fd)
+    if status == "ok" and errors:
+        message = f"{errors} entries could not be read"
+    return ScanResult(
+        path=root,
+        started=started,
+        finished=clock(),
+        duration=monotonic() - t0,
+        status=status,
+        message=message,
+        total_bytes=total,
+        entries=entries,
+        directories=dirs.largest(),
+        files=files.largest(),
+        error_count=errors,
+        error_examples=tuple(examples),
+    )
+
+
+def lower_priority() -> None:
+    """Lowest CPU (nice 19) and I/O (idle class) priority for the calling thread only.
+
+    On Linux both setpriority and ioprio_set accept a thread id, so the web server's
+    threads keep their priority. Failures are ignored (e.g. a seccomp filter).
+    """
+    tid = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, tid, 19)
+    except (OSError, AttributeError):
+        pass
+    try:
+        import psutil
+
+        psutil.Process(tid).ionice(psutil.IOPRIO_CLASS_IDLE)
+    except Exception:  # noqa: BLE001 - best effort: not Linux, or not permitted
+        pass
+
+
+def human_bytes(n: float) -> str:
+    """1536 → "1.5 KiB"."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(n) < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} PiB"  # pragma: no cover
+
+
+def is_within(path: Path, root: Path) -> bool:
+    return path == root or path.is_relative_to(root)
