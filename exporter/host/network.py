@@ -19,7 +19,9 @@ def _operstate_up(paths: HostPaths, device: str) -> bool:
 def read_network(paths: HostPaths, config: NetworkConfig) -> tuple[NetInterface, ...]:
     exclude = re.compile(config.device_exclude)
     result = []
-    for line in read_text(paths.proc("net", "dev")).splitlines()[2:]:
+    # In a container, /proc/net is the container's own namespace; PID 1's is the host's.
+    net_dev = paths.proc("1", "net", "dev") if paths.root_prefix else paths.proc("net", "dev")
+    for line in read_text(net_dev).splitlines()[2:]:
         name, sep, rest = line.partition(":")
         if not sep:
             continue

@@ -42,6 +42,7 @@ def test_disks_skip_partitions_and_loops_like_node_exporter() -> None:
 
 
 def test_network() -> None:
+    """With a root prefix (a container), PID 1's namespace is read: the host's interfaces."""
     nets = {n.device: n for n in read_network(FIXTURE, NetworkConfig())}
     assert nets["eth0"].receive_bytes == 142781887 and nets["eth0"].transmit_drop == 4
     assert nets["eth0"].up and not nets["lo"].up
