@@ -66,6 +66,7 @@ def build_runtime(config: Config, *, history: bool = True, reader: HostReader | 
 
         service = DirSizeService(config.dirsize)
         runtime.dirsize = service
+        view.features["dirsize"] = {"enabled": True}
         collector.add_extra(lambda: dirsize_families(service))
     return runtime
 

@@ -81,3 +81,31 @@ def test_listeners_see_each_new_snapshot_once_and_failures_do_not_break_reads() 
     clock.now = 2
     s.latest()
     assert seen == [(None, 1), (1, 2)]
+
+
+def test_a_stale_snapshot_comes_with_its_own_predecessor() -> None:
+    """Served stale while a refresh runs, a snapshot still has the one before it (rates need both)."""
+    import threading as th
+
+    clock = Clock()
+    gate = th.Event()
+    calls = []
+
+    def collect():  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 3:
+            gate.wait(5)  # the background refresh is slow
+        return snapshot(len(calls))
+
+    s = Sampler(collect, max_age=1.0, monotonic=clock)
+    s.latest()
+    clock.now = 2.0
+    s.latest()
+    clock.now = 4.0
+    prev, cur = s.pair(stale_ok=5.0)  # starts the slow refresh, returns at once
+    assert (prev.seq if prev else None, cur.seq) == (1, 2)
+    prev, cur = s.pair(stale_ok=5.0)  # while the refresh is still collecting
+    assert (prev.seq if prev else None, cur.seq) == (1, 2)
+    gate.set()
+    wait_until(lambda: s.pair(stale_ok=5.0)[1].seq == 3, 5, what="refresh")
+    assert s.pair(stale_ok=5.0)[0].seq == 2  # type: ignore[union-attr]

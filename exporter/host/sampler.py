@@ -30,16 +30,19 @@ class Sampler:
         self._collect = collect
         self._max_age = max_age
         self._monotonic = monotonic
-        self._lock = threading.Lock()
-        self._current: Snapshot | None = None
+        # Two locks: _collecting makes collections single-flight (held for a whole
+        # collection); _state guards the (previous, current) pair and is held only
+        # for a moment, so serving a cached or stale snapshot never waits.
+        self._collecting = threading.Lock()
+        self._state = threading.Lock()
+        self._pair: tuple[Snapshot | None, Snapshot] | None = None
         self._current_at = 0.0
-        self._previous: Snapshot | None = None
         self._listeners: list[Listener] = []
         self._refreshing = threading.Event()
         self.collections = 0
 
     def subscribe(self, listener: Listener) -> None:
-        """Called with (previous, new) after each new collection, outside the lock."""
+        """Called with (previous, new) after each new collection, outside the locks."""
         self._listeners.append(listener)
 
     def latest(self, max_age: float | None = None, stale_ok: float = 0.0) -> Snapshot:
@@ -48,31 +51,37 @@ class Sampler:
         With `stale_ok` above max_age, a snapshot up to that old is returned at
         once while a fresh one is collected in the background (stale while
         revalidate): the page's polls never wait for a collection."""
+        return self.pair(max_age, stale_ok)[1]
+
+    def pair(self, max_age: float | None = None, stale_ok: float = 0.0) -> tuple[Snapshot | None, Snapshot]:
+        """(previous, latest): a snapshot with the one collected before it, what rates come from."""
         age_limit = self._max_age if max_age is None else max_age
-        if stale_ok > age_limit:
-            with self._lock:
-                cur = self._current
-                age = self._monotonic() - self._current_at
-            if cur is not None and age_limit < age <= stale_ok:
+        with self._state:
+            pair, at = self._pair, self._current_at
+        if pair is not None:
+            age = self._monotonic() - at
+            if age <= age_limit:
+                return pair
+            if age_limit < age <= stale_ok:
                 self._refresh_in_background(age_limit)
-                return cur
+                return pair
         fresh: Snapshot | None = None
-        with self._lock:
-            cur = self._current
-            if cur is None or self._monotonic() - self._current_at > age_limit:
+        with self._collecting:
+            with self._state:
+                pair, at = self._pair, self._current_at
+            if pair is None or self._monotonic() - at > age_limit:
                 fresh = self._collect()
                 self.collections += 1
-                self._previous, self._current = cur, fresh
-                self._current_at = self._monotonic()
-                cur = fresh
-            prev = self._previous
+                pair = (pair[1] if pair else None, fresh)
+                with self._state:
+                    self._pair, self._current_at = pair, self._monotonic()
         if fresh is not None:
             for listener in self._listeners:
                 try:
-                    listener(prev, fresh)
+                    listener(pair[0], fresh)
                 except Exception:  # noqa: BLE001 - a broken listener must not break a scrape
                     log.exception("snapshot listener failed")
-        return cur
+        return pair
 
     def _refresh_in_background(self, age_limit: float) -> None:
         if self._refreshing.is_set():
@@ -81,20 +90,13 @@ class Sampler:
 
         def run() -> None:
             try:
-                self.latest(age_limit)
+                self.pair(age_limit)
             except Exception:  # noqa: BLE001
                 log.exception("background collection failed")
             finally:
                 self._refreshing.clear()
 
         threading.Thread(target=run, name="sampler-refresh", daemon=True).start()
-
-    def pair(self, max_age: float | None = None, stale_ok: float = 0.0) -> tuple[Snapshot | None, Snapshot]:
-        """(previous, latest): what rates are computed from."""
-        cur = self.latest(max_age, stale_ok)
-        with self._lock:
-            prev = self._previous if self._current is cur else None
-        return prev, cur
 
 
 class Ticker:

@@ -70,8 +70,13 @@ def create_app(runtime: Runtime) -> Flask:
     @app.get("/data")
     def data() -> Response:
         reject_unknown_params()
-        _doc, body = get_runtime().view.latest()
-        return Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})
+        view = get_runtime().view
+        headers = {"Cache-Control": "no-store", "Vary": "Accept-Encoding"}
+        if "gzip" in request.headers.get("Accept-Encoding", ""):
+            headers["Content-Encoding"] = "gzip"
+            return Response(view.latest_gzipped(), mimetype="application/json", headers=headers)
+        _doc, body = view.latest()
+        return Response(body, mimetype="application/json", headers=headers)
 
     @app.get("/alerts")
     def alerts() -> Response:

@@ -18,6 +18,7 @@ blueprint = flask.Blueprint("history", __name__)
 MAX_SERIES_PER_QUERY = 20
 DEFAULT_POINTS = 300
 MAX_POINTS = 2000
+MAX_TIMESTAMP = 4102444800.0  # 2100-01-01: beyond it a number is a typo, not a time
 _RELATIVE = re.compile(r"^-\s*(\d+(?:\.\d+)?(?:ms|s|m|h|d|w|y))+$")
 
 
@@ -46,7 +47,7 @@ def parse_time(name: str, text: str, now: float) -> float:
     if text == "now":
         return now
     if text.startswith("-") and _RELATIVE.match(text):
-        return now - parse_duration(text[1:].strip())
+        return max(0.0, now - parse_duration(text[1:].strip()))
     try:
         value = float(text)
     except ValueError:
@@ -55,6 +56,8 @@ def parse_time(name: str, text: str, now: float) -> float:
         raise ApiError(400, f"{name}: expected Unix seconds, 'now' or a relative time such as -1h or -7d, got {text!r}")
     if value < 0:
         raise ApiError(400, f"{name}: Unix seconds cannot be negative (for a relative time write -1h, -24h, -7d)")
+    if value > MAX_TIMESTAMP:
+        raise ApiError(400, f"{name}: {text} is out of range (Unix seconds up to {MAX_TIMESTAMP:.0f})")
     return value
 
 

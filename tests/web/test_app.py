@@ -78,3 +78,13 @@ def test_page_served(client) -> None:  # type: ignore[no-untyped-def]
     r = client.get("/")
     assert r.status_code == 200 and b"<html" in r.get_data()
     assert b"<script>" not in r.get_data()  # no inline script
+
+
+def test_data_gzip_when_accepted_and_feature_flags(client) -> None:  # type: ignore[no-untyped-def]
+    r = client.get("/data", headers={"Accept-Encoding": "gzip, deflate"})
+    assert r.headers["Content-Encoding"] == "gzip"
+    import json
+
+    d = json.loads(gzip.decompress(r.get_data()))
+    assert d["history"] == {"enabled": False}
+    assert d["dirsize"]["enabled"] is True  # on by default

@@ -720,7 +720,7 @@
           stroke: s.color,
           width: 1.5,
           dash: s.dash,
-          points: { show: false },
+          // uPlot's default shows points only while they are sparse (a fresh page).
           value: function (u, v) { return fmt(v); },
         };
       })),
@@ -738,10 +738,15 @@
     var from = 0;
     while (from < n && live.t.get(from) < now - LIVE_WINDOW) from++;
     var t = live.t.slice(from);
+    // A single point makes uPlot span years on a time axis: lead it with an empty one.
+    var pad = t.length === 1 ? 1 : 0;
+    if (pad) t.unshift(t[0] - 1);
     return [t].concat(spec.series.map(function (s) {
       if (s.constant !== undefined) return t.map(function () { return s.constant; });
       var ring = live.series.get(s.key);
-      return ring ? ring.slice(from) : t.map(function () { return null; });
+      var ys = ring ? ring.slice(from) : t.slice(pad).map(function () { return null; });
+      if (pad) ys.unshift(null);
+      return ys;
     }));
   }
 
@@ -1014,7 +1019,7 @@
   }
 
   // Expose the pure pieces for tests.
-  window.sysmonInternals = { Ring: Ring, seriesFromData: seriesFromData, compareBy: compareBy };
+  window.sysmonInternals = { Ring: Ring, seriesFromData: seriesFromData, compareBy: compareBy, charts: charts };
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();

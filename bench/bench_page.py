@@ -1,0 +1,249 @@
+"""The dashboard's cost: page weight on first load, /data size, server time per /data.
+
+Starts the real exporter on a free loopback port (history and directory scans off,
+`sample_max_age: 0` so every /data call collects a fresh snapshot: the worst case),
+loads the page once in Debian's headless Chromium with an empty cache and counts
+what the browser fetched (Playwright network events), then times sequential /data
+calls at the host's normal process count and again with 1,000 extra idle processes
+(`sleep 120`, killed at the end).
+
+    .venv/bin/python bench/bench_page.py [--calls 200] [--extra 1000]
+
+Prints a Markdown table and writes bench/RESULTS-page.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import http.client
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "bench" / "RESULTS-page.md"
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(check: Any, timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+            if result:
+                return result
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise SystemExit(f"timed out after {timeout}s waiting for {what}")
+
+
+class Exporter:
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        cfg = workdir / "bench-page.yml"
+        cfg.write_text("sample_max_age: 0s\ndirsize:\n  enabled: false\n")
+        self.log = open(workdir / "exporter.log", "wb")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "exporter", "serve", "--listen", f"127.0.0.1:{self.port}", "--config", str(cfg),
+             "--no-history", "--log-level", "warning"],
+            cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+
+        def healthy() -> bool:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"exporter exited with {self.proc.returncode}; log in {workdir}")
+            with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
+                return bool(r.status == 200)
+
+        wait_until(healthy, 15, "the exporter's /healthz")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+def page_weight(url: str) -> dict[str, Any]:
+    """Requests and bytes of one cold page load (paused: exactly one /data)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
+        page = ctx.new_page()
+        finished: list[Any] = []
+        page.on("requestfinished", lambda r: finished.append(r))
+        failed: list[str] = []
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        t0 = time.perf_counter()
+        page.goto(url + "/?paused=1", wait_until="load")
+        page.wait_for_function("() => window.sysmonDebug && window.sysmonDebug.responses >= 1")
+        page.wait_for_load_state("networkidle")
+        ready_ms = (time.perf_counter() - t0) * 1000
+        rows = []
+        for req in finished:
+            sizes = req.sizes()
+            resp = req.response()
+            rows.append({
+                "path": req.url.replace(url, ""),
+                "status": resp.status if resp else 0,
+                "body": sizes["responseBodySize"],
+                "headers": sizes["responseHeadersSize"],
+            })
+        browser.close()
+    return {"rows": rows, "failed": failed, "ready_ms": ready_ms}
+
+
+def time_data_calls(url: str, calls: int) -> dict[str, Any]:
+    """Sequential GET /data on one keep-alive connection: round trip and collection time."""
+    host, port = url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    times: list[float] = []
+    collect: list[float] = []
+    body = b""
+    for _ in range(calls + 5):
+        t0 = time.perf_counter()
+        conn.request("GET", "/data")
+        r = conn.getresponse()
+        body = r.read()
+        times.append(time.perf_counter() - t0)
+        doc = json.loads(body)
+        collect.append(sum(c["duration_seconds"] for c in doc["collectors"]))
+    conn.close()
+    times, collect = times[5:], collect[5:]  # warm-up (the first rates, imports)
+    doc = json.loads(body)
+    return {
+        "processes": doc["processes"]["total"] if doc.get("processes") else None,
+        "median_ms": statistics.median(times) * 1000,
+        "p95_ms": statistics.quantiles(times, n=20)[18] * 1000,
+        "collect_ms": statistics.median(collect) * 1000,
+        "size": len(body),
+        "gzip": len(gzip.compress(body, 6)),
+        "top_rows": len(doc["processes"]["top"]) if doc.get("processes") else 0,
+    }
+
+
+def spawn_sleepers(n: int) -> list[subprocess.Popen[bytes]]:
+    procs = []
+    for _ in range(n):
+        procs.append(subprocess.Popen(["sleep", "120"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL))
+    return procs
+
+
+def kill_all(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+    for p in procs:
+        p.wait()
+
+
+def kib(n: float) -> str:
+    return f"{n / 1024:.1f} KiB"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--calls", type=int, default=200, help="timed /data calls per case (default 200)")
+    ap.add_argument("--extra", type=int, default=1000, help="extra idle processes for the second case")
+    ap.add_argument("--no-write", action="store_true", help="print only; do not write bench/RESULTS-page.md")
+    args = ap.parse_args()
+    if not Path(CHROMIUM).exists():
+        raise SystemExit("Chromium not installed at /usr/bin/chromium: sudo apt-get install chromium")
+
+    with tempfile.TemporaryDirectory(prefix="bench-page-") as tmp:
+        exp = Exporter(Path(tmp))
+        sleepers: list[subprocess.Popen[bytes]] = []
+        try:
+            weight = page_weight(exp.url)
+            normal = time_data_calls(exp.url, args.calls)
+            sleepers = spawn_sleepers(args.extra)
+            base = normal["processes"] or 0
+            wait_until(lambda: json.loads(urllib.request.urlopen(exp.url + "/data", timeout=10).read())
+                       ["processes"]["total"] >= base + args.extra * 0.95, 30, "the extra processes to show")
+            loaded = time_data_calls(exp.url, args.calls)
+        finally:
+            kill_all(sleepers)
+            exp.stop()
+
+    rows = weight["rows"]
+    total_body = sum(r["body"] for r in rows)
+    total_headers = sum(r["headers"] for r in rows)
+    static = [r for r in rows if r["path"].startswith("/static/") or r["path"].startswith("/?")]
+    lines = [
+        "# Page benchmark",
+        "",
+        f"{dt.datetime.now().strftime('%Y-%m-%d %H:%M')}, {platform.node()}: {os.cpu_count()} CPUs, "
+        f"Linux {platform.release()}, Python {platform.python_version()}; `bench/bench_page.py`.",
+        "The exporter ran with `sample_max_age: 0s`, so every /data call starts a collection: the worst "
+        "case (by default one collection per second is shared by all callers). Since the sampler serves "
+        "the previous snapshot while it collects the next, a back-to-back caller mostly waits for the "
+        "collection its previous call started, so the round trip still includes about one collection.",
+        "",
+        "## First load (cold cache, `/?paused=1`: exactly one /data)",
+        "",
+        "| Resource | Status | Body | Headers |",
+        "|---|---|---:|---:|",
+    ]
+    for r in sorted(rows, key=lambda r: -r["body"]):
+        lines.append(f"| `{r['path']}` | {r['status']} | {r['body']:,} B | {r['headers']:,} B |")
+    lines += [
+        f"| **total: {len(rows)} requests** | | **{total_body:,} B ({kib(total_body)})** | "
+        f"{total_headers:,} B |",
+        "",
+        f"Page assets without /data and the 404 probes: "
+        f"{sum(r['body'] for r in static):,} B in {len(static)} requests (uncompressed; the server does not "
+        f"gzip static files). Load to first data rendered: {weight['ready_ms']:.0f} ms.",
+        "",
+        "## /data",
+        "",
+        "| Case | Processes | /data size | gzip -6 | Top rows | Round trip median | p95 | Collection (median) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in (("normal", normal), (f"+{args.extra} idle `sleep`", loaded)):
+        lines.append(
+            f"| {name} | {r['processes']} | {r['size']:,} B | {r['gzip']:,} B | {r['top_rows']} | "
+            f"{r['median_ms']:.1f} ms | {r['p95_ms']:.1f} ms | {r['collect_ms']:.1f} ms |"
+        )
+    lines += [
+        "",
+        f"{args.calls} sequential calls per case on one keep-alive connection over loopback, after 5 warm-up "
+        "calls. Round trip = client-measured time per GET /data (collection, rates, alerts, JSON, HTTP); "
+        "collection = sum of the collectors' own durations reported in /data.",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if not args.no_write:
+        RESULTS.write_text(text)
+        print(f"written to {RESULTS.relative_to(REPO)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

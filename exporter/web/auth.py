@@ -1,0 +1,184 @@
+"""Access control for the web app: HTTP basic auth with bcrypt hashes, and a request-body cap.
+
+In the spirit of Prometheus' web configuration (``basic_auth_users: {user: bcrypt hash}``):
+
+- With no users configured, nothing is asked: the exporter is meant to listen on loopback.
+- With users, every route needs a login, except
+  - ``/healthz``: open, but without credentials it answers only ``{"status": "ok"}``
+    (liveness for a container or a load balancer, nothing about the host, not even the
+    version); with credentials the full answer of the route.
+  - ``/metrics`` when ``metrics_require_auth: false`` (a Prometheus on the same
+    trusted network scrapes without a password while the page and JSON API need one).
+- A missing or wrong login gets ``401 {"error": "authentication required"}`` with
+  ``WWW-Authenticate: Basic realm="sysmon"``; the app's security headers are added to
+  it like to every other response (after_request runs for it too).
+
+bcrypt is deliberately slow (~0.25-0.5 s at cost 12), so a successful check is
+remembered in memory for CACHE_TTL seconds, keyed by sha256(user, password): a
+Prometheus scraping every 15 s pays bcrypt once per CACHE_TTL, not on every scrape.
+Only successes are cached, at most CACHE_MAX entries. An unknown user is checked
+against a configured hash (never accepted) so that the answer takes as long as for a known user with a
+wrong password (no user enumeration by timing). At most BCRYPT_CONCURRENCY checks
+run at once, so a flood of wrong passwords cannot take every CPU.
+
+Independently of auth, a request announcing a body larger than the app's
+MAX_CONTENT_LENGTH is refused with ``413 {"error": ...}`` before any route runs
+(no route reads a body, so Flask's own limit would never trigger).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import bcrypt
+from flask import Flask, Response, jsonify, request
+
+from exporter.config import WebConfig
+
+log = logging.getLogger(__name__)
+
+REALM = "sysmon"
+CACHE_TTL = 60.0
+CACHE_MAX = 256
+BCRYPT_CONCURRENCY = 2
+OPEN_PATHS = frozenset({"/healthz"})
+BCRYPT_MAX_PASSWORD = 72  # bcrypt>=5 refuses longer passwords; such a password can never match
+FAILURE_LOG_INTERVAL = 10.0
+
+
+class BasicAuth:
+    """Verifies basic-auth credentials against bcrypt hashes, with a short success cache."""
+
+    def __init__(
+        self,
+        users: dict[str, str],
+        *,
+        ttl: float = CACHE_TTL,
+        clock: Callable[[], float] = time.monotonic,
+        max_entries: int = CACHE_MAX,
+    ) -> None:
+        self._users = {u: h.encode() for u, h in users.items()}
+        # Checked when the user is unknown (never a match then), so that the answer costs
+        # the same bcrypt work as a known user with a wrong password.
+        self._dummy = next(iter(self._users.values()), b"")
+        self._ttl = ttl
+        self._clock = clock
+        self._max = max_entries
+        self._cache: dict[bytes, float] = {}
+        self._lock = threading.Lock()
+        self._bcrypt_slots = threading.BoundedSemaphore(BCRYPT_CONCURRENCY)
+        self.bcrypt_checks = 0  # how many times bcrypt actually ran (tests, debugging)
+
+    @staticmethod
+    def _key(user: str, password: str) -> bytes:
+        h = hashlib.sha256()
+        for part in (user, password):
+            b = part.encode("utf-8", "surrogatepass")
+            h.update(len(b).to_bytes(8, "big"))
+            h.update(b)
+        return h.digest()
+
+    def check(self, user: str, password: str) -> bool:
+        key = self._key(user, password)
+        now = self._clock()
+        with self._lock:
+            expires = self._cache.get(key)
+        if expires is not None and now < expires:
+            return True
+        ok = self._bcrypt(user, password)
+        if ok:
+            with self._lock:
+                if len(self._cache) >= self._max:
+                    self._cache = {k: t for k, t in self._cache.items() if t > now}
+                    if len(self._cache) >= self._max:
+                        self._cache.clear()
+                self._cache[key] = now + self._ttl
+        return ok
+
+    def _bcrypt(self, user: str, password: str) -> bool:
+        # Look the user up without leaking, by timing, which names exist.
+        stored = self._dummy
+        known = False
+        for name, h in self._users.items():
+            if hmac.compare_digest(name.encode("utf-8", "surrogatepass"), user.encode("utf-8", "surrogatepass")):
+                stored, known = h, True
+        pw = password.encode("utf-8", "surrogatepass")
+        if len(pw) > BCRYPT_MAX_PASSWORD:
+            pw = pw[:BCRYPT_MAX_PASSWORD]
+            known = False  # still pay the check, but a longer password never matches
+        with self._bcrypt_slots:
+            self.bcrypt_checks += 1
+            try:
+                ok = bcrypt.checkpw(pw, stored)
+            except ValueError as e:  # a malformed hash in the configuration
+                log.error("basic_auth_users.%s: unusable bcrypt hash: %s", user, e)
+                return False
+        return ok and known
+
+
+def _unauthorized() -> Response:
+    response = jsonify(error="authentication required")
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = f'Basic realm="{REALM}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def install_auth(app: Flask, web: WebConfig) -> None:
+    """Register the body-size cap and (when users are configured) basic auth on `app`.
+
+    Call it right after creating the Flask object, before any request is served."""
+    app.extensions["sysmon_access"] = web
+    limit = app.config.get("MAX_CONTENT_LENGTH")
+
+    @app.before_request
+    def _limit_body() -> Response | None:
+        length = request.content_length
+        if limit is not None and length is not None and length > limit:
+            response = jsonify(error=f"request body too large (limit {limit} bytes)")
+            response.status_code = 413
+            response.headers["Connection"] = "close"
+            return response
+        return None
+
+    if not web.basic_auth_users:
+        return
+    checker = BasicAuth(web.basic_auth_users)
+    app.extensions["sysmon_auth"] = checker
+    open_paths = set(OPEN_PATHS)
+    if not web.metrics_require_auth:
+        open_paths.add("/metrics")
+    failures = {"count": 0, "last_log": -FAILURE_LOG_INTERVAL}
+    failures_lock = threading.Lock()
+
+    def _log_failure(user: str) -> None:
+        now = time.monotonic()
+        with failures_lock:
+            failures["count"] += 1
+            if now - failures["last_log"] < FAILURE_LOG_INTERVAL:
+                return
+            count, failures["count"], failures["last_log"] = failures["count"], 0, now
+        log.warning("basic auth failed for user %r from %s (%d failure(s) since the last message)",
+                    user[:64], request.remote_addr, count)
+
+    @app.before_request
+    def _require_auth() -> Response | None:
+        path = request.path
+        if path in open_paths and path != "/healthz":
+            return None
+        auth = request.authorization
+        ok = False
+        if auth is not None and auth.type == "basic" and auth.username is not None:
+            ok = checker.check(auth.username, auth.password or "")
+            if not ok:
+                _log_failure(auth.username)
+        if ok:
+            return None
+        if path == "/healthz":
+            return jsonify(status="ok")
+        return _unauthorized()

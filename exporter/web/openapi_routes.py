@@ -1,0 +1,35 @@
+"""GET /openapi.json: the OpenAPI 3.1 description of the HTTP API (exporter/web/openapi.json).
+
+The file is the contract the fuzz tests (tests/security/) check the live server
+against: every operation, every documented error answer as JSON ``{"error": ...}``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from exporter.web.errors import ApiError
+
+blueprint = Blueprint("openapi", __name__)
+
+
+@cache
+def openapi_bytes() -> bytes:
+    return resources.files("exporter.web").joinpath("openapi.json").read_bytes()
+
+
+def openapi_spec() -> dict[str, Any]:
+    spec: dict[str, Any] = json.loads(openapi_bytes())
+    return spec
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> Response:
+    if request.args:
+        raise ApiError(400, f"unknown query parameter: {sorted(request.args)[0]}")
+    return Response(openapi_bytes(), mimetype="application/json", headers={"Cache-Control": "public, max-age=300"})
