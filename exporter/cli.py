@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from exporter import __version__
 from exporter.config import DEFAULT_LISTEN, Config, ConfigError, load_config, parse_listen
+from exporter.history import HistoryError
 
 EXIT_USAGE = 2
 
@@ -134,6 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         return int(args.run(args))
     except ConfigError as e:
+        print(f"sysmon-exporter: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except HistoryError as e:
         print(f"sysmon-exporter: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -27,6 +27,7 @@ class Runtime:
     view: DataView
     registry: CollectorRegistry
     exposition: Exposition
+    collector: SnapshotCollector
     dirsize: Any = None
     history: Any = None
     _ticker: Ticker | None = field(default=None, repr=False)
@@ -59,7 +60,7 @@ def build_runtime(config: Config, *, history: bool = True, reader: HostReader | 
     collector = SnapshotCollector(config, sampler)
     registry.register(collector)
     ProcessCollector(namespace="sysmon", registry=registry)
-    runtime = Runtime(config, reader, sampler, alerts, view, registry, Exposition(registry, sampler, collector))
+    runtime = Runtime(config, reader, sampler, alerts, view, registry, Exposition(registry, sampler, collector), collector)
     if config.dirsize.enabled:
         from exporter.dirsize.metrics import dirsize_families
         from exporter.dirsize.service import DirSizeService
@@ -72,11 +73,14 @@ def build_runtime(config: Config, *, history: bool = True, reader: HostReader | 
 
 
 def open_history(runtime: Runtime, *, reset: bool = False) -> None:
-    """Open the SQLite history when enabled (wired in by the history feature)."""
-    if not runtime.config.history.enabled:
+    """Open the SQLite history when enabled; raises HistoryError for a corrupt database."""
+    from exporter.history import HistoryRecorder, history_families
+    from exporter.history import open_history as open_store
+
+    store = open_store(runtime.config, reset=reset)  # None when disabled
+    if store is None:
         return
-    try:
-        from exporter import history  # noqa: F401
-    except ImportError:
-        log.warning("history store not available in this build")
-        return
+    runtime.history = store
+    runtime.view.on_data = HistoryRecorder(store, float(runtime.config.history.sample_interval)).offer
+    runtime.view.features["history"] = {"enabled": True}
+    runtime.collector.add_extra(lambda: history_families(store))

@@ -59,8 +59,10 @@ def create_app(runtime: Runtime) -> Flask:
         return jsonify(error="internal error; see the exporter's log"), 500
 
     from exporter.web.dirsize_routes import blueprint as dirsize_blueprint
+    from exporter.web.history_routes import blueprint as history_blueprint
 
     app.register_blueprint(dirsize_blueprint)
+    app.register_blueprint(history_blueprint)
 
     @app.get("/")
     def index() -> Any:

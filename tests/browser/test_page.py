@@ -328,44 +328,27 @@ def test_history_disabled_disables_the_long_ranges(server: ExporterProcess, open
     assert "range" not in parse_qs(urlparse(page.url).query)
 
 
-def test_long_range_draws_from_history(server: ExporterProcess, open_page: Any) -> None:
-    """/history is mocked here (the real one is tested in tests/web); the page's side is what counts."""
-    asked: list[dict[str, list[str]]] = []
-
-    def series_route(route: Any) -> None:
-        names = ["cpu.percent", "load.load1", "memory.percent", "net.eth0.rx_bytes_per_second",
-                 "net.eth0.tx_bytes_per_second", "disk.vda.read_bytes_per_second",
-                 "disk.vda.write_bytes_per_second"]
-        route.fulfill(json={"series": names})
-
-    def history_route(route: Any) -> None:
-        q = parse_qs(urlparse(route.request.url).query)
-        asked.append(q)
-        points = int(q["points"][0])
-        now = time.time()
-        t = [now - 3600 + i * 3600 / points for i in range(points)]
-        series = {
-            name: {"unit": "percent", "t": t, "avg": [float(i % 100) for i in range(points)],
-                   "min": [0.0] * points, "max": [100.0] * points}
-            for name in q["series"][0].split(",")
-        }
-        route.fulfill(json={"resolution": "raw", "from": t[0], "to": now, "series": series})
-
-    def setup(page: Any) -> None:
-        page.route("**/history/series", series_route)
-        page.route(lambda url: urlparse(url).path == "/history", history_route)
-
-    page, _ = open_page(f"{server.url}/?refresh={REFRESH_S}", setup=setup)
-    wait_for_data(page)
-    expect(page.locator("#range option[value='7d']")).to_be_enabled()
-    page.select_option("#range", "1h")
-    assert parse_qs(urlparse(page.url).query)["range"] == ["1h"]
-    cpu = page.locator("#chart-cpu")
-    expect(cpu).to_have_attribute("data-source", "history")
-    expect(cpu).to_have_attribute("data-points", "300")
-    q = asked[-1]
-    assert q["from"] == ["-1h"] and q["to"] == ["now"] and q["points"] == ["300"]
-    assert {"cpu.percent", "memory.percent", "load.load1"} <= set(q["series"][0].split(","))
-    # Back to live: the in-memory ring buffers again.
-    page.select_option("#range", "live")
-    expect(cpu).to_have_attribute("data-source", "live")
+def test_long_range_draws_from_history(tmp_path: Path, open_page: Any) -> None:
+    """A real exporter with history on (1 s samples): the 1 h range draws what /history returns."""
+    exp = ExporterProcess(tmp_path, {"history": {"sample_interval": "1s"}}, history=True)
+    exp.start()
+    try:
+        asked: list[dict[str, list[str]]] = []
+        page, _ = open_page(f"{exp.url}/?refresh={REFRESH_S}")
+        page.on("request", lambda r: asked.append(parse_qs(urlparse(r.url).query))
+                if urlparse(r.url).path == "/history" else None)
+        wait_for_data(page, ticks=3)  # a few samples recorded
+        expect(page.locator("#range option[value='7d']")).to_be_enabled()
+        page.select_option("#range", "1h")
+        assert parse_qs(urlparse(page.url).query)["range"] == ["1h"]
+        cpu = page.locator("#chart-cpu")
+        expect(cpu).to_have_attribute("data-source", "history")
+        assert int(cpu.get_attribute("data-points") or 0) >= 1
+        q = asked[-1]
+        assert q["from"] == ["-1h"] and q["to"] == ["now"] and q["points"] == ["300"]
+        assert {"cpu.percent", "memory.percent", "load.load1"} <= set(q["series"][0].split(","))
+        # Back to live: the in-memory ring buffers again.
+        page.select_option("#range", "live")
+        expect(cpu).to_have_attribute("data-source", "live")
+    finally:
+        exp.stop()
