@@ -60,7 +60,8 @@ def build_runtime(config: Config, *, history: bool = True, reader: HostReader | 
     collector = SnapshotCollector(config, sampler)
     registry.register(collector)
     ProcessCollector(namespace="sysmon", registry=registry)
-    runtime = Runtime(config, reader, sampler, alerts, view, registry, Exposition(registry, sampler, collector), collector)
+    exposition = Exposition(registry, sampler, collector)
+    runtime = Runtime(config, reader, sampler, alerts, view, registry, exposition, collector)
     if config.dirsize.enabled:
         from exporter.dirsize.metrics import dirsize_families
         from exporter.dirsize.service import DirSizeService

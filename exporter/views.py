@@ -191,7 +191,7 @@ class DataView:
         config: Config,
         sampler: Sampler,
         alerts: AlertEngine | None = None,
-        on_data: Callable[[dict[str, Any]], None] | None = None,
+        on_data: Callable[[dict[str, Any]], object] | None = None,
     ) -> None:
         self._config = config
         self._sampler = sampler
