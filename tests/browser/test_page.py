@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from support.servers import ExporterProcess, free_port
+from support.servers import ExporterProcess, free_port, http_get, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -337,7 +337,13 @@ def test_long_range_draws_from_history(tmp_path: Path, open_page: Any) -> None:
         page, _ = open_page(f"{exp.url}/?refresh={REFRESH_S}")
         page.on("request", lambda r: asked.append(parse_qs(urlparse(r.url).query))
                 if urlparse(r.url).path == "/history" else None)
-        wait_for_data(page, ticks=3)  # a few samples recorded
+        wait_for_data(page, ticks=2)
+
+        def recorded() -> bool:  # the writer thread has committed a few samples
+            body = http_get(exp.url + "/history?series=cpu.percent&from=-1h")[1]
+            return len(json.loads(body)["series"]["cpu.percent"]["t"]) >= 2
+
+        wait_until(recorded, 15, 0.2, what="history samples")
         expect(page.locator("#range option[value='7d']")).to_be_enabled()
         page.select_option("#range", "1h")
         assert parse_qs(urlparse(page.url).query)["range"] == ["1h"]

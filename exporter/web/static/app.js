@@ -863,24 +863,39 @@
     sel.value = state.range;
   }
 
+  /* The charted series that the history has recorded (asking for one it has not,
+   * e.g. a hidden interface, would be a 400), at most the API's 20. */
   function historyRequestNames() {
-    var names = state.historyNames.length ? state.historyNames : Array.from(live.series.keys());
+    var recorded = new Set(state.historyNames);
     var wanted = [];
-    chartSpecs(names).forEach(function (spec) {
+    chartSpecs(state.historyNames).forEach(function (spec) {
       spec.series.forEach(function (s) {
-        if (s.constant === undefined) wanted.push(s.key);
+        if (s.constant === undefined && recorded.has(s.key)) wanted.push(s.key);
       });
     });
-    return unique(wanted);
+    return unique(wanted).slice(0, 20);
   }
 
   function loadHistory() {
     clearTimeout(state.historyTimer);
     state.historyTimer = null;
     if (state.range === "live") return;
+    // The recorded series change (a new interface, a mount): ask for the list each time.
+    probeHistory().then(function () {
+      if (state.historyAvailable && state.range !== "live") fetchHistory();
+    });
+  }
+
+  function fetchHistory() {
     var range = state.range;
+    var names = historyRequestNames();
+    if (!names.length) {
+      state.historyError = "history: nothing recorded yet";
+      renderRangeControl();
+      return;
+    }
     var q = new URLSearchParams({
-      series: historyRequestNames().join(","),
+      series: names.join(","),
       from: "-" + range,
       to: "now",
       points: String(HISTORY_POINTS),
