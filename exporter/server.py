@@ -19,7 +19,9 @@ log = logging.getLogger(__name__)
 def make_server(app: Flask, web: WebConfig, listen: str | None = None) -> wsgi.Server:
     host, port = parse_listen(listen or web.listen)
     server = wsgi.Server((host, port), app, numthreads=web.threads, server_name="sysmon-exporter",
-                         shutdown_timeout=1, timeout=10)
+                         shutdown_timeout=1, timeout=10, request_queue_size=128)
+    server.keep_alive_conn_limit = 64  # cheroot's 10 makes the 11th keep-alive client reconnect
+    server.max_request_header_size = 64 * 1024  # cheroot's 0 means unlimited
     if web.tls_cert_file:
         server.ssl_adapter = BuiltinSSLAdapter(web.tls_cert_file, web.tls_key_file)
     return server

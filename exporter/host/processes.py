@@ -1,7 +1,8 @@
 """Per-process readings in one pass over /proc.
 
 One read of /proc/PID/stat gives state, CPU seconds, threads, RSS and start
-time. The fields that never change for a process (name, user, command line)
+time; the file is kept open between collections, so that read is a single
+pread (open and close cost as much again). The fields that never change for a process (name, user, command line)
 are cached by (pid, start time), so a steady host costs one small read per
 process per collection. A process that exits mid-read, or that we may not
 read (AccessDenied), is skipped or shown with what we could read: it never
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import os
 import pwd
+import resource
+import threading
 
 from exporter.host.paths import HostPaths
 from exporter.host.snapshot import Process
@@ -52,13 +55,38 @@ def parse_stat(data: bytes) -> tuple[str, str, float, int, int, int]:
     )
 
 
-class ProcessReader:
-    """Stateful: caches static fields per (pid, start time) between collections."""
+def raise_fd_limit(wanted: int = 65536) -> int:
+    """Raise the soft open-files limit towards the hard one; the new soft limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return int(soft)
 
-    def __init__(self, paths: HostPaths) -> None:
+
+class ProcessReader:
+    """Stateful: caches static fields per (pid, start time) between collections, and
+    keeps each process's /proc/PID/stat open so a collection is one pread per process.
+
+    A kept descriptor stays bound to its process: once it exits the read fails
+    (ESRCH), the descriptor is closed, and a new process that reuses the pid gets
+    a fresh one. At most `max_open` descriptors are kept (below the open-files
+    limit); processes beyond that are read with open/read/close.
+    """
+
+    def __init__(self, paths: HostPaths, max_open: int | None = None) -> None:
         self._paths = paths
         self._proc = paths.proc()
         self._static: dict[tuple[int, int], tuple[str, str, str]] = {}
+        self._fds: dict[str, int] = {}
+        if max_open is None:
+            max_open = max(0, raise_fd_limit() - 512)  # leave room for sockets, the database, scans
+        self._max_open = max_open
+        self._lock = threading.Lock()
 
     def _static_fields(self, pid: int, comm: str) -> tuple[str, str, str]:
         base = os.path.join(self._proc, str(pid))
@@ -75,25 +103,46 @@ class ProcessReader:
             cmdline = ""
         return comm, user, cmdline or f"[{comm}]"
 
+    def _read_stat(self, entry: str, dir_fd: int) -> bytes:
+        """One process's stat line, through its kept descriptor when there is one."""
+        fds = self._fds
+        fd = fds.get(entry)
+        if fd is not None:
+            try:
+                data = os.pread(fd, 4096, 0)
+                if data:
+                    return data
+            except OSError:
+                pass
+            os.close(fd)  # that process is gone; the pid may have a new owner
+            del fds[entry]
+        fd = os.open(entry + "/stat", os.O_RDONLY, dir_fd=dir_fd)
+        try:
+            data = os.pread(fd, 4096, 0)
+        except BaseException:
+            os.close(fd)
+            raise
+        if len(fds) < self._max_open:
+            fds[entry] = fd
+        else:
+            os.close(fd)
+        return data
+
     def __call__(self) -> tuple[Process, ...]:
+        with self._lock:
+            return self._collect()
+
+    def _collect(self) -> tuple[Process, ...]:
         procs: list[Process] = []
         static = self._static
         fresh: dict[tuple[int, int], tuple[str, str, str]] = {}
-        # os.open/os.read relative to a /proc directory descriptor: about a third
-        # cheaper than open() per process, which is most of a collection's cost.
-        o_open, o_read, o_close, flags = os.open, os.read, os.close, os.O_RDONLY
+        read_stat = self._read_stat
         dir_fd = os.open(self._proc, os.O_RDONLY | os.O_DIRECTORY)
         try:
-            for entry in os.listdir(dir_fd):
-                if not entry.isdigit():
-                    continue
+            entries = [e for e in os.listdir(dir_fd) if e.isdigit()]
+            for entry in entries:
                 try:
-                    fd = o_open(entry + "/stat", flags, dir_fd=dir_fd)
-                    try:
-                        data = o_read(fd, 4096)
-                    finally:
-                        o_close(fd)
-                    comm, state, cpu, threads, start, rss = parse_stat(data)
+                    comm, state, cpu, threads, start, rss = parse_stat(read_stat(entry, dir_fd))
                 except (OSError, ValueError, IndexError):
                     continue  # exited mid-read, or not readable
                 pid = int(entry)
@@ -105,5 +154,14 @@ class ProcessReader:
                 procs.append(Process(pid, fields[0], fields[1], fields[2], state, cpu, rss, threads, start))
         finally:
             os.close(dir_fd)
+        live = set(entries)
+        for entry in [e for e in self._fds if e not in live]:
+            os.close(self._fds.pop(entry))
         self._static = fresh
         return tuple(procs)
+
+    def close(self) -> None:
+        with self._lock:
+            for fd in self._fds.values():
+                os.close(fd)
+            self._fds.clear()

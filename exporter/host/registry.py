@@ -54,6 +54,7 @@ class HostReader:
         paths = HostPaths(config.root_prefix)
         fs_kwargs = {"statfs": statfs} if statfs else {}
         self._filesystems = FilesystemReader(paths, config.filesystems, **fs_kwargs)
+        self._processes = ProcessReader(paths)
         readers: dict[str, Callable[[], Any]] = {
             "cpu": lambda: read_cpu(paths),
             "loadavg": lambda: read_load(paths),
@@ -61,7 +62,7 @@ class HostReader:
             "filesystem": self._filesystems,
             "diskstats": lambda: read_disks(paths, config.diskio),
             "netdev": lambda: read_network(paths, config.network),
-            "processes": ProcessReader(paths),
+            "processes": self._processes,
             "uname": lambda: read_uname(paths),
         }
         if not config.processes.enabled:
@@ -112,3 +113,4 @@ class HostReader:
 
     def close(self) -> None:
         self._filesystems.close()
+        self._processes.close()

@@ -10,8 +10,10 @@ from werkzeug.exceptions import HTTPException
 
 from exporter import __version__
 from exporter.runtime import Runtime
+from exporter.web.auth import install_auth
 from exporter.web.context import get_runtime
 from exporter.web.errors import ApiError
+from exporter.web.openapi_routes import blueprint as openapi_blueprint
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ def reject_unknown_params(*allowed: str) -> None:
 def create_app(runtime: Runtime) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
+    install_auth(app, runtime.config.web)
+    app.register_blueprint(openapi_blueprint)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["sysmon"] = runtime
 

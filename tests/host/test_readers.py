@@ -78,3 +78,29 @@ def test_process_vanishing_mid_collection_is_skipped(tmp_path: Path) -> None:
     (proc / "9" / "stat").write_text("9 (half")  # truncated read
     reader = ProcessReader(HostPaths(str(tmp_path)))
     assert [p.pid for p in reader()] == [8]
+
+
+def test_kept_descriptors_are_dropped_when_a_real_process_exits() -> None:
+    """On the real /proc, a kept stat descriptor of an exited process fails (ESRCH): the
+    process disappears from the next collection and its descriptor is closed, so a pid
+    reused later is opened afresh."""
+    import subprocess
+
+    reader = ProcessReader(HostPaths())
+    child = subprocess.Popen(["sleep", "60"])
+    try:
+        assert child.pid in {p.pid for p in reader()}
+        kept = dict(reader._fds)  # noqa: SLF001
+        assert str(child.pid) in kept
+    finally:
+        child.kill()
+        child.wait()
+    assert child.pid not in {p.pid for p in reader()}
+    assert str(child.pid) not in reader._fds  # noqa: SLF001
+    reader.close()
+
+
+def test_descriptor_cap_falls_back_to_open_read_close() -> None:
+    reader = ProcessReader(FIXTURE, max_open=1)
+    assert len(reader()) == 3 and len(reader()) == 3
+    reader.close()

@@ -1,0 +1,82 @@
+"""Run `python -m exporter ...` (argv) or a reader snapshot (`--snapshot`) as uid/gid 65534 (nobody).
+
+The interpreter lives under /root (mode 700 here), so the process starts as root, imports
+everything it will need, warms the app once, and only then drops privileges for good
+(setgroups, setgid, setuid) before serving or reading. From then on it has exactly the
+rights of `nobody`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import encodings.idna  # noqa: E402,F401  (lazy imports that would fail after the drop)
+import gzip  # noqa: E402,F401
+import sqlite3  # noqa: E402,F401
+import ssl  # noqa: E402,F401
+
+from exporter import cli  # noqa: E402
+from exporter.config import config_from_dict  # noqa: E402
+from exporter.host.registry import HostReader  # noqa: E402
+from exporter.runtime import build_runtime  # noqa: E402
+from exporter.server import make_server  # noqa: E402,F401
+from exporter.web.app import create_app  # noqa: E402
+
+NOBODY = 65534
+
+
+def drop() -> None:
+    os.setgroups([])
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+    assert os.getuid() == NOBODY and os.geteuid() == NOBODY
+
+
+def warm() -> None:
+    """Import what the first requests import lazily (the templates, JSON, exposition)."""
+    for mod in ("exporter.history", "exporter.dirsize.service", "exporter.web.dirsize_routes",
+                "exporter.web.history_routes", "exporter.web.auth", "exporter.web.openapi_routes"):
+        try:
+            __import__(mod)
+        except ImportError:
+            pass
+    runtime = build_runtime(config_from_dict({"dirsize": {"enabled": False}, "history": {"enabled": False}}))
+    client = create_app(runtime).test_client()
+    for path in ("/", "/data", "/metrics", "/alerts", "/healthz", "/static/app.js"):
+        client.get(path)
+    runtime.reader.close()
+
+
+def snapshot() -> dict[str, object]:
+    reader = HostReader(config_from_dict({}))
+    reader.read()
+    snap = reader.read()
+    reader.close()
+    me = os.getuid()
+    procs = snap.processes or ()
+    return {
+        "uid": me,
+        "collectors": {c.name: c.success for c in snap.collectors},
+        "errors": {c.name: c.error for c in snap.collectors if not c.success},
+        "processes": len(procs),
+        "users": sorted({p.user for p in procs}),
+        "cmdlines": {str(p.pid): p.cmdline for p in procs},
+        "filesystems": {f.mountpoint: f.error for f in (snap.filesystems or ())},
+    }
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    if args and args[0] == "--snapshot":
+        as_root = snapshot() if "--also-root" in args else None
+        drop()
+        print(json.dumps({"nobody": snapshot(), "root": as_root}))
+        sys.exit(0)
+    warm()
+    drop()
+    sys.exit(cli.main(args))

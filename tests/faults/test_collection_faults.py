@@ -1,0 +1,201 @@
+"""Collection keeps going when the host misbehaves: processes exit mid-read, /proc files vanish,
+files are unreadable (as nobody), a mount's statfs hangs. Each failure is visible through
+sysmon_collector_success or node_filesystem_device_error, never a 500."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fault_support import HERE, metric_value
+
+from exporter.config import config_from_dict
+from exporter.host import processes as processes_module
+from exporter.host.registry import HostReader
+from exporter.runtime import build_runtime
+from exporter.web.app import create_app
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "root"
+
+
+def success(snap: object) -> dict[str, bool]:
+    return {c.name: c.success for c in snap.collectors}  # type: ignore[attr-defined]
+
+
+# --- processes exiting mid-collection ----------------------------------------------------
+
+
+def test_a_process_listed_then_gone_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """listdir() saw the PID, then it exited before its stat was read."""
+    real_listdir = os.listdir
+
+    def listdir_with_ghosts(fd: Any) -> list[str]:
+        return [*real_listdir(fd), "999999999", "999999998"]
+
+    monkeypatch.setattr(processes_module.os, "listdir", listdir_with_ghosts)
+    reader = HostReader(config_from_dict({}))
+    snap = reader.read()
+    reader.close()
+    assert success(snap)["processes"]
+    assert snap.processes and not {p.pid for p in snap.processes} & {999999999, 999999998}
+
+
+def test_processes_exiting_during_collection_under_churn() -> None:
+    """Real churn: short-lived processes start and exit while we collect, 30 times over."""
+    stop = threading.Event()
+
+    def churn() -> None:
+        while not stop.is_set():
+            procs = [subprocess.Popen(["true"]) for _ in range(10)]
+            for p in procs:
+                p.wait()
+
+    threads = [threading.Thread(target=churn, daemon=True) for _ in range(2)]
+    for t in threads:
+        t.start()
+    reader = HostReader(config_from_dict({}))
+    try:
+        for _ in range(30):
+            snap = reader.read()
+            assert success(snap)["processes"], [c.error for c in snap.collectors]
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+        reader.close()
+
+
+def test_a_process_whose_cmdline_vanishes_keeps_its_name(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(FIXTURE, root, symlinks=True)
+    (root / "proc" / "4242" / "cmdline").unlink()
+    reader = HostReader(config_from_dict({"root_prefix": str(root), "disabled_collectors": ["filesystem"]}))
+    procs = {p.pid: p for p in reader.read().processes or ()}
+    reader.close()
+    assert procs[4242].cmdline == f"[{procs[4242].name}]"
+
+
+# --- /proc files vanishing between collections --------------------------------------------
+
+
+def test_vanishing_proc_files_fail_only_their_collector_and_recover(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(FIXTURE, root, symlinks=True)
+    config = config_from_dict({"root_prefix": str(root), "sample_max_age": 0})
+    runtime = build_runtime(config)
+    client = create_app(runtime).test_client()
+    try:
+        first = client.get("/metrics")
+        assert first.status_code == 200
+        assert metric_value(first.text, "sysmon_collector_success", collector="meminfo") == 1.0
+
+        backup = tmp_path / "backup"
+        backup.mkdir()
+        gone = ["meminfo", "loadavg", "diskstats", "stat"]
+        for name in gone:
+            shutil.move(str(root / "proc" / name), str(backup / name))
+        shutil.rmtree(root / "proc" / "42")  # a process exits between collections
+
+        r = client.get("/metrics")
+        assert r.status_code == 200
+        failed = {c: metric_value(r.text, "sysmon_collector_success", collector=c)
+                  for c in ("meminfo", "loadavg", "diskstats", "cpu", "processes", "netdev", "uname")}
+        assert failed == {"meminfo": 0.0, "loadavg": 0.0, "diskstats": 0.0, "cpu": 0.0,
+                          "processes": 1.0, "netdev": 1.0, "uname": 1.0}, failed
+        data = client.get("/data")
+        assert data.status_code == 200
+        body = data.get_json()
+        assert {c["name"] for c in body["collectors"] if not c["success"]} == {"meminfo", "loadavg", "diskstats",
+                                                                                "cpu"}
+        assert all(c["error"] for c in body["collectors"] if not c["success"])
+        assert client.get("/healthz").get_json()["failing_collectors"]
+
+        for name in gone:  # the files come back: the collectors recover
+            shutil.move(str(backup / name), str(root / "proc" / name))
+        r = client.get("/metrics")
+        assert metric_value(r.text, "sysmon_collector_success", collector="meminfo") == 1.0
+        assert metric_value(r.text, "sysmon_collector_success", collector="cpu") == 1.0
+    finally:
+        runtime.stop()
+
+
+def test_proc_itself_vanishing_is_reported_not_raised(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(FIXTURE, root, symlinks=True)
+    reader = HostReader(config_from_dict({"root_prefix": str(root)}))
+    assert all(success(reader.read()).values())
+    shutil.rmtree(root / "proc")
+    snap = reader.read()
+    reader.close()
+    assert not success(snap)["processes"] and not success(snap)["meminfo"]
+
+
+# --- a mount whose statfs hangs -------------------------------------------------------------
+
+
+def test_hung_statfs_does_not_hang_scrapes(tmp_path: Path) -> None:
+    release = threading.Event()
+    calls: list[str] = []
+
+    def statfs(path: str) -> os.statvfs_result:
+        calls.append(path)
+        if path == "/":
+            release.wait(30)  # a dead NFS server
+        return os.statvfs("/")
+
+    root = tmp_path / "root"
+    shutil.copytree(FIXTURE, root, symlinks=True)
+    config = config_from_dict({"root_prefix": str(root), "sample_max_age": 0,
+                               "filesystems": {"stat_timeout": "200ms"}})
+    runtime = build_runtime(config, reader=HostReader(config, statfs=lambda p: statfs(p[len(str(root)):] or "/")))
+    client = create_app(runtime).test_client()
+    try:
+        for attempt in range(3):
+            start = time.monotonic()
+            r = client.get("/metrics")
+            took = time.monotonic() - start
+            assert r.status_code == 200 and took < 2.0, (attempt, took)
+            assert metric_value(r.text, "node_filesystem_device_error", mountpoint="/") == 1.0
+            assert metric_value(r.text, "sysmon_collector_success", collector="filesystem") == 1.0
+        assert calls.count("/") == 1  # a still-hanging mount is not asked again
+        fs = {f["mountpoint"]: f for f in client.get("/data").get_json()["filesystems"]}
+        assert "statfs" in fs["/"]["error"]
+    finally:
+        release.set()
+        runtime.stop()
+
+
+# --- unreadable files: the reader as nobody ------------------------------------------------
+
+
+def run_as_nobody_snapshot() -> dict[str, Any]:
+    out = subprocess.run([sys.executable, str(HERE / "as_nobody.py"), "--snapshot", "--also-root"],
+                         capture_output=True, text=True, timeout=60, check=True)
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="dropping to uid 65534 needs root")
+def test_reader_as_nobody_still_collects() -> None:
+    # A root process whose environment and fds nobody may not read, to be sure one exists.
+    holder = subprocess.Popen(["sleep", "30"])
+    try:
+        result = run_as_nobody_snapshot()
+    finally:
+        holder.kill()
+        holder.wait()
+    nobody, root = result["nobody"], result["root"]
+    assert nobody["uid"] == 65534
+    assert all(nobody["collectors"].values()), nobody["errors"]
+    assert "root" in nobody["users"]  # other users' processes are still listed
+    assert nobody["processes"] >= 0.8 * root["processes"]
+    # Whatever nobody cannot read is empty or the [comm] placeholder, never an error.
+    cmdlines: dict[str, str] = nobody["cmdlines"]  # type: ignore[assignment]
+    assert cmdlines[str(holder.pid)] in ("sleep 30", "[sleep]", "")
