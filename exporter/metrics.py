@@ -259,11 +259,11 @@ class SnapshotCollector(Collector):
         )
         ncpu = s.cpu.count if s.cpu and s.cpu.count else 1
         process_cpu = compute_rates(prev, s).process_cpu if prev is not None else {}
-        by_cpu = heapq.nlargest(n, s.processes, key=lambda p: process_cpu.get(p.key, 0.0))
+        by_cpu = heapq.nlargest(n, s.processes, key=lambda p: process_cpu.get((p[0], p[8]), 0.0))
         for rank, p in enumerate(by_cpu, 1):
             ratio = process_cpu.get(p.key, 0.0) / 100.0 / ncpu
             top_cpu.add_metric([str(rank), str(p.pid), p.name, p.user], ratio)
-        for rank, p in enumerate(heapq.nlargest(n, s.processes, key=lambda p: p.rss_bytes), 1):
+        for rank, p in enumerate(heapq.nlargest(n, s.processes, key=lambda p: p[6]), 1):  # by rss
             top_mem.add_metric([str(rank), str(p.pid), p.name, p.user], p.rss_bytes)
         yield top_cpu
         yield top_mem

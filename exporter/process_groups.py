@@ -56,14 +56,20 @@ class ProcessGroups:
                     self._group_of(name)
             current: dict[tuple[int, int], tuple[str, float]] = {}
             agg: dict[str, list[float]] = {}
-            for p in processes:
-                group = self._group_of(p.name)
-                current[p.key] = (group, p.cpu_seconds)
-                a = agg.setdefault(group, [0, 0, 0, 0.0])
-                a[0] += 1
-                a[1] += p.threads
-                a[2] += p.rss_bytes
-                a[3] += p.cpu_seconds
+            memo: dict[str, str] = {}
+            for pid, name, _u, _c, _s, cpu, rss, threads, start in processes:
+                group = memo.get(name)
+                if group is None:
+                    group = memo[name] = self._group_of(name)
+                current[(pid, start)] = (group, cpu)
+                a = agg.get(group)
+                if a is None:
+                    agg[group] = [1, threads, rss, cpu]
+                else:
+                    a[0] += 1
+                    a[1] += threads
+                    a[2] += rss
+                    a[3] += cpu
             for key, (group, cpu) in self._last.items():
                 if key not in current:  # exited: its seconds stay in the group's counter
                     self._base[group] = self._base.get(group, 0.0) + cpu

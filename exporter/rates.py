@@ -67,9 +67,12 @@ def compute_rates(prev: Snapshot | None, cur: Snapshot, processes: bool = True) 
                 )
     process_cpu = {}
     if processes and prev.processes is not None and cur.processes is not None:
-        before_proc = {p.key: p.cpu_seconds for p in prev.processes}
-        for proc in cur.processes:
-            was = before_proc.get(proc.key)
+        # Plain tuple unpacking: this loop runs once per process, thousands of times.
+        before_proc = {(pid, start): cpu for pid, _n, _u, _c, _s, cpu, _r, _t, start in prev.processes}
+        scale = 100.0 / dt
+        for pid, _n, _u, _c, _s, cpu, _r, _t, start in cur.processes:
+            key = (pid, start)
+            was = before_proc.get(key)
             if was is not None:
-                process_cpu[proc.key] = 100.0 * _per_second(was, proc.cpu_seconds, dt)
+                process_cpu[key] = max(0.0, (cpu - was) * scale)
     return Rates(dt, cpu_percent, per_core, net, disk, process_cpu)

@@ -45,8 +45,8 @@ def _pct(part: float, whole: float) -> float | None:
 
 def _process_rows(procs: tuple[Process, ...], rates: Rates, mem_total: int, size: int) -> list[dict[str, Any]]:
     cpu = rates.process_cpu
-    by_cpu = heapq.nlargest(size, procs, key=lambda p: (cpu.get(p.key, 0.0), p.cpu_seconds))
-    by_mem = heapq.nlargest(size, procs, key=lambda p: p.rss_bytes)
+    by_cpu = heapq.nlargest(size, procs, key=lambda p: (cpu.get((p[0], p[8]), 0.0), p[5]))
+    by_mem = heapq.nlargest(size, procs, key=lambda p: p[6])  # rss_bytes
     rows = []
     seen = set()
     for p in by_cpu + by_mem:

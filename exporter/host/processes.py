@@ -37,18 +37,21 @@ def user_name(uid: int) -> str:
     return name
 
 
-def parse_stat(data: bytes) -> tuple[str, str, float, int, int, int]:
-    """(comm, state, cpu seconds, threads, start time ticks, rss bytes) from /proc/PID/stat."""
-    lpar = data.index(b"(")
+_STATES = {bytes([c]): chr(c) for c in range(ord("A"), ord("z") + 1)}
+
+
+def parse_stat(data: bytes) -> tuple[bytes, str, float, int, int, int]:
+    """(comm as bytes, state, cpu seconds, threads, start time ticks, rss bytes) from /proc/PID/stat.
+
+    comm stays bytes: it is decoded only for a process not seen before. This runs
+    once per process per collection, so it does as little as it can."""
     rpar = data.rindex(b")")
-    comm = data[lpar + 1 : rpar].decode("utf-8", "replace")
     rest = data[rpar + 2 :].split(None, 22)  # fields up to rss; the rest is not needed
     # rest[0] is field 3 (state); field n is rest[n - 3].
-    utime, stime = int(rest[11]), int(rest[12])
     return (
-        comm,
-        rest[0].decode(),
-        (utime + stime) / TICKS,
+        data[data.index(b"(") + 1 : rpar],
+        _STATES.get(rest[0]) or rest[0].decode(),
+        (int(rest[11]) + int(rest[12])) / TICKS,
         int(rest[17]),
         int(rest[19]),
         int(rest[21]) * PAGE_SIZE,
@@ -88,7 +91,8 @@ class ProcessReader:
         self._max_open = max_open
         self._lock = threading.Lock()
 
-    def _static_fields(self, pid: int, comm: str) -> tuple[str, str, str]:
+    def _static_fields(self, pid: int, raw_comm: bytes) -> tuple[str, str, str]:
+        comm = raw_comm.decode("utf-8", "replace")
         base = os.path.join(self._proc, str(pid))
         try:
             uid = os.stat(base).st_uid
@@ -136,13 +140,22 @@ class ProcessReader:
         procs: list[Process] = []
         static = self._static
         fresh: dict[tuple[int, int], tuple[str, str, str]] = {}
-        read_stat = self._read_stat
+        fds, pread, read_stat = self._fds, os.pread, self._read_stat
         dir_fd = os.open(self._proc, os.O_RDONLY | os.O_DIRECTORY)
         try:
             entries = [e for e in os.listdir(dir_fd) if e.isdigit()]
             for entry in entries:
                 try:
-                    comm, state, cpu, threads, start, rss = parse_stat(read_stat(entry, dir_fd))
+                    fd = fds.get(entry)
+                    data = b""
+                    if fd is not None:  # the common case, inlined: one pread
+                        try:
+                            data = pread(fd, 4096, 0)
+                        except OSError:
+                            pass
+                    if not data:
+                        data = read_stat(entry, dir_fd)
+                    comm, state, cpu, threads, start, rss = parse_stat(data)
                 except (OSError, ValueError, IndexError):
                     continue  # exited mid-read, or not readable
                 pid = int(entry)
@@ -155,8 +168,8 @@ class ProcessReader:
         finally:
             os.close(dir_fd)
         live = set(entries)
-        for entry in [e for e in self._fds if e not in live]:
-            os.close(self._fds.pop(entry))
+        for entry in [e for e in fds if e not in live]:
+            os.close(fds.pop(entry))
         self._static = fresh
         return tuple(procs)
 
