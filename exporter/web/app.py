@@ -14,6 +14,7 @@ from exporter.web.auth import install_auth
 from exporter.web.context import get_runtime
 from exporter.web.errors import ApiError
 from exporter.web.openapi_routes import blueprint as openapi_blueprint
+from exporter.web.params import check_query
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +26,6 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
 )
-
-
-def reject_unknown_params(*allowed: str) -> None:
-    unknown = sorted(set(request.args) - set(allowed))
-    if unknown:
-        raise ApiError(400, f"unknown query parameter: {unknown[0]}")
 
 
 def create_app(runtime: Runtime) -> Flask:
@@ -70,12 +65,12 @@ def create_app(runtime: Runtime) -> Flask:
 
     @app.get("/")
     def index() -> Any:
-        reject_unknown_params("refresh", "range", "paused")
+        check_query("refresh", "range", "paused")
         return render_template("index.html", version=__version__)
 
     @app.get("/data")
     def data() -> Response:
-        reject_unknown_params()
+        check_query()
         view = get_runtime().view
         headers = {"Cache-Control": "no-store", "Vary": "Accept-Encoding"}
         if "gzip" in request.headers.get("Accept-Encoding", ""):
@@ -86,21 +81,21 @@ def create_app(runtime: Runtime) -> Flask:
 
     @app.get("/alerts")
     def alerts() -> Response:
-        reject_unknown_params()
+        check_query()
         rt = get_runtime()
         rt.view.latest()
         return jsonify(rt.alerts.to_json())
 
     @app.get("/healthz")
     def healthz() -> Response:
-        reject_unknown_params()
+        check_query()
         snap = get_runtime().sampler.latest()
         failing = [c.name for c in snap.collectors if not c.success]
         return jsonify(status="ok", version=__version__, failing_collectors=failing)
 
     @app.get("/metrics")
     def metrics() -> Response:
-        reject_unknown_params()
+        check_query()
         gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
         body, content_type = get_runtime().exposition.render(request.headers.get("Accept"), gzip_ok)
         headers = {"Content-Encoding": "gzip"} if gzip_ok else {}

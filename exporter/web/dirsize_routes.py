@@ -13,6 +13,7 @@ from flask import Blueprint, Response, jsonify, request
 from exporter.dirsize.service import DirSizeService, PathRejected, view_json
 from exporter.web.context import get_runtime
 from exporter.web.errors import ApiError
+from exporter.web.params import check_query
 
 blueprint = Blueprint("dirsize", __name__)
 
@@ -26,15 +27,6 @@ def _service() -> DirSizeService:
     if svc is None:
         raise ApiError(404, "directory scans are disabled in the configuration")
     return svc
-
-
-def _params(*allowed: str) -> None:
-    unknown = sorted(set(request.args) - set(allowed))
-    if unknown:
-        raise ApiError(400, f"unknown query parameter: {unknown[0]}")
-    for name in allowed:
-        if len(request.args.getlist(name)) > 1:
-            raise ApiError(400, f"query parameter {name} is given more than once")
 
 
 def _limit() -> int:
@@ -62,14 +54,17 @@ def _reply(body: dict[str, Any], status: int) -> tuple[Response, int, dict[str, 
 
 @blueprint.get("/disk-usage-details")
 def details() -> tuple[Response, int, dict[str, str]]:
-    _params("path", "limit")
+    check_query("path", "limit")
+    if getattr(get_runtime(), "dirsize", None) is None and "path" not in request.args:
+        # The list of roots is empty when scans are off: a page can say so without an error.
+        return _reply({"enabled": False, "roots": [], "max_limit": MAX_LIMIT}, 200)
     svc = _service()
     limit = _limit()
     path = _resolve(svc)
     now = svc.now()
     if path is None:
         roots = [view_json(v, 0, now) | {"result": None, "total_bytes": _total(v)} for v in svc.root_views()]
-        return _reply({"roots": roots, "max_limit": MAX_LIMIT, "kept": svc.keep}, 200)
+        return _reply({"enabled": True, "roots": roots, "max_limit": MAX_LIMIT, "kept": svc.keep}, 200)
     view = svc.request(path)
     body = view_json(view, limit, now) | {"limit": limit, "kept": svc.keep}
     return _reply(body, 200 if view.result is not None else 202)
@@ -77,7 +72,7 @@ def details() -> tuple[Response, int, dict[str, str]]:
 
 @blueprint.post("/disk-usage-details")
 def rescan() -> tuple[Response, int, dict[str, str]]:
-    _params("path", "limit")
+    check_query("path", "limit")
     svc = _service()
     limit = _limit()
     path = _resolve(svc)

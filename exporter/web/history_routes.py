@@ -12,6 +12,7 @@ from exporter.config import parse_duration
 from exporter.history.store import HistoryStore, HistoryUnavailable
 from exporter.web.context import get_runtime
 from exporter.web.errors import ApiError
+from exporter.web.params import check_query
 
 blueprint = flask.Blueprint("history", __name__)
 
@@ -29,17 +30,9 @@ def _store() -> HistoryStore:
     return store
 
 
-def _reject_unknown(*allowed: str) -> None:
-    unknown = sorted(set(request.args) - set(allowed))
-    if unknown:
-        raise ApiError(400, f"unknown query parameter: {unknown[0]} (known: {', '.join(allowed) or 'none'})")
-
-
 def _one(name: str) -> str | None:
-    values = request.args.getlist(name)
-    if len(values) > 1:
-        raise ApiError(400, f"{name}: given more than once")
-    return values[0].strip() if values else None
+    value = request.args.get(name)
+    return value.strip() if value is not None else None
 
 
 def parse_time(name: str, text: str, now: float) -> float:
@@ -79,7 +72,7 @@ def _series_names(store: HistoryStore) -> list[str]:
 
 @blueprint.get("/history")
 def history() -> Response:
-    _reject_unknown("series", "from", "to", "points")
+    check_query("series", "from", "to", "points", repeatable=("series",))
     store = _store()
     now = store.now()
     start = parse_time("from", _one("from") or "-1h", now)
@@ -108,7 +101,7 @@ def history() -> Response:
 
 @blueprint.get("/history/series")
 def history_series() -> Response:
-    _reject_unknown()
+    check_query()
     store = _store()
     try:
         series = store.list_series()

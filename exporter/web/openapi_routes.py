@@ -11,9 +11,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
-from exporter.web.errors import ApiError
+from exporter.web.params import check_query
 
 blueprint = Blueprint("openapi", __name__)
 
@@ -30,6 +30,5 @@ def openapi_spec() -> dict[str, Any]:
 
 @blueprint.get("/openapi.json")
 def openapi() -> Response:
-    if request.args:
-        raise ApiError(400, f"unknown query parameter: {sorted(request.args)[0]}")
+    check_query()
     return Response(openapi_bytes(), mimetype="application/json", headers={"Cache-Control": "public, max-age=300"})

@@ -19,7 +19,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 STATIC = REPO / "exporter" / "web" / "static"
 ARTIFACTS = REPO / "test-artifacts"
 # Endpoints that answer 404 by design while their feature is disabled.
-DISABLED_FEATURE_PATHS = ("/history", "/disk-usage-details")
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 QUIET_CONFIG: dict[str, Any] = {"dirsize": {"enabled": False}}
@@ -65,24 +64,9 @@ class Console:
     page_errors: list[str] = field(default_factory=list)
 
     def unexpected_errors(self) -> list[str]:
-        """Errors, except the 404s that are part of the design.
-
-        The browser logs every 404 fetch as a console error. /history answers 404 when
-        history is disabled and /disk-usage-details when directory sizes are (the tests run
-        with both off), and the page asks them to find out. /static/dirsize.* belong to
-        another part of the page; their 404 (and the MIME refusal that follows) is tolerated
-        only while the files do not exist.
-        """
-        dirsize_missing = not (STATIC / "dirsize.js").exists() or not (STATIC / "dirsize.css").exists()
-        out = []
-        for kind, text, url in self.messages:
-            if kind != "error":
-                continue
-            if "404" in text and any(p in url for p in DISABLED_FEATURE_PATHS):
-                continue
-            if dirsize_missing and ("dirsize." in url or "dirsize." in text):
-                continue
-            out.append(f"{text} ({url})")
+        """Every console error and page error: a disabled feature is told through /data and
+        an empty root list, never by a 404, so a clean page logs none."""
+        out = [f"{text} ({url})" for kind, text, url in self.messages if kind == "error"]
         return out + [f"page error: {e}" for e in self.page_errors]
 
 

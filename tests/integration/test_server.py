@@ -58,7 +58,7 @@ def test_data_and_bad_input(exporter_proc) -> None:  # type: ignore[no-untyped-d
     assert json.loads(body)["cpu"]["count"] >= 1
     status, body, headers = exp.get("/data?limit=abc")
     assert status == 400 and headers["Content-Type"] == "application/json"
-    assert json.loads(body) == {"error": "unknown query parameter: limit"}
+    assert json.loads(body)["error"].startswith("unknown query parameter: limit")
 
 
 def test_sigterm_stops_within_two_seconds(exporter_proc) -> None:  # type: ignore[no-untyped-def]

@@ -199,6 +199,10 @@ def test_fuzzed_paths_never_500_nor_escape(client: Any, svc: DirSizeService, tre
         assert Path(r.get_json()["path"]).is_relative_to(tree)
 
 
-def test_disabled_service_is_404() -> None:
-    r = make_app(None).test_client().get("/disk-usage-details")
-    assert r.status_code == 404
+def test_disabled_service_lists_no_roots_and_refuses_paths() -> None:
+    client = make_app(None).test_client()
+    r = client.get("/disk-usage-details")
+    assert r.status_code == 200 and r.get_json()["enabled"] is False and r.get_json()["roots"] == []
+    r = client.get("/disk-usage-details", query_string={"path": "/tmp"})
+    assert r.status_code == 404 and "disabled" in r.get_json()["error"]
+    assert client.post("/disk-usage-details", query_string={"path": "/tmp"}).status_code == 404

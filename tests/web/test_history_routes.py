@@ -94,7 +94,7 @@ def test_series_may_be_repeated_and_points_limits_the_answer(client: Any, clock:
         ("series=cpu.percent&from=-3600", "cannot be negative"),
         ("series=cpu.percent&to=1e300", "to: 1e300 is out of range"),
         ("series=cpu.percent&to=inf", "to: expected Unix seconds"),
-        ("series=cpu.percent&from=-1h&from=-2h", "from: given more than once"),
+        ("series=cpu.percent&from=-1h&from=-2h", "query parameter from is given more than once"),
         ("series=cpu.percent&step=60", "unknown query parameter: step"),
         ("series=" + ",".join(f"s{i}" for i in range(21)), "at most 20 series"),
     ],

@@ -157,8 +157,8 @@
   function loadRoots() {
     request("GET", null).then(
       function (res) {
-        if (res.status !== 200) {
-          setMessage(res.body.error || "directory scans are not available", true);
+        if (res.status !== 200 || res.body.enabled === false) {
+          setMessage(res.body.error || "Directory scans are turned off (dirsize.enabled: false).", res.status !== 200);
           section.classList.add("du-disabled");
           return;
         }
