@@ -18,7 +18,7 @@ from typing import Any
 import bcrypt
 import yaml
 from flask import Flask
-from support.servers import REPO, free_port, require_binary, wait_until
+from support.servers import REPO, free_port, require_binary, terminate, wait_until
 
 from exporter.config import Config, config_from_dict
 from exporter.runtime import Runtime, build_runtime, open_history
@@ -129,13 +129,7 @@ class WiredExporter:
     def stop(self) -> int | None:
         if self.proc is None:
             return None
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
         self._log.close()
         return self.proc.returncode
 

@@ -55,6 +55,17 @@ def http_get(url: str, timeout: float = 5.0, headers: dict[str, str] | None = No
         return e.code, e.read(), e.headers
 
 
+def terminate(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within `timeout`."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def require_binary(name: str, package: str) -> str:
     path = shutil.which(name)
     if not path:
@@ -148,14 +159,8 @@ class BackgroundProcess:
         wait_until(ready, timeout, what=self.args[0])
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
         if self.proc:
+            terminate(self.proc)
             self._log.close()
 
 
