@@ -216,7 +216,7 @@ def main() -> int:
         f"| **total: {len(rows)} requests** | | **{total_body:,} B ({kib(total_body)})** | "
         f"{total_headers:,} B |",
         "",
-        f"Page assets without /data and the 404 probes: "
+        f"Page assets (HTML and static files, without the JSON calls): "
         f"{sum(r['body'] for r in static):,} B in {len(static)} requests (uncompressed; the server does not "
         f"gzip static files). Load to first data rendered: {weight['ready_ms']:.0f} ms.",
         "",
