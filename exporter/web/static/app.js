@@ -158,6 +158,23 @@
     state.timer = setTimeout(tick, delayMs);
   }
 
+  /* One /data call: render it, or show the connection as lost. Never rejects. */
+  function loadData(signal) {
+    return fetch("/data", { cache: "no-store", signal: signal })
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (d) {
+        debug.responses += 1;
+        setConn("live");
+        onData(d);
+      })
+      .catch(function (e) {
+        setConn("lost", e);
+      });
+  }
+
   function tick() {
     state.timer = null;
     if (state.inflight || state.paused || document.hidden) return;
@@ -170,19 +187,7 @@
     var timeout = setTimeout(function () {
       if (ctrl) ctrl.abort();
     }, Math.max(5000, 2000 * state.refresh));
-    fetch("/data", { cache: "no-store", signal: ctrl ? ctrl.signal : undefined })
-      .then(function (r) {
-        if (!r.ok) throw new Error("HTTP " + r.status);
-        return r.json();
-      })
-      .then(function (d) {
-        debug.responses += 1;
-        setConn("live");
-        onData(d);
-      })
-      .catch(function (e) {
-        setConn("lost", e);
-      })
+    loadData(ctrl ? ctrl.signal : undefined)
       .then(function () {
         clearTimeout(timeout);
         debug.inflight -= 1;
@@ -1018,19 +1023,7 @@
   /* Paused from the URL: still show one snapshot so the page is not empty. */
   function tick_once() {
     debug.requests += 1;
-    fetch("/data", { cache: "no-store" })
-      .then(function (r) {
-        if (!r.ok) throw new Error("HTTP " + r.status);
-        return r.json();
-      })
-      .then(function (d) {
-        debug.responses += 1;
-        setConn("live");
-        onData(d);
-      })
-      .catch(function (e) {
-        setConn("lost", e);
-      });
+    loadData(undefined);
   }
 
   // Expose the pure pieces for tests.
