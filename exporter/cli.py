@@ -90,11 +90,12 @@ def _serve(args: argparse.Namespace) -> int:
 
 def serve(config: Config, *, reset_history: bool = False) -> int:
     from exporter.runtime import build_runtime, open_history
-    from exporter.server import make_server, serve_forever
+    from exporter.server import limit_malloc_arenas, make_server, serve_forever
     from exporter.web.app import create_app
 
     log = logging.getLogger("exporter")
     started = time.monotonic()
+    limit_malloc_arenas()
     runtime = build_runtime(config)
     open_history(runtime, reset=reset_history)
     app = create_app(runtime)
