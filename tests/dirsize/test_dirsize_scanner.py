@@ -179,3 +179,25 @@ def test_memory_does_not_grow_with_the_number_of_files(tmp_path: Path) -> None:
     # 25x the entries; storing them would need several MB. The walk keeps only the heaps.
     assert peak_huge < peak_small + 64 * 1024, (peak_small, peak_huge)
     assert peak_huge < 256 * 1024
+
+
+def test_one_filesystem_like_du_x(tmp_path: Path) -> None:
+    """A filesystem mounted inside the tree (a real tmpfs) is not entered, as with `du -x`."""
+    (tmp_path / "local").mkdir()
+    (tmp_path / "local" / "a.bin").write_bytes(b"a" * 50_000)
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], capture_output=True, check=False)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {r.stderr.decode().strip()}")
+    try:
+        (mnt / "other-fs.bin").write_bytes(b"m" * 2_000_000)
+        ours: dict[str, int] = {}
+        result = scan(tmp_path, top_n=10, on_directory=lambda p, s: ours.__setitem__(p, s))
+        du = du_dirs(tmp_path)
+        assert result.total_bytes == du[str(tmp_path)]
+        assert result.total_bytes < 1_000_000  # the 2 MB on the tmpfs is not counted
+        assert not any("other-fs" in f.path for f in result.files)
+        assert {p: s for p, s in ours.items() if p in du} == du
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)
