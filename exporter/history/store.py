@@ -528,10 +528,7 @@ class HistoryStore:
                 self._save_watermarks(conn, minute_done, hour_done)
             conn.execute("COMMIT")
         except (sqlite3.Error, OSError) as e:
-            try:
-                conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
+            _rollback(conn)
             self._fail(e, "cannot write to")
             return False
         self._ids.update(new_ids)
@@ -597,10 +594,7 @@ class HistoryStore:
                     )
             conn.execute("COMMIT")
         except (sqlite3.Error, OSError) as e:
-            try:
-                conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
+            _rollback(conn)
             self._fail(e, "maintenance failed on")
             return False
         self._minute_done, self._hour_done = minute_done, hour_done
@@ -772,3 +766,11 @@ class HistoryStore:
             if len(rows) <= points + 1:
                 return rows[-points:], width
             width *= 2
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Undo a failed transaction; a connection too broken to roll back is reopened later anyway."""
+    try:
+        conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
