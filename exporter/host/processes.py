@@ -1,23 +1,30 @@
 """Per-process readings in one pass over /proc.
 
 One read of /proc/PID/stat gives state, CPU seconds, threads, RSS and start
-time; the file is kept open between collections, so that read is a single
-pread (open and close cost as much again). The fields that never change for a process (name, user, command line)
-are cached by (pid, start time), so a steady host costs one small read per
-process per collection. A process that exits mid-read, or that we may not
-read (AccessDenied), is skipped or shown with what we could read: it never
-fails the collection.
+time. Each process keeps one descriptor open between collections, so a
+reading is one pread (open and close cost as much again), and a sleeping
+process that has not run since the last collection costs only a pread of its
+small schedstat file (see ProcessReader). The fields that never change for a
+process (name, user, command line) are cached by (pid, start time). A process
+that exits mid-read, or that we may not read, is skipped or shown with what we
+could read: it never fails the collection.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import pwd
 import resource
 import threading
+import time
+from collections.abc import Callable
+from typing import Any
 
 from exporter.host.paths import HostPaths
 from exporter.host.snapshot import Process
+
+log = logging.getLogger(__name__)
 
 TICKS = float(os.sysconf("SC_CLK_TCK"))
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -72,24 +79,52 @@ def raise_fd_limit(wanted: int = 65536) -> int:
 
 
 class ProcessReader:
-    """Stateful: caches static fields per (pid, start time) between collections, and
-    keeps each process's /proc/PID/stat open so a collection is one pread per process.
+    """Stateful: one kept descriptor per process, and the last reading of each.
+
+    Most processes on a server sleep. A sleeping single-threaded process that has
+    not run since the last collection has the same stat line as then, and the
+    cheap way to know is /proc/PID/schedstat (run time, wait time, times run: it
+    changes whenever the task runs or queues to run; a pread costs a quarter of
+    a stat pread here). So a process whose last reading was single-threaded and
+    not running keeps its schedstat descriptor open, and is served its last
+    reading while that file is unchanged. Every other process keeps its stat
+    descriptor open and is read with one pread. Every reading is refreshed from
+    stat at least every REFRESH_SECONDS (with jitter by pid), which bounds how
+    stale a sleeping process's RSS can get (pages reclaimed while it sleeps).
 
     A kept descriptor stays bound to its process: once it exits the read fails
     (ESRCH), the descriptor is closed, and a new process that reuses the pid gets
     a fresh one. At most `max_open` descriptors are kept (below the open-files
-    limit); processes beyond that are read with open/read/close.
+    limit); processes beyond that are read with open/read/close, every time.
+    The fields that never change for a process (name, user, command line) are
+    read once per (pid, start time).
     """
 
-    def __init__(self, paths: HostPaths, max_open: int | None = None) -> None:
+    REFRESH_SECONDS = 30.0
+
+    def __init__(
+        self,
+        paths: HostPaths,
+        max_open: int | None = None,
+        *,
+        probe: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._paths = paths
         self._proc = paths.proc()
-        self._static: dict[tuple[int, int], tuple[str, str, str]] = {}
-        self._fds: dict[str, int] = {}
+        # pid entry → [fd, fd is schedstat, schedstat bytes read before `reading`, reading, refresh due]
+        self._kept: dict[str, list[Any]] = {}
+        self._static: dict[tuple[int, int], tuple[str, str, str]] = {}  # for processes read without a kept fd
         if max_open is None:
             max_open = max(0, raise_fd_limit() - 512)  # leave room for sockets, the database, scans
         self._max_open = max_open
+        self._probe = probe
+        self._clock = clock
         self._lock = threading.Lock()
+
+    @property
+    def kept_descriptors(self) -> int:
+        return len(self._kept)
 
     def _static_fields(self, pid: int, raw_comm: bytes) -> tuple[str, str, str]:
         comm = raw_comm.decode("utf-8", "replace")
@@ -107,74 +142,185 @@ class ProcessReader:
             cmdline = ""
         return comm, user, cmdline or f"[{comm}]"
 
-    def _read_stat(self, entry: str, dir_fd: int) -> bytes:
-        """One process's stat line, through its kept descriptor when there is one."""
-        fds = self._fds
-        fd = fds.get(entry)
-        if fd is not None:
-            try:
-                data = os.pread(fd, 4096, 0)
-                if data:
-                    return data
-            except OSError:
-                pass
-            os.close(fd)  # that process is gone; the pid may have a new owner
-            del fds[entry]
-        fd = os.open(entry + "/stat", os.O_RDONLY, dir_fd=dir_fd)
-        try:
-            data = os.pread(fd, 4096, 0)
-        except BaseException:
-            os.close(fd)
-            raise
-        if len(fds) < self._max_open:
-            fds[entry] = fd
-        else:
-            os.close(fd)
-        return data
+    def _due(self, pid: int, now: float) -> float:
+        return now + self.REFRESH_SECONDS * (1.0 + (pid % 16) / 16.0)
 
     def __call__(self) -> tuple[Process, ...]:
         with self._lock:
             return self._collect()
 
     def _collect(self) -> tuple[Process, ...]:
+        now = self._clock()
         procs: list[Process] = []
-        static = self._static
-        fresh: dict[tuple[int, int], tuple[str, str, str]] = {}
-        fds, pread, read_stat = self._fds, os.pread, self._read_stat
+        append = procs.append
+        kept, pread = self._kept, os.pread
+        hits, known = 0, len(kept)
         dir_fd = os.open(self._proc, os.O_RDONLY | os.O_DIRECTORY)
         try:
             entries = [e for e in os.listdir(dir_fd) if e.isdigit()]
+            static_before, self._static = self._static, {}
             for entry in entries:
-                try:
-                    fd = fds.get(entry)
-                    data = b""
-                    if fd is not None:  # the common case, inlined: one pread
-                        try:
-                            data = pread(fd, 4096, 0)
-                        except OSError:
-                            pass
-                    if not data:
-                        data = read_stat(entry, dir_fd)
-                    comm, state, cpu, threads, start, rss = parse_stat(data)
-                except (OSError, ValueError, IndexError):
-                    continue  # exited mid-read, or not readable
-                pid = int(entry)
-                key = (pid, start)
-                fields = static.get(key)
-                if fields is None:
-                    fields = self._static_fields(pid, comm)
-                fresh[key] = fields
-                procs.append(Process(pid, fields[0], fields[1], fields[2], state, cpu, rss, threads, start))
+                k = kept.get(entry)
+                if k is None:
+                    p = self._first_sight(entry, dir_fd, now, static_before)
+                    if p is not None:
+                        append(p)
+                    continue
+                hits += 1
+                if k[1]:  # sleeping, single-threaded last time: has it run since?
+                    try:
+                        sched = pread(k[0], 128, 0)
+                    except OSError:
+                        sched = b""
+                    if sched == k[2] and now < k[4]:
+                        append(k[3])
+                        continue
+                    p = self._reread(entry, dir_fd, k, sched, now) if sched else None
+                else:
+                    try:
+                        data = pread(k[0], 4096, 0)
+                    except OSError:
+                        data = b""
+                    p = self._update(entry, dir_fd, k, data, now) if data else None
+                if p is None:  # exited, or the pid has a new owner: start afresh
+                    self._forget(entry)
+                    p = self._first_sight(entry, dir_fd, now, static_before)
+                if p is not None:
+                    append(p)
         finally:
             os.close(dir_fd)
-        live = set(entries)
-        for entry in [e for e in fds if e not in live]:
-            os.close(fds.pop(entry))
-        self._static = fresh
+        if hits < known:  # some kept processes were not listed: they exited
+            live = set(entries)
+            for entry in [e for e in kept if e not in live]:
+                self._forget(entry)
         return tuple(procs)
+
+    def _reread(self, entry: str, dir_fd: int, k: list[Any], sched: bytes, now: float) -> Process | None:
+        """A probed process ran: read its stat afresh (open, read, close); `sched` was read first."""
+        try:
+            fd = os.open(entry + "/stat", os.O_RDONLY, dir_fd=dir_fd)
+        except OSError:
+            return None
+        try:
+            data = os.pread(fd, 4096, 0)
+        except OSError:
+            data = b""
+        finally:
+            os.close(fd)
+        if not data:
+            return None
+        k[2] = sched
+        return self._update(entry, dir_fd, k, data, now)
+
+    def _update(self, entry: str, dir_fd: int, k: list[Any], data: bytes, now: float) -> Process | None:
+        """Store a fresh stat reading for a kept process, and switch its kept descriptor
+        between stat and schedstat when it starts or stops qualifying for the probe."""
+        try:
+            _comm, state, cpu, threads, start, rss = parse_stat(data)
+        except (ValueError, IndexError):
+            return None
+        old = k[3]
+        if start != old[8]:
+            return None  # not the process we knew
+        p = Process(old[0], old[1], old[2], old[3], state, cpu, rss, threads, start)
+        k[3] = p
+        k[4] = self._due(old[0], now)
+        probe = self._probes(state, threads)
+        if probe and not k[1]:
+            # Start probing: the baseline must be read before the stat we keep.
+            sched_fd, sched = self._open_schedstat(entry, dir_fd)
+            if sched_fd >= 0:
+                try:
+                    data = os.pread(k[0], 4096, 0)
+                    _comm, state, cpu, threads, start, rss = parse_stat(data)
+                except (OSError, ValueError, IndexError):
+                    os.close(sched_fd)
+                    return None
+                p = k[3] = Process(old[0], old[1], old[2], old[3], state, cpu, rss, threads, start)
+                os.close(k[0])
+                k[0], k[1], k[2] = sched_fd, True, sched
+        elif not probe and k[1]:
+            # Stop probing (it runs, or has threads): keep its stat open instead.
+            try:
+                stat_fd = os.open(entry + "/stat", os.O_RDONLY, dir_fd=dir_fd)
+            except OSError:
+                return p
+            os.close(k[0])
+            k[0], k[1], k[2] = stat_fd, False, None
+        return p
+
+    def _probes(self, state: str, threads: int) -> bool:
+        """Whether a process in this reading can be probed: schedstat covers only the
+        main thread, and a running task's counters may lag by up to a tick."""
+        return self._probe and threads == 1 and state != "R"
+
+    def _open_schedstat(self, entry: str, dir_fd: int) -> tuple[int, bytes]:
+        """(fd, contents) of a process's schedstat, or (-1, b"") when it cannot serve as a probe."""
+        try:
+            fd = os.open(entry + "/schedstat", os.O_RDONLY, dir_fd=dir_fd)
+        except FileNotFoundError:
+            if os.path.exists(os.path.join(self._proc, entry)):
+                self._disable_probe("no /proc/PID/schedstat on this kernel")
+            return -1, b""
+        except OSError:
+            return -1, b""
+        try:
+            sched = os.pread(fd, 128, 0)
+        except OSError:
+            sched = b""
+        if not sched or sched.startswith(b"0 0 0"):
+            os.close(fd)
+            if sched.startswith(b"0 0 0") and entry == "1":
+                self._disable_probe("schedstat reads zero (scheduler statistics off)")
+            return -1, b""
+        return fd, sched
+
+    def _disable_probe(self, why: str) -> None:
+        if self._probe:
+            log.info("process reader: reading every stat file each time (%s)", why)
+        self._probe = False
+
+    def _first_sight(
+        self, entry: str, dir_fd: int, now: float, static_before: dict[tuple[int, int], tuple[str, str, str]]
+    ) -> Process | None:
+        room = len(self._kept) < self._max_open
+        sched_fd, sched = self._open_schedstat(entry, dir_fd) if room and self._probe else (-1, b"")
+        try:
+            fd = os.open(entry + "/stat", os.O_RDONLY, dir_fd=dir_fd)
+        except OSError:
+            if sched_fd >= 0:
+                os.close(sched_fd)
+            return None
+        try:
+            comm, state, cpu, threads, start, rss = parse_stat(os.pread(fd, 4096, 0))
+        except (OSError, ValueError, IndexError):
+            os.close(fd)
+            if sched_fd >= 0:
+                os.close(sched_fd)
+            return None  # exited mid-read, or not readable
+        pid = int(entry)
+        key = (pid, start)
+        fields = static_before.get(key) or self._static_fields(pid, comm)
+        p = Process(pid, fields[0], fields[1], fields[2], state, cpu, rss, threads, start)
+        if not room:
+            os.close(fd)
+            self._static[key] = fields
+        elif sched_fd >= 0 and self._probes(state, threads):
+            os.close(fd)
+            self._kept[entry] = [sched_fd, True, sched, p, self._due(pid, now)]
+        else:
+            if sched_fd >= 0:
+                os.close(sched_fd)
+            self._kept[entry] = [fd, False, None, p, self._due(pid, now)]
+        return p
+
+    def _forget(self, entry: str) -> None:
+        k = self._kept.pop(entry, None)
+        if k is not None:
+            os.close(k[0])
 
     def close(self) -> None:
         with self._lock:
-            for fd in self._fds.values():
-                os.close(fd)
-            self._fds.clear()
+            for k in self._kept.values():
+                os.close(k[0])
+            self._kept.clear()

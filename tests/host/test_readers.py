@@ -90,13 +90,13 @@ def test_kept_descriptors_are_dropped_when_a_real_process_exits() -> None:
     child = subprocess.Popen(["sleep", "60"])
     try:
         assert child.pid in {p.pid for p in reader()}
-        kept = dict(reader._fds)  # noqa: SLF001
+        kept = dict(reader._kept)  # noqa: SLF001
         assert str(child.pid) in kept
     finally:
         child.kill()
         child.wait()
     assert child.pid not in {p.pid for p in reader()}
-    assert str(child.pid) not in reader._fds  # noqa: SLF001
+    assert str(child.pid) not in reader._kept  # noqa: SLF001
     reader.close()
 
 

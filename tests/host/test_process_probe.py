@@ -1,0 +1,161 @@
+"""The schedstat probe of ProcessReader: a sleeping single-threaded process that has not
+run is served its last reading; anything that ran, has threads, or is due is read afresh.
+
+Fake /proc trees (regular files, read through the same kept descriptors) make each
+case exact; one test drives a real child process through sleep → work → sleep."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from exporter.host.paths import HostPaths
+from exporter.host.processes import ProcessReader
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def stat_line(pid: int, state: str = "S", ticks: int = 100, threads: int = 1, rss_pages: int = 1000) -> str:
+    return (
+        f"{pid} (worker) {state} 1 {pid} {pid} 0 -1 4194304 500 0 0 0 {ticks} 0 0 0 20 0 {threads} 0 "
+        f"900 500000000 {rss_pages} 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n"
+    )
+
+
+class FakeProc:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        (root / "proc").mkdir(parents=True, exist_ok=True)
+        self.now = 1000.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def set(self, pid: int, stat: str | None = None, sched: str | None = None) -> None:
+        d = self.root / "proc" / str(pid)
+        d.mkdir(exist_ok=True)
+        (d / "cmdline").write_bytes(b"worker\0")
+        if stat is not None:
+            self._write(d / "stat", stat)
+        if sched is not None:
+            self._write(d / "schedstat", sched)
+
+    @staticmethod
+    def _write(path: Path, text: str) -> None:
+        # In place (same inode), as the kernel's files are: a kept descriptor sees the change.
+        with open(path, "r+b" if path.exists() else "wb") as f:
+            f.write(text.encode())
+            f.truncate()
+
+    def reader(self) -> ProcessReader:
+        return ProcessReader(HostPaths(str(self.root)), max_open=100, clock=self.clock)
+
+
+@pytest.fixture()
+def fake(tmp_path: Path) -> FakeProc:
+    f = FakeProc(tmp_path)
+    f.set(1, stat_line(1, ticks=500), "9000000 100 10\n")
+    return f
+
+
+def by_pid(reader: ProcessReader) -> dict[int, tuple[float, int, str, int]]:
+    return {p.pid: (p.cpu_seconds, p.rss_bytes, p.state, p.threads) for p in reader()}
+
+
+def test_unchanged_schedstat_serves_the_last_reading_until_due(fake: FakeProc) -> None:
+    fake.set(7, stat_line(7, ticks=100, rss_pages=1000), "5000 10 3\n")
+    reader = fake.reader()
+    assert by_pid(reader)[7] == (100 / TICKS, 1000 * PAGE, "S", 1)
+    fake.set(7, stat_line(7, ticks=100, rss_pages=800))  # RSS reclaimed while it slept
+    assert by_pid(reader)[7][1] == 1000 * PAGE  # not run: last reading
+    fake.now += 2 * ProcessReader.REFRESH_SECONDS  # due for a refresh
+    assert by_pid(reader)[7][1] == 800 * PAGE
+    reader.close()
+
+
+def test_a_process_that_ran_is_read_afresh(fake: FakeProc) -> None:
+    fake.set(7, stat_line(7, ticks=100), "5000 10 3\n")
+    reader = fake.reader()
+    reader()
+    fake.set(7, stat_line(7, ticks=130), "6000 10 4\n")
+    assert by_pid(reader)[7][0] == 130 / TICKS
+    fake.set(7, stat_line(7, ticks=150), "6000 25 4\n")  # queued to run (wait time moved)
+    assert by_pid(reader)[7][0] == 150 / TICKS
+    reader.close()
+
+
+def test_running_or_threaded_processes_are_always_read(fake: FakeProc) -> None:
+    fake.set(7, stat_line(7, state="R", ticks=100), "5000 10 3\n")
+    fake.set(8, stat_line(8, ticks=100, threads=4), "5000 10 3\n")
+    reader = fake.reader()
+    reader()
+    fake.set(7, stat_line(7, state="R", ticks=140))  # schedstat untouched: still read
+    fake.set(8, stat_line(8, ticks=170, threads=4))  # other threads ran; the leader did not
+    got = by_pid(reader)
+    assert got[7][0] == 140 / TICKS and got[8][0] == 170 / TICKS
+    # A process that stops running starts being probed, and one that starts threads stops.
+    fake.set(7, stat_line(7, state="S", ticks=141), "5100 10 4\n")
+    fake.set(8, stat_line(8, ticks=171, threads=1), "5000 10 3\n")
+    reader()
+    fake.set(7, stat_line(7, state="S", ticks=199))
+    fake.set(8, stat_line(8, ticks=199))
+    got = by_pid(reader)
+    assert got[7][0] == 141 / TICKS and got[8][0] == 171 / TICKS  # both sleeping, not run
+    fake.set(8, stat_line(8, ticks=250, threads=3), "7000 10 9\n")
+    reader()
+    fake.set(8, stat_line(8, ticks=260, threads=3))
+    assert by_pid(reader)[8] == (260 / TICKS, 1000 * PAGE, "S", 3)
+    reader.close()
+
+
+def test_kernel_without_scheduler_statistics_reads_every_stat(tmp_path: Path) -> None:
+    fake = FakeProc(tmp_path)
+    fake.set(1, stat_line(1, ticks=500), "0 0 0\n")
+    fake.set(7, stat_line(7, ticks=100), "0 0 0\n")
+    reader = fake.reader()
+    reader()
+    fake.set(7, stat_line(7, ticks=120))
+    assert by_pid(reader)[7][0] == 120 / TICKS
+    reader.close()
+
+
+def test_a_real_child_is_followed_through_sleep_work_sleep() -> None:
+    """Real /proc: the probe must notice a sleeping process that wakes, works and sleeps again."""
+    code = (
+        "import sys, time\n"
+        "sys.stdin.readline()\n"
+        "t = time.process_time()\n"
+        "while time.process_time() - t < 0.3: pass\n"
+        "sys.stdin.readline()\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE)
+    reader = ProcessReader(HostPaths())
+    try:
+        import time
+
+        deadline = time.monotonic() + 5
+        while True:  # wait for it to block on stdin
+            before = {p.pid: p for p in reader()}[child.pid]
+            if before.state == "S" or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert before.state == "S" and before.threads == 1
+        assert {p.pid: p for p in reader()}[child.pid].cpu_seconds == before.cpu_seconds
+        assert child.stdin is not None
+        child.stdin.write(b"go\n")
+        child.stdin.flush()
+        time.sleep(0.6)  # it works 0.3 s of CPU, then blocks again
+        after = {p.pid: p for p in reader()}[child.pid]
+        assert after.cpu_seconds >= before.cpu_seconds + 0.25
+        # The same as a fresh reader that keeps nothing.
+        fresh = {p.pid: p for p in ProcessReader(HostPaths(), probe=False)()}[child.pid]
+        assert fresh.cpu_seconds == after.cpu_seconds
+    finally:
+        child.kill()
+        child.wait()
+        reader.close()
