@@ -9,23 +9,22 @@ disappears (an unmounted filesystem, an exited process) never lingers.
 from __future__ import annotations
 
 import gzip
-import heapq
 import platform
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from operator import itemgetter
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily, Metric
-from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
-from exporter import __version__
+from exporter import __version__, encoding
 from exporter.config import Config
 from exporter.host.sampler import Sampler
 from exporter.host.snapshot import Snapshot
 from exporter.process_groups import ProcessGroups
-from exporter.rates import compute_rates
+from exporter.rates import compute_rates, top_by_cpu, top_by_memory
 
 ExtraFamilies = Callable[[], Iterable[Metric]]
 
@@ -222,7 +221,7 @@ class SnapshotCollector(Collector):
         if s.processes is None:
             return
         states = GaugeMetricFamily("sysmon_processes", "Number of processes by state.", labels=["state"])
-        for state, n in sorted(Counter(p.state for p in s.processes).items()):
+        for state, n in sorted(Counter(map(itemgetter(4), s.processes)).items()):
             states.add_metric([state], n)
         yield states
 
@@ -258,12 +257,12 @@ class SnapshotCollector(Collector):
             "sysmon_top_process_resident_memory_bytes", "Top processes by resident memory.", labels=labels
         )
         ncpu = s.cpu.count if s.cpu and s.cpu.count else 1
-        process_cpu = compute_rates(prev, s).process_cpu if prev is not None else {}
-        by_cpu = heapq.nlargest(n, s.processes, key=lambda p: process_cpu.get((p[0], p[8]), 0.0))
-        for rank, p in enumerate(by_cpu, 1):
-            ratio = process_cpu.get(p.key, 0.0) / 100.0 / ncpu
+        rates = compute_rates(prev, s)
+        process_cpu = rates.process_cpu
+        for rank, p in enumerate(top_by_cpu(s.processes, rates, n), 1):
+            ratio = process_cpu.get(p[0], 0.0) / 100.0 / ncpu
             top_cpu.add_metric([str(rank), str(p.pid), p.name, p.user], ratio)
-        for rank, p in enumerate(heapq.nlargest(n, s.processes, key=lambda p: p[6]), 1):  # by rss
+        for rank, p in enumerate(top_by_memory(s.processes, n), 1):
             top_mem.add_metric([str(rank), str(p.pid), p.name, p.user], p.rss_bytes)
         yield top_cpu
         yield top_mem
@@ -281,7 +280,7 @@ class Exposition:
         self._cache: dict[tuple[int, str, bool], bytes] = {}
 
     def render(self, accept: str | None, gzip_ok: bool) -> tuple[bytes, str]:
-        encoder, content_type = choose_encoder(accept or "")
+        encoder, content_type = encoding.choose(accept)
         pair = self._sampler.pair()
         seq = pair[1].seq
         key = (seq, content_type, gzip_ok)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import heapq
+import weakref
 from dataclasses import dataclass, field
+from operator import itemgetter
 
-from exporter.host.snapshot import CpuTimes, Snapshot
+from exporter.host.snapshot import CpuTimes, Process, Snapshot
 
 
 @dataclass(frozen=True)
@@ -16,7 +19,10 @@ class Rates:
     cpu_per_core: tuple[float, ...] = ()
     net: dict[str, tuple[float, float]] = field(default_factory=dict)  # device → (rx, tx) B/s
     disk: dict[str, tuple[float, float]] = field(default_factory=dict)  # device → (read, write) B/s
-    process_cpu: dict[tuple[int, int], float] = field(default_factory=dict)  # (pid, start) → % of one core
+    # pid → % of one core, for the processes of the current snapshot that were also in
+    # the previous one (same pid and start time); a process seen once has no rate yet.
+    process_cpu: dict[int, float] = field(default_factory=dict)
+    active: tuple[Process, ...] = ()  # processes with a CPU rate above zero
 
 
 def _busy_percent(a: CpuTimes, b: CpuTimes) -> float:
@@ -32,7 +38,22 @@ def _per_second(a: int | float, b: int | float, dt: float) -> float:
 
 
 def compute_rates(prev: Snapshot | None, cur: Snapshot, processes: bool = True) -> Rates:
-    """Rates between two snapshots; per-process CPU only when `processes` (it costs most)."""
+    """Rates between two snapshots; per-process CPU only when `processes` (it costs most).
+    Computed once per pair: the result is kept in the current snapshot's memo."""
+    memo = cur.memo.get("rates")
+    if memo is not None and memo[0]() is prev and (memo[1] or not processes):
+        return memo[2]  # type: ignore[no-any-return]
+    rates = _compute(prev, cur, processes)
+    # A weak reference: a strong one would chain every snapshot to all its predecessors.
+    cur.memo["rates"] = (weakref.ref(prev) if prev is not None else _none, processes, rates)
+    return rates
+
+
+def _none() -> None:
+    return None
+
+
+def _compute(prev: Snapshot | None, cur: Snapshot, processes: bool) -> Rates:
     if prev is None:
         return Rates()
     dt = cur.monotonic - prev.monotonic
@@ -65,14 +86,44 @@ def compute_rates(prev: Snapshot | None, cur: Snapshot, processes: bool = True) 
                     _per_second(pd.read_bytes, d.read_bytes, dt),
                     _per_second(pd.written_bytes, d.written_bytes, dt),
                 )
-    process_cpu = {}
+    process_cpu: dict[int, float] = {}
+    active: list[Process] = []
     if processes and prev.processes is not None and cur.processes is not None:
-        # Plain tuple unpacking: this loop runs once per process, thousands of times.
-        before_proc = {(pid, start): cpu for pid, _n, _u, _c, _s, cpu, _r, _t, start in prev.processes}
-        scale = 100.0 / dt
-        for pid, _n, _u, _c, _s, cpu, _r, _t, start in cur.processes:
-            key = (pid, start)
-            was = before_proc.get(key)
-            if was is not None:
-                process_cpu[key] = max(0.0, (cpu - was) * scale)
-    return Rates(dt, cpu_percent, per_core, net, disk, process_cpu)
+        process_cpu, active = _process_cpu(prev.processes, cur.processes, dt)
+    return Rates(dt, cpu_percent, per_core, net, disk, process_cpu, tuple(active))
+
+
+def _process_cpu(
+    before_procs: tuple[Process, ...], procs: tuple[Process, ...], dt: float
+) -> tuple[dict[int, float], list[Process]]:
+    # This loop runs once per process, thousands of times: indexes, not attributes.
+    # The reader hands back the same object for a process that has not run since.
+    before = {p[0]: p for p in before_procs}
+    scale = 100.0 / dt
+    rates: dict[int, float] = {}
+    active: list[Process] = []
+    for p in procs:
+        q = before.get(p[0])
+        if q is p:
+            rates[p[0]] = 0.0
+        elif q is not None and q[8] == p[8]:  # same pid and start time: the same process
+            rate = rates[p[0]] = max(0.0, (p[5] - q[5]) * scale)
+            if rate:
+                active.append(p)
+    return rates, active
+
+
+def top_by_cpu(processes: tuple[Process, ...], rates: Rates, n: int) -> list[Process]:
+    """The n processes that used most CPU since the previous snapshot; ties (the idle
+    ones, and those seen for the first time) by CPU seconds used over their life."""
+    cpu = rates.process_cpu
+    top = heapq.nlargest(n, rates.active, key=lambda p: (cpu[p[0]], p[5]))
+    if len(top) < n:
+        taken = {p[0] for p in top}
+        rest = heapq.nlargest(n + len(taken), processes, key=itemgetter(5))
+        top += [p for p in rest if p[0] not in taken][: n - len(top)]
+    return top
+
+
+def top_by_memory(processes: tuple[Process, ...], n: int) -> list[Process]:
+    return heapq.nlargest(n, processes, key=itemgetter(6))

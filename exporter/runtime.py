@@ -6,13 +6,14 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from prometheus_client import CollectorRegistry, ProcessCollector
+from prometheus_client import CollectorRegistry
 
 from exporter.alerts import AlertEngine
 from exporter.config import Config
 from exporter.host.registry import HostReader
 from exporter.host.sampler import Sampler, Ticker
 from exporter.metrics import Exposition, SnapshotCollector
+from exporter.self_metrics import SelfCollector
 from exporter.views import DataView
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def build_runtime(config: Config, *, history: bool = True, reader: HostReader | 
     registry = CollectorRegistry(auto_describe=True)
     collector = SnapshotCollector(config, sampler)
     registry.register(collector)
-    ProcessCollector(namespace="sysmon", registry=registry)
+    registry.register(SelfCollector())
     exposition = Exposition(registry, sampler, collector)
     runtime = Runtime(config, reader, sampler, alerts, view, registry, exposition, collector)
     if config.dirsize.enabled:

@@ -7,7 +7,6 @@ the page's alerts and the history recorder.
 from __future__ import annotations
 
 import gzip
-import heapq
 import json
 import re
 import threading
@@ -20,7 +19,7 @@ from exporter.alerts import AlertEngine
 from exporter.config import Config
 from exporter.host.sampler import Sampler
 from exporter.host.snapshot import Process, Snapshot
-from exporter.rates import Rates, compute_rates
+from exporter.rates import Rates, compute_rates, top_by_cpu, top_by_memory
 
 # How old a snapshot /data may serve while a fresh one is collected in the background.
 STALE_OK = 5.0
@@ -45,14 +44,12 @@ def _pct(part: float, whole: float) -> float | None:
 
 def _process_rows(procs: tuple[Process, ...], rates: Rates, mem_total: int, size: int) -> list[dict[str, Any]]:
     cpu = rates.process_cpu
-    by_cpu = heapq.nlargest(size, procs, key=lambda p: (cpu.get((p[0], p[8]), 0.0), p[5]))
-    by_mem = heapq.nlargest(size, procs, key=lambda p: p[6])  # rss_bytes
     rows = []
     seen = set()
-    for p in by_cpu + by_mem:
-        if p.key in seen:
+    for p in top_by_cpu(procs, rates, size) + top_by_memory(procs, size):
+        if p.pid in seen:
             continue
-        seen.add(p.key)
+        seen.add(p.pid)
         rows.append(
             {
                 "pid": p.pid,
@@ -60,7 +57,7 @@ def _process_rows(procs: tuple[Process, ...], rates: Rates, mem_total: int, size
                 "name": p.name,
                 "cmdline": p.cmdline,
                 "state": STATE_NAMES.get(p.state, p.state),
-                "cpu_percent": round(cpu[p.key], 2) if p.key in cpu else None,
+                "cpu_percent": round(cpu[p.pid], 2) if p.pid in cpu else None,
                 "memory_percent": _pct(p.rss_bytes, mem_total),
                 "rss_bytes": p.rss_bytes,
                 "threads": p.threads,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from support.snapshots import cpu, proc, snapshot
 
 from exporter.rates import compute_rates
@@ -19,7 +20,7 @@ def test_rates_from_two_snapshots() -> None:
     assert r.cpu_percent == 75.0
     assert r.net["eth0"] == (500.0, 250.0)  # 1000 B and 500 B more over 2 s
     assert r.disk["sda"] == (2048.0, 4096.0)
-    assert r.process_cpu[(5, 100)] == 25.0  # 0.5 s over 2 s
+    assert r.process_cpu[5] == 25.0  # 0.5 s over 2 s
 
 
 def test_counter_going_backwards_is_not_negative() -> None:
@@ -32,3 +33,29 @@ def test_reused_pid_is_a_new_process() -> None:
     a = snapshot(1, t=1000, processes=(proc(5, "x", 100.0, start=1),))
     b = snapshot(2, t=1001, processes=(proc(5, "y", 0.1, start=2),))
     assert compute_rates(a, b).process_cpu == {}
+
+
+def test_top_by_cpu_ranks_by_rate_then_by_lifetime_cpu() -> None:
+    from exporter.rates import top_by_cpu, top_by_memory
+
+    idle_old = proc(1, "idle-old", 50.0)
+    a = snapshot(1, t=1000, processes=(idle_old, proc(2, "busy", 1.0), proc(3, "busier", 1.0), proc(4, "idle", 5.0)))
+    fresh = proc(9, "new", 80.0, start=500)  # seen once: no rate yet, ranked by its CPU seconds
+    b = snapshot(2, t=1001, processes=(idle_old, proc(2, "busy", 1.2), proc(3, "busier", 1.9), proc(4, "idle", 5.0),
+                                       fresh))
+    r = compute_rates(a, b)
+    assert r.process_cpu[1] == 0.0 and 9 not in r.process_cpu
+    assert [p.name for p in r.active] == ["busy", "busier"]
+    assert [p.name for p in top_by_cpu(b.processes or (), r, 4)] == ["busier", "busy", "new", "idle-old"]
+    assert [p.name for p in top_by_cpu(b.processes or (), r, 1)] == ["busier"]
+    assert [p.pid for p in top_by_memory(b.processes or (), 2)] == [1, 2]  # equal RSS: first come
+
+
+def test_rates_are_computed_once_per_pair() -> None:
+    a = snapshot(1, t=1000, processes=(proc(5, "x", 1.0),))
+    b = snapshot(2, t=1002, processes=(proc(5, "x", 1.5),))
+    first = compute_rates(a, b)
+    assert compute_rates(a, b) is first
+    assert compute_rates(a, b, processes=False) is first  # a superset serves
+    other = snapshot(3, t=1001, processes=(proc(5, "x", 1.4),))
+    assert compute_rates(other, b) is not first and compute_rates(other, b).process_cpu[5] == pytest.approx(10.0)

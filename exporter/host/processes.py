@@ -121,6 +121,13 @@ class ProcessReader:
         self._probe = probe
         self._clock = clock
         self._lock = threading.Lock()
+        # Listing /proc costs as much as probing every process; the last pid handed out
+        # (the last field of /proc/loadavg) tells whether any process was created since.
+        # Only in our own pid namespace: loadavg shows the reader's, not the mount's.
+        self._own_namespace = paths.root_prefix in ("", "/")
+        self._entries: list[str] | None = None
+        self._last_pid = b""
+        self._list_due = 0.0
 
     @property
     def kept_descriptors(self) -> int:
@@ -155,9 +162,10 @@ class ProcessReader:
         append = procs.append
         kept, pread = self._kept, os.pread
         hits, known = 0, len(kept)
+        alive: list[str] = []
         dir_fd = os.open(self._proc, os.O_RDONLY | os.O_DIRECTORY)
         try:
-            entries = [e for e in os.listdir(dir_fd) if e.isdigit()]
+            entries = self._listing(dir_fd, now)
             static_before, self._static = self._static, {}
             for entry in entries:
                 k = kept.get(entry)
@@ -165,7 +173,9 @@ class ProcessReader:
                     p = self._first_sight(entry, dir_fd, now, static_before)
                     if p is not None:
                         append(p)
+                        alive.append(entry)
                     continue
+                alive.append(entry)
                 hits += 1
                 if k[1]:  # sleeping, single-threaded last time: has it run since?
                     try:
@@ -187,13 +197,33 @@ class ProcessReader:
                     p = self._first_sight(entry, dir_fd, now, static_before)
                 if p is not None:
                     append(p)
+                else:
+                    alive.pop()
         finally:
             os.close(dir_fd)
+        self._entries = alive
         if hits < known:  # some kept processes were not listed: they exited
             live = set(entries)
             for entry in [e for e in kept if e not in live]:
                 self._forget(entry)
         return tuple(procs)
+
+    LIST_EVERY_SECONDS = 10.0
+
+    def _listing(self, dir_fd: int, now: float) -> list[str]:
+        """The pid entries of /proc: the last collection's survivors when no process was
+        created since (and a listing is not due), else a fresh listing."""
+        last_pid = b""
+        if self._own_namespace:
+            try:
+                with open(os.path.join(self._proc, "loadavg"), "rb") as f:
+                    last_pid = f.read().rsplit(None, 1)[-1]
+            except (OSError, IndexError):
+                last_pid = b""
+        if last_pid and last_pid == self._last_pid and now < self._list_due and self._entries is not None:
+            return self._entries
+        self._last_pid, self._list_due = last_pid, now + self.LIST_EVERY_SECONDS
+        return [e for e in os.listdir(dir_fd) if e.isdigit()]
 
     def _reread(self, entry: str, dir_fd: int, k: list[Any], sched: bytes, now: float) -> Process | None:
         """A probed process ran: read its stat afresh (open, read, close); `sched` was read first."""

@@ -7,7 +7,7 @@ these, so it can be tested with hand-built snapshots.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -206,3 +206,6 @@ class Snapshot:
     uname: Uname | None = None
     collectors: tuple[CollectorResult, ...] = field(default=())
     seq: int = 0
+    # Results derived from this snapshot (rates against its predecessor), computed once
+    # and shared by /metrics, /data and alerts.
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)

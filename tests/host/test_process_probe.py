@@ -159,3 +159,22 @@ def test_a_real_child_is_followed_through_sleep_work_sleep() -> None:
         child.kill()
         child.wait()
         reader.close()
+
+
+def test_processes_created_and_ended_between_collections_are_seen_at_once() -> None:
+    """The listing of /proc is skipped while no pid was handed out; a new process must
+    still show up in the very next collection, and an ended one leave it."""
+    reader = ProcessReader(HostPaths())
+    try:
+        reader()
+        reader()  # a collection without a new process in between
+        child = subprocess.Popen(["sleep", "30"])
+        try:
+            assert child.pid in {p.pid for p in reader()}
+        finally:
+            child.kill()
+            child.wait()
+        assert child.pid not in {p.pid for p in reader()}
+        assert child.pid not in {p.pid for p in reader()}  # nor a later one without a listing
+    finally:
+        reader.close()

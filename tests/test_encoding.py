@@ -1,0 +1,111 @@
+"""Our encoders must write exactly what prometheus_client writes, byte for byte, for the
+exporter's real registry and for every awkward value and label, in both formats; what
+they do not handle goes to the library's encoder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.registry import Collector
+from prometheus_client.samples import Exemplar
+
+from exporter import encoding
+from exporter.config import config_from_dict
+from exporter.runtime import build_runtime
+
+PROMETHEUS_ACCEPT = (
+    "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+    "text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+)
+ACCEPTS = [None, "", "text/plain", "text/plain;version=0.0.4", "*/*", PROMETHEUS_ACCEPT,
+           "application/openmetrics-text", "application/openmetrics-text; version=1.0.0"]
+
+
+class Fixed(Collector):
+    def __init__(self, *families: Metric) -> None:
+        self.families = families
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self.families
+
+
+def registry_of(*families: Metric) -> CollectorRegistry:
+    r = CollectorRegistry(auto_describe=False)
+    r.register(Fixed(*families))
+    return r
+
+
+def assert_same(registry: CollectorRegistry, accept: str | None) -> None:
+    ours, ours_type = encoding.choose(accept)
+    library, library_type = choose_encoder(accept or "")
+    assert ours_type == library_type
+    assert ours(registry) == library(registry)
+
+
+@pytest.mark.parametrize("accept", ACCEPTS)
+def test_the_exporters_registry_is_rendered_as_the_library_renders_it(accept: str | None) -> None:
+    config = config_from_dict({"dirsize": {"enabled": False}, "history": {"enabled": False}})
+    runtime = build_runtime(config, history=False)
+    try:
+        runtime.sampler.pair()
+        runtime.collector.pin(runtime.sampler.pair())  # one snapshot (with rates) for both encoders
+        body = encoding.choose(accept)[0](runtime.registry)
+        for name in (b"sysmon_top_process_cpu_usage_ratio", b"node_cpu_seconds_total", b"sysmon_process_open_fds"):
+            assert name in body
+        # Our own process metrics move between two renderings; the snapshot's do not.
+        assert_same(registry_of(*runtime.collector.collect()), accept)
+    finally:
+        runtime.stop()
+
+
+def awkward() -> list[Metric]:
+    g = GaugeMetricFamily("awkward_values", 'Doc with \\ backslash, "quotes" and\nnewline.', labels=["v", "b"])
+    values = [0.0, -0.0, 1.0, -2.5, 1234567.0, 123456.7, 1e21, 1e-7, 2**53 + 0.0, float("inf"),
+              float("-inf"), float("nan"), 3]
+    for i, v in enumerate(values):
+        g.add_metric([f"v{i}", "x"], v)
+    labels = GaugeMetricFamily("awkward_labels", "Label values.", labels=["value", "z", "a"])
+    for i, text in enumerate(['quote"in', "back\\slash", "new\nline", "ünïcødé ✓", "", "a,b=c}{", "\\\"\n"]):
+        labels.add_metric([text, str(i), "first"], i)
+    counter = CounterMetricFamily("awkward_requests", "A counter.", labels=["code"])
+    counter.add_metric(["200"], 12.0)
+    counter.add_metric(["500"], 0.0, timestamp=1700000000.123)
+    info = InfoMetricFamily("awkward_build", "An info metric.")
+    info.add_metric([], {"version": "1.2.3", "python_version": "3.11.7"})
+    unit = GaugeMetricFamily("awkward_size_bytes", "With a unit.", value=42, unit="bytes")
+    empty = GaugeMetricFamily("awkward_empty", "No samples at all.", labels=["x"])
+    return [g, labels, counter, info, unit, empty]
+
+
+@pytest.mark.parametrize("accept", ACCEPTS)
+def test_awkward_values_labels_and_types(accept: str | None) -> None:
+    assert_same(registry_of(*awkward()), accept)
+
+
+@pytest.mark.parametrize("accept", ACCEPTS)
+def test_what_the_fast_path_does_not_handle_goes_to_the_library(accept: str | None) -> None:
+    colon = GaugeMetricFamily("recorded:rule_name", "A colon.", value=1)
+    created = CounterMetricFamily("with_created", "A _created sample.", value=3, created=1700000000.0)
+    exemplar = CounterMetricFamily("with_exemplar", "An exemplar.", labels=["a"])
+    exemplar.add_metric(["1"], 2.0)
+    exemplar.samples[0] = exemplar.samples[0]._replace(exemplar=Exemplar({"trace_id": "abc"}, 1.0))
+    for family in (colon, created, exemplar):
+        registry = registry_of(*awkward(), family)
+        try:
+            expected = choose_encoder(accept or "")[0](registry)
+        except ValueError:  # the library refuses it in this format: so must we
+            with pytest.raises(ValueError):
+                encoding.choose(accept)[0](registry)
+            continue
+        assert encoding.choose(accept)[0](registry) == expected
+
+
+def test_other_formats_and_escapings_are_the_librarys() -> None:
+    for accept in ("application/openmetrics-text; version=1.0.0; escaping=allow-utf-8",
+                   "text/plain; version=1.0.0; escaping=allow-utf-8"):
+        registry = registry_of(*awkward())
+        assert_same(registry, accept)

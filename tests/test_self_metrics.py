@@ -1,0 +1,35 @@
+"""Our own process metrics: the names and values prometheus_client's ProcessCollector
+gives, counted without listing /proc/self/fd."""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import CollectorRegistry, ProcessCollector
+
+from exporter.self_metrics import SelfCollector, open_fds
+
+
+def samples(collector: object) -> dict[str, float]:
+    return {s.name: s.value for m in collector.collect() for s in m.samples}  # type: ignore[attr-defined]
+
+
+def test_same_series_as_the_librarys_process_collector() -> None:
+    ours = samples(SelfCollector())
+    library = samples(ProcessCollector(namespace="sysmon", registry=CollectorRegistry()))
+    assert set(ours) == set(library)
+    for name in ("sysmon_process_max_fds", "sysmon_process_start_time_seconds", "sysmon_process_virtual_memory_bytes"):
+        assert ours[name] == library[name]
+    # The library counts the descriptor it lists /proc/self/fd with.
+    assert abs(ours["sysmon_process_open_fds"] - library["sysmon_process_open_fds"]) <= 1
+
+
+def test_open_descriptors_are_counted() -> None:
+    before = open_fds()
+    fds = [os.open("/dev/null", os.O_RDONLY) for _ in range(50)]
+    try:
+        assert open_fds() == before + 50
+    finally:
+        for fd in fds:
+            os.close(fd)
+    assert open_fds() == before
