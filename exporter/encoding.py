@@ -24,6 +24,8 @@ from prometheus_client.samples import Sample
 from prometheus_client.utils import floatToGoString
 from prometheus_client.validation import _is_valid_legacy_labelname
 
+from exporter.families import Family, Unrenderable
+
 Encoder = Callable[[Collector], bytes]
 
 _TEXT_TYPES = {"counter": "counter", "gauge": "gauge", "info": "gauge", "stateset": "gauge",
@@ -32,8 +34,7 @@ _TEXT_TYPES = {"counter": "counter", "gauge": "gauge", "info": "gauge", "statese
 _OM_ONLY_SUFFIXES = ("_created", "_gsum", "_gcount")
 
 
-class _Unusual(Exception):
-    """A metric this encoder does not render; the library's encoder renders the whole set."""
+_Unusual = Unrenderable  # a metric this encoder does not write: the library's encoder writes the whole set
 
 
 _valid_names: dict[str, bool] = {}
@@ -72,9 +73,35 @@ def _plain_samples(samples: Iterable[Sample], out: list[str], timestamp_ms: bool
         out.append(f"{s.name}{_label_string(s.labels)} {floatToGoString(s.value)}{ts}\n")
 
 
+_headers: dict[tuple[str, str, str, bool], str] = {}
+
+
+def _header(metric: Family, openmetrics: bool) -> str:
+    key = (metric.name, metric.documentation, metric.type, openmetrics)
+    header = _headers.get(key)
+    if header is None:
+        name = metric.name
+        _check_name(name)
+        doc = metric.documentation.replace("\\", r"\\").replace("\n", r"\n")
+        if openmetrics:
+            doc = doc.replace('"', r'\"')
+        else:
+            name += metric.SUFFIX
+            _check_name(name)
+        mtype = metric.type if openmetrics else _TEXT_TYPES[metric.type]
+        header = _headers[key] = f"# HELP {name} {doc}\n# TYPE {name} {mtype}\n"
+        if len(_headers) > 4096:  # help texts are fixed; this only guards against a leak
+            _headers.clear()
+    return header
+
+
 def _text(registry: Collector) -> bytes:
     out: list[str] = []
     for metric in registry.collect():
+        if isinstance(metric, Family):
+            out.append(_header(metric, False))
+            metric.render_rows(out)
+            continue
         mtype = metric.type
         name = metric.name + ("_total" if mtype == "counter" else "_info" if mtype == "info" else "")
         _check_name(name)
@@ -90,6 +117,10 @@ def _text(registry: Collector) -> bytes:
 def _openmetrics(registry: Collector) -> bytes:
     out: list[str] = []
     for metric in registry.collect():
+        if isinstance(metric, Family):
+            out.append(_header(metric, True))
+            metric.render_rows(out)
+            continue
         name = metric.name
         _check_name(name)
         doc = metric.documentation.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")

@@ -16,11 +16,12 @@ from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
 
 from prometheus_client import CollectorRegistry
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily, Metric
+from prometheus_client.core import InfoMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from exporter import __version__, encoding
 from exporter.config import Config
+from exporter.families import CounterFamily, GaugeFamily
 from exporter.host.sampler import Sampler
 from exporter.host.snapshot import Snapshot
 from exporter.process_groups import ProcessGroups
@@ -34,27 +35,27 @@ _FS_LABELS = ["device", "fstype", "mountpoint"]
 def _cpu(s: Snapshot) -> Iterator[Metric]:
     if s.cpu is None:
         return
-    seconds = CounterMetricFamily(
+    seconds = CounterFamily(
         "node_cpu_seconds", "Seconds the CPUs spent in each mode.", labels=["cpu", "mode"]
     )
     for c in s.cpu.per_cpu:
         for mode in c.MODES:
             seconds.add_metric([c.cpu, mode], getattr(c, mode))
     yield seconds
-    yield GaugeMetricFamily("node_procs_running", "Number of processes in runnable state.", s.cpu.procs_running)
-    yield GaugeMetricFamily("node_procs_blocked", "Number of processes blocked waiting for I/O to complete.",
+    yield GaugeFamily("node_procs_running", "Number of processes in runnable state.", s.cpu.procs_running)
+    yield GaugeFamily("node_procs_blocked", "Number of processes blocked waiting for I/O to complete.",
                             s.cpu.procs_blocked)
-    yield CounterMetricFamily("node_context_switches", "Total number of context switches.", s.cpu.context_switches)
-    yield CounterMetricFamily("node_intr", "Total number of interrupts serviced.", s.cpu.interrupts)
-    yield GaugeMetricFamily("node_boot_time_seconds", "Node boot time, in unixtime.", s.cpu.boot_time)
+    yield CounterFamily("node_context_switches", "Total number of context switches.", s.cpu.context_switches)
+    yield CounterFamily("node_intr", "Total number of interrupts serviced.", s.cpu.interrupts)
+    yield GaugeFamily("node_boot_time_seconds", "Node boot time, in unixtime.", s.cpu.boot_time)
 
 
 def _load(s: Snapshot) -> Iterator[Metric]:
     if s.load is None:
         return
-    yield GaugeMetricFamily("node_load1", "1m load average.", s.load.load1)
-    yield GaugeMetricFamily("node_load5", "5m load average.", s.load.load5)
-    yield GaugeMetricFamily("node_load15", "15m load average.", s.load.load15)
+    yield GaugeFamily("node_load1", "1m load average.", s.load.load1)
+    yield GaugeFamily("node_load5", "5m load average.", s.load.load5)
+    yield GaugeFamily("node_load15", "15m load average.", s.load.load15)
 
 
 def _memory(s: Snapshot) -> Iterator[Metric]:
@@ -62,27 +63,27 @@ def _memory(s: Snapshot) -> Iterator[Metric]:
         return
     for key, value in s.memory.fields.items():
         if key in s.memory.counts:
-            yield GaugeMetricFamily(f"node_memory_{key}", f"Memory information field {key}.", value)
+            yield GaugeFamily(f"node_memory_{key}", f"Memory information field {key}.", value)
         else:
-            yield GaugeMetricFamily(f"node_memory_{key}_bytes", f"Memory information field {key}_bytes.", value)
+            yield GaugeFamily(f"node_memory_{key}_bytes", f"Memory information field {key}_bytes.", value)
 
 
 def _filesystems(s: Snapshot) -> Iterator[Metric]:
     if s.filesystems is None:
         return
     fams = {
-        "size": GaugeMetricFamily("node_filesystem_size_bytes", "Filesystem size in bytes.", labels=_FS_LABELS),
-        "free": GaugeMetricFamily("node_filesystem_free_bytes", "Filesystem free space in bytes.", labels=_FS_LABELS),
-        "avail": GaugeMetricFamily(
+        "size": GaugeFamily("node_filesystem_size_bytes", "Filesystem size in bytes.", labels=_FS_LABELS),
+        "free": GaugeFamily("node_filesystem_free_bytes", "Filesystem free space in bytes.", labels=_FS_LABELS),
+        "avail": GaugeFamily(
             "node_filesystem_avail_bytes", "Filesystem space available to non-root users in bytes.", labels=_FS_LABELS
         ),
-        "files": GaugeMetricFamily("node_filesystem_files", "Filesystem total file nodes.", labels=_FS_LABELS),
-        "files_free": GaugeMetricFamily(
+        "files": GaugeFamily("node_filesystem_files", "Filesystem total file nodes.", labels=_FS_LABELS),
+        "files_free": GaugeFamily(
             "node_filesystem_files_free", "Filesystem total free file nodes.", labels=_FS_LABELS
         ),
     }
-    readonly = GaugeMetricFamily("node_filesystem_readonly", "Filesystem read-only status.", labels=_FS_LABELS)
-    device_error = GaugeMetricFamily(
+    readonly = GaugeFamily("node_filesystem_readonly", "Filesystem read-only status.", labels=_FS_LABELS)
+    device_error = GaugeFamily(
         "node_filesystem_device_error",
         "Whether an error occurred while getting statistics for the given device (1 also for a hung statfs).",
         labels=_FS_LABELS,
@@ -118,11 +119,11 @@ def _disks(s: Snapshot) -> Iterator[Metric]:
     if s.disks is None:
         return
     for attr, name, help_text in _DISK_FIELDS:
-        fam = CounterMetricFamily(f"node_disk_{name}", help_text, labels=["device"])
+        fam = CounterFamily(f"node_disk_{name}", help_text, labels=["device"])
         for d in s.disks:
             fam.add_metric([d.device], getattr(d, attr))
         yield fam
-    io_now = GaugeMetricFamily("node_disk_io_now", "The number of I/Os currently in progress.", labels=["device"])
+    io_now = GaugeFamily("node_disk_io_now", "The number of I/Os currently in progress.", labels=["device"])
     for d in s.disks:
         io_now.add_metric([d.device], d.io_now)
     yield io_now
@@ -139,11 +140,11 @@ def _network(s: Snapshot) -> Iterator[Metric]:
     if s.network is None:
         return
     for attr, help_text in _NET_FIELDS:
-        fam = CounterMetricFamily(f"node_network_{attr}", help_text, labels=["device"])
+        fam = CounterFamily(f"node_network_{attr}", help_text, labels=["device"])
         for n in s.network:
             fam.add_metric([n.device], getattr(n, attr))
         yield fam
-    up = GaugeMetricFamily(
+    up = GaugeFamily(
         "node_network_up", "Value is 1 if operstate is 'up', 0 otherwise.", labels=["device"]
     )
     for n in s.network:
@@ -152,10 +153,10 @@ def _network(s: Snapshot) -> Iterator[Metric]:
 
 
 def _system(s: Snapshot) -> Iterator[Metric]:
-    yield GaugeMetricFamily("node_time_seconds", "System time in seconds since epoch (1970).", s.timestamp)
+    yield GaugeFamily("node_time_seconds", "System time in seconds since epoch (1970).", s.timestamp)
     if s.uname is not None:
         u = s.uname
-        info = GaugeMetricFamily(
+        info = GaugeFamily(
             "node_uname_info",
             "Labeled system information as provided by the uname system call.",
             labels=["domainname", "machine", "nodename", "release", "sysname", "version"],
@@ -165,10 +166,10 @@ def _system(s: Snapshot) -> Iterator[Metric]:
 
 
 def _collectors(s: Snapshot) -> Iterator[Metric]:
-    ok = GaugeMetricFamily(
+    ok = GaugeFamily(
         "sysmon_collector_success", "1 if the collector's last run succeeded, else 0.", labels=["collector"]
     )
-    dur = GaugeMetricFamily(
+    dur = GaugeFamily(
         "sysmon_collector_duration_seconds", "How long the collector's last run took.", labels=["collector"]
     )
     for c in s.collectors:
@@ -220,19 +221,19 @@ class SnapshotCollector(Collector):
     def _processes(self, prev: Snapshot | None, s: Snapshot) -> Iterator[Metric]:
         if s.processes is None:
             return
-        states = GaugeMetricFamily("sysmon_processes", "Number of processes by state.", labels=["state"])
+        states = GaugeFamily("sysmon_processes", "Number of processes by state.", labels=["state"])
         for state, n in sorted(Counter(map(itemgetter(4), s.processes)).items()):
             states.add_metric([state], n)
         yield states
 
         stats = self._groups.update(s.seq, s.processes)
         label = ["groupname"]
-        count = GaugeMetricFamily("sysmon_process_group_processes", "Processes in the group.", labels=label)
-        threads = GaugeMetricFamily("sysmon_process_group_threads", "Threads in the group.", labels=label)
-        rss = GaugeMetricFamily(
+        count = GaugeFamily("sysmon_process_group_processes", "Processes in the group.", labels=label)
+        threads = GaugeFamily("sysmon_process_group_threads", "Threads in the group.", labels=label)
+        rss = GaugeFamily(
             "sysmon_process_group_resident_memory_bytes", "Resident memory of the group's processes.", labels=label
         )
-        cpu = CounterMetricFamily(
+        cpu = CounterFamily(
             "sysmon_process_group_cpu_seconds",
             "CPU seconds (user+system) used by the group's processes, including exited ones.",
             labels=label,
@@ -248,12 +249,12 @@ class SnapshotCollector(Collector):
         if n <= 0:
             return
         labels = ["rank", "pid", "name", "user"]
-        top_cpu = GaugeMetricFamily(
+        top_cpu = GaugeFamily(
             "sysmon_top_process_cpu_usage_ratio",
             "Top processes by CPU: share of all CPUs used since the previous snapshot (0..1).",
             labels=labels,
         )
-        top_mem = GaugeMetricFamily(
+        top_mem = GaugeFamily(
             "sysmon_top_process_resident_memory_bytes", "Top processes by resident memory.", labels=labels
         )
         ncpu = s.cpu.count if s.cpu and s.cpu.count else 1

@@ -32,6 +32,9 @@ class ProcessGroups:
         self._base: dict[str, float] = {}
         self._last: dict[tuple[int, int], tuple[str, float]] = {}
         self._stats: tuple[GroupStats, ...] = ()
+        self._procs: tuple[Process, ...] | None = None
+        self._agg: dict[str, list[float]] = {}  # group → [processes, threads, rss, cpu seconds] of live ones
+        self._high: dict[str, float] = {}  # the highest CPU total exported per group
         self._seq = -1
         self._lock = threading.Lock()
 
@@ -47,43 +50,72 @@ class ProcessGroups:
         with self._lock:
             if seq == self._seq:
                 return self._stats
-            if not self._groups:
-                # First sight: give slots to the heaviest names first.
-                weight: dict[str, float] = {}
-                for p in processes:
-                    weight[p.name] = weight.get(p.name, 0.0) + p.cpu_seconds + p.rss_bytes / 1e9
-                for name in sorted(weight, key=lambda n: -weight[n]):
-                    self._group_of(name)
-            current: dict[tuple[int, int], tuple[str, float]] = {}
-            agg: dict[str, list[float]] = {}
-            memo: dict[str, str] = {}
-            for pid, name, _u, _c, _s, cpu, rss, threads, start in processes:
-                group = memo.get(name)
-                if group is None:
-                    group = memo[name] = self._group_of(name)
-                current[(pid, start)] = (group, cpu)
-                a = agg.get(group)
-                if a is None:
-                    agg[group] = [1, threads, rss, cpu]
-                else:
-                    a[0] += 1
-                    a[1] += threads
-                    a[2] += rss
-                    a[3] += cpu
-            for key, (group, cpu) in self._last.items():
-                if key not in current:  # exited: its seconds stay in the group's counter
-                    self._base[group] = self._base.get(group, 0.0) + cpu
-            self._last = current
-            names = set(agg) | set(self._base)
-            self._stats = tuple(
-                GroupStats(
-                    name,
-                    int(agg.get(name, [0])[0]),
-                    int(agg[name][1]) if name in agg else 0,
-                    int(agg[name][2]) if name in agg else 0,
-                    self._base.get(name, 0.0) + (agg[name][3] if name in agg else 0.0),
-                )
-                for name in sorted(names)
-            )
+            if not self._patch(processes):
+                self._recount(processes)
+            self._procs = processes
+            stats = []
+            for name in sorted(set(self._agg) | set(self._base)):
+                count, threads, rss, cpu = self._agg.get(name) or (0, 0, 0, 0.0)
+                # Never lower than what was exported: float sums in another order may differ
+                # in the last bit, and Prometheus reads any decrease as a counter reset.
+                total = max(self._base.get(name, 0.0) + cpu, self._high.get(name, 0.0))
+                self._high[name] = total
+                stats.append(GroupStats(name, int(count), int(threads), int(rss), total))
+            self._stats = tuple(stats)
             self._seq = seq
             return self._stats
+
+    def _patch(self, processes: tuple[Process, ...]) -> bool:
+        """Update the sums from the processes that changed, when the set of processes is
+        the one last seen (same pids, start times and names, same order): the reader hands
+        back the very same object for a process that has not run, so this is the usual
+        case on a quiet host and costs one identity check per process."""
+        old = self._procs
+        if old is None or len(old) != len(processes):
+            return False
+        changed = []
+        for a, b in zip(old, processes, strict=True):
+            if a is not b:
+                if a[0] != b[0] or a[8] != b[8] or a[1] != b[1]:
+                    return False
+                changed.append((a, b))
+        agg, last = self._agg, self._last
+        for a, b in changed:
+            key = (b[0], b[8])
+            group = last[key][0]
+            sums = agg[group]
+            sums[1] += b[7] - a[7]
+            sums[2] += b[6] - a[6]
+            sums[3] += b[5] - a[5]
+            last[key] = (group, b[5])
+        return True
+
+    def _recount(self, processes: tuple[Process, ...]) -> None:
+        if not self._groups:
+            # First sight: give slots to the heaviest names first.
+            weight: dict[str, float] = {}
+            for p in processes:
+                weight[p.name] = weight.get(p.name, 0.0) + p.cpu_seconds + p.rss_bytes / 1e9
+            for name in sorted(weight, key=lambda n: -weight[n]):
+                self._group_of(name)
+        current: dict[tuple[int, int], tuple[str, float]] = {}
+        agg: dict[str, list[float]] = {}
+        memo: dict[str, str] = {}
+        for pid, name, _u, _c, _s, cpu, rss, threads, start in processes:
+            group = memo.get(name)
+            if group is None:
+                group = memo[name] = self._group_of(name)
+            current[(pid, start)] = (group, cpu)
+            a = agg.get(group)
+            if a is None:
+                agg[group] = [1, threads, rss, cpu]
+            else:
+                a[0] += 1
+                a[1] += threads
+                a[2] += rss
+                a[3] += cpu
+        for key, (group, cpu) in self._last.items():
+            if key not in current:  # exited: its seconds stay in the group's counter
+                self._base[group] = self._base.get(group, 0.0) + cpu
+        self._last = current
+        self._agg = agg

@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
+
+from exporter.families import CounterFamily, GaugeFamily
 
 TICKS = float(os.sysconf("SC_CLK_TCK"))
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -46,12 +48,12 @@ class SelfCollector(Collector):
         p = self._prefix
         with open("/proc/self/stat", "rb") as f:
             parts = f.read().rsplit(b")", 1)[-1].split()
-        yield GaugeMetricFamily(p + "virtual_memory_bytes", "Virtual memory size in bytes.", value=float(parts[20]))
-        yield GaugeMetricFamily(p + "resident_memory_bytes", "Resident memory size in bytes.",
+        yield GaugeFamily(p + "virtual_memory_bytes", "Virtual memory size in bytes.", value=float(parts[20]))
+        yield GaugeFamily(p + "resident_memory_bytes", "Resident memory size in bytes.",
                                 value=float(parts[21]) * PAGE_SIZE)
-        yield GaugeMetricFamily(p + "start_time_seconds", "Start time of the process since unix epoch in seconds.",
+        yield GaugeFamily(p + "start_time_seconds", "Start time of the process since unix epoch in seconds.",
                                 value=float(parts[19]) / TICKS + self._btime)
-        yield CounterMetricFamily(p + "cpu_seconds", "Total user and system CPU time spent in seconds.",
+        yield CounterFamily(p + "cpu_seconds", "Total user and system CPU time spent in seconds.",
                                   value=(float(parts[11]) + float(parts[12])) / TICKS)
-        yield GaugeMetricFamily(p + "open_fds", "Number of open file descriptors.", value=open_fds())
-        yield GaugeMetricFamily(p + "max_fds", "Maximum number of open file descriptors.", value=max_fds())
+        yield GaugeFamily(p + "open_fds", "Number of open file descriptors.", value=open_fds())
+        yield GaugeFamily(p + "max_fds", "Maximum number of open file descriptors.", value=max_fds())

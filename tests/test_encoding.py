@@ -5,6 +5,7 @@ they do not handle goes to the library's encoder."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -15,6 +16,7 @@ from prometheus_client.samples import Exemplar
 
 from exporter import encoding
 from exporter.config import config_from_dict
+from exporter.families import CounterFamily, GaugeFamily
 from exporter.runtime import build_runtime
 
 PROMETHEUS_ACCEPT = (
@@ -62,28 +64,49 @@ def test_the_exporters_registry_is_rendered_as_the_library_renders_it(accept: st
         runtime.stop()
 
 
-def awkward() -> list[Metric]:
-    g = GaugeMetricFamily("awkward_values", 'Doc with \\ backslash, "quotes" and\nnewline.', labels=["v", "b"])
+def awkward(gauge: Any = GaugeMetricFamily, counter_family: Any = CounterMetricFamily) -> list[Metric]:
+    g = gauge("awkward_values", 'Doc with \\ backslash, "quotes" and\nnewline.', labels=["v", "b"])
     values = [0.0, -0.0, 1.0, -2.5, 1234567.0, 123456.7, 1e21, 1e-7, 2**53 + 0.0, float("inf"),
               float("-inf"), float("nan"), 3]
     for i, v in enumerate(values):
         g.add_metric([f"v{i}", "x"], v)
-    labels = GaugeMetricFamily("awkward_labels", "Label values.", labels=["value", "z", "a"])
+    labels = gauge("awkward_labels", "Label values.", labels=["value", "z", "a"])
     for i, text in enumerate(['quote"in', "back\\slash", "new\nline", "ünïcødé ✓", "", "a,b=c}{", "\\\"\n"]):
         labels.add_metric([text, str(i), "first"], i)
-    counter = CounterMetricFamily("awkward_requests", "A counter.", labels=["code"])
+    counter = counter_family("awkward_requests", "A counter.", labels=["code"])
     counter.add_metric(["200"], 12.0)
-    counter.add_metric(["500"], 0.0, timestamp=1700000000.123)
+    counter.add_metric(["500"], 0.0)
+    stamped = CounterMetricFamily("awkward_stamped", "A timestamp.", labels=["code"])
+    stamped.add_metric(["500"], 0.0, timestamp=1700000000.123)
+    total = counter_family("awkward_seconds_total", "Named with _total.", value=7)
     info = InfoMetricFamily("awkward_build", "An info metric.")
     info.add_metric([], {"version": "1.2.3", "python_version": "3.11.7"})
     unit = GaugeMetricFamily("awkward_size_bytes", "With a unit.", value=42, unit="bytes")
-    empty = GaugeMetricFamily("awkward_empty", "No samples at all.", labels=["x"])
-    return [g, labels, counter, info, unit, empty]
+    empty = gauge("awkward_empty", "No samples at all.", labels=["x"])
+    return [g, labels, counter, stamped, total, info, unit, empty]
+
+
+FAMILY_KINDS = {"library": (GaugeMetricFamily, CounterMetricFamily), "ours": (GaugeFamily, CounterFamily)}
+
+
+@pytest.mark.parametrize("kind", FAMILY_KINDS)
+@pytest.mark.parametrize("accept", ACCEPTS)
+def test_awkward_values_labels_and_types(accept: str | None, kind: str) -> None:
+    assert_same(registry_of(*awkward(*FAMILY_KINDS[kind])), accept)
+
+
+def test_our_families_are_the_librarys_families() -> None:
+    ours, library = awkward(GaugeFamily, CounterFamily), awkward()
+    assert repr([m.samples for m in ours]) == repr([m.samples for m in library])  # repr: NaN != NaN
+    assert [(m.name, m.type, m.documentation) for m in ours] == [(m.name, m.type, m.documentation) for m in library]
+    assert ours[1] == library[1]
 
 
 @pytest.mark.parametrize("accept", ACCEPTS)
-def test_awkward_values_labels_and_types(accept: str | None) -> None:
-    assert_same(registry_of(*awkward()), accept)
+def test_a_name_the_fast_path_refuses_in_our_families_goes_to_the_library(accept: str | None) -> None:
+    colon = GaugeFamily("recorded:rule", "A colon in the name.", labels=["a"])
+    colon.add_metric(["x"], 1)
+    assert_same(registry_of(*awkward(GaugeFamily, CounterFamily), colon), accept)
 
 
 @pytest.mark.parametrize("accept", ACCEPTS)

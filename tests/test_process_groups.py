@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import pytest
 from support.snapshots import proc
 
-from exporter.process_groups import OTHER, ProcessGroups
+from exporter.process_groups import OTHER, GroupStats, ProcessGroups
 
 
 def test_counter_never_goes_down_when_a_process_exits() -> None:
@@ -32,3 +33,39 @@ def test_same_snapshot_is_not_counted_twice() -> None:
     g.update(2, ())
     again = g.update(2, ())
     assert {s.name: s.cpu_seconds_total for s in again} == {"a": 1.0}
+
+
+def test_sums_patched_from_changed_processes_equal_a_full_recount() -> None:
+    """Over a random run of collections (processes working, growing, exiting, starting),
+    the patched sums equal those of a ProcessGroups that recounts everything each time,
+    and no group's CPU counter ever goes down."""
+    import random
+
+    rng = random.Random(7)
+    patched, recounting = ProcessGroups(max_groups=6), ProcessGroups(max_groups=6)
+    recounting._patch = lambda processes: False  # type: ignore[method-assign]  # noqa: SLF001
+    procs = [proc(i, f"name{i % 9}", float(i), rss=1000 * i, start=i) for i in range(1, 60)]
+    next_pid, highest = 100, {}
+    for seq in range(1, 200):
+        roll = rng.random()
+        if roll < 0.1 and procs:
+            procs.pop(rng.randrange(len(procs)))  # an exit: the set changes
+        elif roll < 0.2:
+            procs.append(proc(next_pid, f"name{next_pid % 11}", 0.5, start=next_pid))
+            next_pid += 1
+        else:  # a few of them ran: new objects for them, the same objects for the rest
+            for i in rng.sample(range(len(procs)), k=min(3, len(procs))):
+                p = procs[i]
+                procs[i] = p._replace(cpu_seconds=p.cpu_seconds + rng.random(), rss_bytes=p.rss_bytes + 4096,
+                                      threads=rng.choice((1, 2)))
+        ours = patched.update(seq, tuple(procs))
+        theirs = recounting.update(seq, tuple(procs))
+        def counts(stats: tuple[GroupStats, ...]) -> list[tuple[str, int, int, int]]:
+            return [(s.name, s.processes, s.threads, s.rss_bytes) for s in stats]
+
+        assert counts(ours) == counts(theirs)
+        # Sums in another order may differ in the last bits.
+        assert [s.cpu_seconds_total for s in ours] == pytest.approx([s.cpu_seconds_total for s in theirs], rel=1e-12)
+        for s in ours:
+            assert s.cpu_seconds_total >= highest.get(s.name, 0.0)
+            highest[s.name] = s.cpu_seconds_total

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
+
+from exporter.families import GaugeFamily
 
 if TYPE_CHECKING:
     from exporter.dirsize.service import DirSizeService
@@ -20,31 +22,31 @@ def dirsize_families(service: DirSizeService) -> Iterator[Metric]:
     """
     views = service.root_views()  # a copy taken under a lock held for microseconds
     top = service.config.metrics_top_n
-    size = GaugeMetricFamily(
+    size = GaugeFamily(
         "sysmon_directory_size_bytes",
         "Disk space used (allocated blocks, as du -x counts) by a configured scan root (path == root) "
         "and by its largest directories, from the last scan.",
         labels=["root", "path"],
     )
-    duration = GaugeMetricFamily(
+    duration = GaugeFamily(
         "sysmon_directory_scan_duration_seconds", "How long the last scan of the root took.", labels=["root"]
     )
-    last_ok = GaugeMetricFamily(
+    last_ok = GaugeFamily(
         "sysmon_directory_scan_last_success_timestamp_seconds",
         "Unix time at which the last successful scan of the root finished.",
         labels=["root"],
     )
-    success = GaugeMetricFamily(
+    success = GaugeFamily(
         "sysmon_directory_scan_success",
         "1 if the last scan of the root completed, 0 if it failed or hit the time limit.",
         labels=["root"],
     )
-    errors = GaugeMetricFamily(
+    errors = GaugeFamily(
         "sysmon_directory_scan_errors",
         "Entries the last scan of the root could not read (they are not counted in the sizes).",
         labels=["root"],
     )
-    running = GaugeMetricFamily(
+    running = GaugeFamily(
         "sysmon_directory_scan_running", "1 while a scan of the root is running or queued.", labels=["root"]
     )
     for v in views:

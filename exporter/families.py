@@ -1,0 +1,132 @@
+"""Gauge and counter families that keep plain (label values, value) rows.
+
+prometheus_client's families build a Sample with a label dict for every row,
+and its encoders then sort, validate and escape every one of them on each
+scrape. Ours keep the rows as tuples and render them with a per-family prefix
+(label names sorted and checked once per family shape), which is most of the
+cost of a scrape once the host has been read. They are still prometheus_client
+Metrics: `samples` builds the library's Samples on demand, so the library's
+encoders, the registry and the tests see exactly what GaugeMetricFamily and
+CounterMetricFamily would give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from prometheus_client.metrics_core import Metric
+from prometheus_client.samples import Sample
+from prometheus_client.utils import floatToGoString
+from prometheus_client.validation import _is_valid_legacy_labelname
+
+Row = tuple[Sequence[str], Any]
+
+
+class Unrenderable(Exception):
+    """A name or label name the fast path does not write; the library's encoder will."""
+
+
+Shape = tuple[tuple[int, ...], tuple[str, ...]]
+_shapes: dict[tuple[str, tuple[str, ...]], Shape | None] = {}
+
+
+def _shape(sample_name: str, labelnames: tuple[str, ...]) -> Shape:
+    """(order of the label values when sorted by label name, the `name{label="` pieces), once per shape."""
+    key = (sample_name, labelnames)
+    if key in _shapes:
+        shape = _shapes[key]
+    else:
+        # Label-name rules (no colon) are stricter than metric-name ones, and a name that
+        # meets them is written unchanged in both formats.
+        if all(_is_valid_legacy_labelname(n) for n in (sample_name, *labelnames)):
+            order = tuple(sorted(range(len(labelnames)), key=lambda i: labelnames[i]))
+            names = [labelnames[i] for i in order]
+            pieces = tuple([f'{sample_name}{{{names[0]}="'] + [f'",{n}="' for n in names[1:]]) if names else ()
+            shape = (order, pieces)
+        else:
+            shape = None
+        _shapes[key] = shape
+    if shape is None:
+        raise Unrenderable(sample_name)
+    return shape
+
+
+def _escape(v: str) -> str:
+    if "\\" in v or "\n" in v or '"' in v:
+        return v.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
+    return v
+
+
+class Family(Metric):
+    """Rows of one gauge or counter family. Construct as GaugeFamily or CounterFamily."""
+
+    TYPE = "untyped"
+    SUFFIX = ""
+
+    def __init__(
+        self, name: str, documentation: str, value: Any = None, labels: Sequence[str] | None = None
+    ) -> None:
+        # Metric.__init__ is not called: `samples` is computed here, not stored.
+        if self.SUFFIX and name.endswith(self.SUFFIX):
+            name = name[: -len(self.SUFFIX)]
+        self.name = name
+        self.documentation = documentation
+        self.unit = ""
+        self.type = self.TYPE
+        self.labelnames = tuple(labels or ())
+        self.rows: list[Row] = []
+        if value is not None:
+            if self.labelnames:
+                raise ValueError("can only specify one of labels and value")
+            self.rows.append(((), value))
+
+    def add_metric(self, labels: Sequence[str], value: Any) -> None:
+        self.rows.append((labels, value))
+
+    @property
+    def samples(self) -> list[Sample]:  # type: ignore[override]
+        name = self.name + self.SUFFIX
+        labelnames = self.labelnames
+        # zip as the library's add_metric does (not strict), so both see the same samples.
+        return [Sample(name, dict(zip(labelnames, values, strict=False)), value, None) for values, value in self.rows]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Metric) and (
+            self.name, self.documentation, self.unit, self.type, self.samples
+        ) == (other.name, other.documentation, other.unit, other.type, other.samples)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def render_rows(self, out: list[str]) -> None:
+        """Append this family's sample lines, as both text formats write them."""
+        sample_name = self.name + self.SUFFIX
+        order, pieces = _shape(sample_name, self.labelnames)
+        go = floatToGoString
+        if not order:
+            for _values, value in self.rows:
+                out.append(f"{sample_name} {go(value)}\n")
+            return
+        if len(order) == 1:  # the common shape, without the general loop
+            first = pieces[0]
+            for values, value in self.rows:
+                out.append(f'{first}{_escape(values[0])}"}} {go(value)}\n')
+            return
+        for values, value in self.rows:
+            parts = []
+            for piece, i in zip(pieces, order, strict=False):
+                parts.append(piece)
+                parts.append(_escape(values[i]))
+            parts.append('"} ')
+            parts.append(go(value))
+            parts.append("\n")
+            out.append("".join(parts))
+
+
+class GaugeFamily(Family):
+    TYPE = "gauge"
+
+
+class CounterFamily(Family):
+    TYPE = "counter"
+    SUFFIX = "_total"
