@@ -55,19 +55,28 @@ the fixed ones (``cpu.percent``, ``load.load1``, ``memory.percent``,
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from exporter.config import Config
+from exporter.history.errors import HistoryError, HistoryUnavailable
 from exporter.history.metrics import history_families
 from exporter.history.recorder import HistoryRecorder
 from exporter.history.series import FIXED_SERIES, describe, series_from_data
-from exporter.history.store import (
-    DB_FILENAME,
-    HistoryError,
-    HistoryStore,
-    HistoryUnavailable,
-    QueryResult,
-    database_path,
-    reset_history,
-)
+
+if TYPE_CHECKING:
+    from exporter.history.store import DB_FILENAME, HistoryStore, QueryResult, database_path, reset_history
+
+_FROM_STORE = {"DB_FILENAME", "HistoryStore", "QueryResult", "database_path", "reset_history"}
+
+
+def __getattr__(name: str) -> Any:
+    """The store's names, imported on first use: it loads sqlite3 (1.5 MB), which an
+    exporter running with history off never needs."""
+    if name in _FROM_STORE:
+        from exporter.history import store
+
+        return getattr(store, name)
+    raise AttributeError(name)
 
 __all__ = [
     "DB_FILENAME",
@@ -96,6 +105,8 @@ def open_history(config: Config, *, reset: bool = False) -> HistoryStore | None:
     """
     if not config.history.enabled:
         return None
+    from exporter.history.store import HistoryStore, database_path, reset_history
+
     path = database_path(config.data_path())
     if reset:
         reset_history(path)

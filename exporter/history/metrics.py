@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from prometheus_client.core import Metric
 
 from exporter.families import CounterFamily, GaugeFamily
-from exporter.history.store import HistoryStore
+
+if TYPE_CHECKING:  # the store loads sqlite3; only an enabled history needs it
+    from exporter.history.store import HistoryStore
 
 
 def history_families(store: HistoryStore | None) -> Iterator[Metric]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from exporter.history.series import series_from_data
-from exporter.history.store import HistoryStore
+
+if TYPE_CHECKING:  # the store loads sqlite3; only an enabled history needs it
+    from exporter.history.store import HistoryStore
 
 
 class HistoryRecorder:

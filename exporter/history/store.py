@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from exporter.config import HistoryConfig
+from exporter.history.errors import HistoryError, HistoryUnavailable
 from exporter.history.series import FIXED_SERIES, describe
 
 log = logging.getLogger(__name__)
@@ -54,14 +55,6 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 Clock = Callable[[], float]
 Sample = tuple[float, dict[str, float]]
-
-
-class HistoryError(Exception):
-    """The history database cannot be used as it is; the message names the file and the way out."""
-
-
-class HistoryUnavailable(Exception):
-    """The database cannot be read right now (e.g. the data directory could not be created)."""
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,6 @@ import threading
 import time
 from collections.abc import Callable
 
-import bcrypt
 from flask import Flask, Response, jsonify, request
 
 from exporter.config import WebConfig
@@ -114,6 +113,8 @@ class BasicAuth:
         with self._bcrypt_slots:
             self.bcrypt_checks += 1
             try:
+                import bcrypt  # loaded only when auth is on
+
                 ok = bcrypt.checkpw(pw, stored)
             except ValueError as e:  # a malformed hash in the configuration
                 log.error("basic_auth_users.%s: unusable bcrypt hash: %s", user, e)

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import math
 import re
+from typing import TYPE_CHECKING
 
 import flask
 from flask import Response, jsonify, request
 
 from exporter.config import parse_duration
-from exporter.history.store import HistoryStore, HistoryUnavailable
+from exporter.history.errors import HistoryUnavailable
 from exporter.web.context import get_runtime
 from exporter.web.errors import ApiError
 from exporter.web.params import check_query
+
+if TYPE_CHECKING:  # the store loads sqlite3; only an enabled history needs it
+    from exporter.history.store import HistoryStore
 
 blueprint = flask.Blueprint("history", __name__)
 
