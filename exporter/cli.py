@@ -90,7 +90,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def serve(config: Config, *, reset_history: bool = False) -> int:
     from exporter.runtime import build_runtime, open_history
-    from exporter.server import limit_malloc_arenas, make_server, serve_forever
+    from exporter.server import limit_malloc_arenas, make_server, serve_forever, trim_malloc_every
     from exporter.web.app import create_app
 
     log = logging.getLogger("exporter")
@@ -105,6 +105,7 @@ def serve(config: Config, *, reset_history: bool = False) -> int:
     except OSError as e:
         raise ConfigError(f"cannot listen on {config.web.listen}: {e.strerror or e}") from None
     runtime.start()
+    trim_malloc_every(60.0)
     scheme = "https" if config.web.tls_cert_file else "http"
     host, port = parse_listen(config.web.listen)
     shown = f"[{host}]" if ":" in host else host
