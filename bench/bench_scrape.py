@@ -7,7 +7,11 @@ CPU per scrape (from /proc/PID/stat over the run), RSS after the run, bytes
 per scrape, and our /data latency. Ours runs with sample_max_age 0 so every
 scrape pays a full collection (as Prometheus' 15 s scrapes do in practice).
 
-    python bench/bench_scrape.py [--scrapes 50] [--extra 1000] [--scaling]
+    python bench/bench_scrape.py [--scrapes 50] [--extra 1000] [--runs 3] [--scaling]
+
+With --runs N the two scenarios are measured N times over (same servers), the tables
+of the last run are shown in full, and a summary gives every run's ratios: on a
+shared VM one run's ratio moves by ±10 %, so a single figure near 1.0× says little.
 """
 
 from __future__ import annotations
@@ -90,10 +94,33 @@ def table(title: str, nprocs: int, results: dict[str, dict[str, float]], data_ms
     return "\n".join(lines)
 
 
+def summary(runs: list[tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]], extra: int) -> str:
+    """Our latency and CPU ratios to node_exporter in every run, both scenarios."""
+    lines = [
+        f"#### Every run: our ratio to node_exporter ({len(runs)} runs, the tables above are the last)",
+        "",
+        f"| run | normal: latency | normal: CPU | +{extra}: latency | +{extra}: CPU |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for i, pair in enumerate(runs, 1):
+        cells = []
+        for results in pair:
+            ours, base = results["sysmon-exporter"], results.get("node_exporter")
+            if base is None:
+                cells += ["", ""]
+                continue
+            cells.append(f"{ours['median_ms'] / base['median_ms']:.2f}× ({ours['median_ms']:.2f} vs "
+                         f"{base['median_ms']:.2f} ms)")
+            cells.append(f"{ours['cpu_ms'] / max(base['cpu_ms'], 1e-9):.2f}×")
+        lines.append(f"| {i} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scrapes", type=int, default=50)
     ap.add_argument("--extra", type=int, default=1000, help="idle processes added for the second scenario")
+    ap.add_argument("--runs", type=int, default=3, help="measure both scenarios this many times (default 3)")
     ap.add_argument("--scaling", action="store_true", help="also report our scrape latency at 100/1000/5000")
     ap.add_argument("--output", default=str(HERE / "RESULTS-scrape.md"))
     args = ap.parse_args()
@@ -124,13 +151,19 @@ def main() -> None:
                 + ", ".join(f"{name} {sec * 1000:.0f} ms" for name, sec in startup.items())
                 + ".\n"
             )
-            r = measure(opened, args.scrapes)
-            report.append(table("Normal", process_count(), r, data_latency(opened[0], args.scrapes)))
-            print(report[-1], flush=True)
-            with idle_processes(args.extra):
-                r = measure(opened, args.scrapes)
-                report.append(table(f"+{args.extra} idle", process_count(), r, data_latency(opened[0], args.scrapes)))
-                print(report[-1], flush=True)
+            runs: list[tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]] = []
+            for run in range(1, args.runs + 1):
+                normal = measure(opened, args.scrapes)
+                normal_table = table("Normal", process_count(), normal, data_latency(opened[0], args.scrapes))
+                with idle_processes(args.extra):
+                    crowded = measure(opened, args.scrapes)
+                    extra_table = table(f"+{args.extra} idle", process_count(), crowded,
+                                        data_latency(opened[0], args.scrapes))
+                runs.append((normal, crowded))
+                print(f"run {run}/{args.runs}\n{normal_table}\n{extra_table}", flush=True)
+            report += [normal_table, extra_table]
+            if args.runs > 1:
+                report.append(summary(runs, args.extra))
         finally:
             for s in opened:
                 s.__exit__(None, None, None)

@@ -150,6 +150,9 @@ class ProcessesConfig:
     max_groups: int = 40
     top_n: int = 5
     table_size: int = 25
+    # One open descriptor per process makes a collection about 3× cheaper, for about
+    # 5 KiB of kernel memory per process; false reads every file with open/read/close.
+    keep_files_open: bool = True
 
     def _check(self, path: str) -> None:
         for name, lo, hi in (("max_groups", 1, 1000), ("top_n", 0, 100), ("table_size", 1, 500)):

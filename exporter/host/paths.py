@@ -25,5 +25,7 @@ class HostPaths:
 
 
 def read_text(path: str) -> str:
-    with open(path, encoding="utf-8", errors="replace") as f:
-        return f.read()
+    # Raw bytes, decoded once: a text-mode file object costs more than the read itself
+    # for these small /proc and /sys files, and they have no \r\n to translate.
+    with open(path, "rb", buffering=0) as f:
+        return f.read().decode("utf-8", "replace")

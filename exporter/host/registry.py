@@ -54,7 +54,7 @@ class HostReader:
         paths = HostPaths(config.root_prefix)
         fs_kwargs = {"statfs": statfs} if statfs else {}
         self._filesystems = FilesystemReader(paths, config.filesystems, **fs_kwargs)
-        self._processes = ProcessReader(paths)
+        self._processes = ProcessReader(paths, None if config.processes.keep_files_open else 0)
         readers: dict[str, Callable[[], Any]] = {
             "cpu": lambda: read_cpu(paths),
             "loadavg": lambda: read_load(paths),
