@@ -196,6 +196,6 @@ def test_keep_files_open_false_holds_no_descriptors() -> None:
         return held, len(snap.processes or ())
 
     held, n = held_after_two_reads(False)
-    assert n > 5 and held <= 2  # the statfs worker threads hold none; at most stray descriptors
+    assert n > 20 and held < 10  # none per process (slack for other threads' passing descriptors)
     held, n = held_after_two_reads(True)
     assert held >= n - 5  # one per process (a few may have exited in between)
