@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import heapq
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import Any
 
 from exporter.host.snapshot import CpuTimes, Process, Snapshot
 
@@ -66,31 +68,31 @@ def _compute(prev: Snapshot | None, cur: Snapshot, processes: bool) -> Rates:
         per_core = tuple(_busy_percent(before[c.cpu], c) for c in cur.cpu.per_cpu if c.cpu in before)
         if per_core:
             cpu_percent = sum(per_core) / len(per_core)
-    net = {}
-    if prev.network and cur.network:
-        before_net = {n.device: n for n in prev.network}
-        for n in cur.network:
-            p = before_net.get(n.device)
-            if p:
-                net[n.device] = (
-                    _per_second(p.receive_bytes, n.receive_bytes, dt),
-                    _per_second(p.transmit_bytes, n.transmit_bytes, dt),
-                )
-    disk = {}
-    if prev.disks and cur.disks:
-        before_disk = {d.device: d for d in prev.disks}
-        for d in cur.disks:
-            pd = before_disk.get(d.device)
-            if pd:
-                disk[d.device] = (
-                    _per_second(pd.read_bytes, d.read_bytes, dt),
-                    _per_second(pd.written_bytes, d.written_bytes, dt),
-                )
+    net = _device_rates(prev.network, cur.network, ("receive_bytes", "transmit_bytes"), dt)
+    disk = _device_rates(prev.disks, cur.disks, ("read_bytes", "written_bytes"), dt)
     process_cpu: dict[int, float] = {}
     active: list[Process] = []
     if processes and prev.processes is not None and cur.processes is not None:
         process_cpu, active = _process_cpu(prev.processes, cur.processes, dt)
     return Rates(dt, cpu_percent, per_core, net, disk, process_cpu, tuple(active))
+
+
+def _device_rates(
+    before: Sequence[Any] | None, after: Sequence[Any] | None, fields: tuple[str, str], dt: float
+) -> dict[str, tuple[float, float]]:
+    """device → the two `fields` per second, for devices in both readings."""
+    if not before or not after:
+        return {}
+    by_device = {d.device: d for d in before}
+    rates = {}
+    for d in after:
+        b = by_device.get(d.device)
+        if b:
+            rates[d.device] = (
+                _per_second(getattr(b, fields[0]), getattr(d, fields[0]), dt),
+                _per_second(getattr(b, fields[1]), getattr(d, fields[1]), dt),
+            )
+    return rates
 
 
 def _process_cpu(
