@@ -11,7 +11,7 @@ VENDOR := exporter/web/static/vendor
 DEBS   := prometheus prometheus-alertmanager prometheus-node-exporter prometheus-process-exporter \
           chromium docker-compose sqlite3
 
-.PHONY: run test lint typecheck pytest debs vendor bench clean
+.PHONY: run test lint typecheck pytest debs vendor bench profile clean
 
 run: $(BIN)/.installed vendor
 	$(BIN)/sysmon-exporter serve $(ARGS)
@@ -59,7 +59,12 @@ debs:
 	fi
 
 bench: $(BIN)/.test-installed
+	$(BIN)/pip install -q -e '.[test,bench]'
 	$(BIN)/python bench/run_all.py
+
+profile: $(BIN)/.test-installed
+	$(BIN)/pip install -q -e '.[test,bench]'
+	$(BIN)/python bench/profile_scrape.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR)
