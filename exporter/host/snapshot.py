@@ -208,4 +208,4 @@ class Snapshot:
     seq: int = 0
     # Results derived from this snapshot (rates against its predecessor), computed once
     # and shared by /metrics, /data and alerts.
-    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    memo: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
