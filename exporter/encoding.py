@@ -22,32 +22,19 @@ from prometheus_client.openmetrics.exposition import generate_latest as library_
 from prometheus_client.registry import Collector
 from prometheus_client.samples import Sample
 from prometheus_client.utils import floatToGoString
-from prometheus_client.validation import _is_valid_legacy_labelname
 
-from exporter.families import Family, Unrenderable
+from exporter.families import Family, Unrenderable, check_name, escape_label_value
 
 Encoder = Callable[[Collector], bytes]
 
 _TEXT_TYPES = {"counter": "counter", "gauge": "gauge", "info": "gauge", "stateset": "gauge",
                "unknown": "untyped", "summary": "summary", "histogram": "histogram",
                "gaugehistogram": "histogram"}
+_TEXT_SUFFIXES = {"counter": "_total", "info": "_info"}
 _OM_ONLY_SUFFIXES = ("_created", "_gsum", "_gcount")
 
 
 _Unusual = Unrenderable  # a metric this encoder does not write: the library's encoder writes the whole set
-
-
-_valid_names: dict[str, bool] = {}
-
-
-def _check_name(name: str) -> None:
-    # The label-name rules (no colon) are stricter than the metric-name rules, and a
-    # name that meets them is written unchanged by both formats' escaping.
-    ok = _valid_names.get(name)
-    if ok is None:
-        ok = _valid_names[name] = bool(_is_valid_legacy_labelname(name))
-    if not ok:
-        raise _Unusual(name)
 
 
 def _label_string(labels: dict[str, str]) -> str:
@@ -55,10 +42,8 @@ def _label_string(labels: dict[str, str]) -> str:
         return ""
     parts = []
     for k, v in sorted(labels.items()):
-        _check_name(k)
-        if "\\" in v or "\n" in v or '"' in v:
-            v = v.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
-        parts.append(f'{k}="{v}"')
+        check_name(k)
+        parts.append(f'{k}="{escape_label_value(v)}"')
     return "{" + ",".join(parts) + "}"
 
 
@@ -66,7 +51,7 @@ def _plain_samples(samples: Iterable[Sample], out: list[str], timestamp_ms: bool
     for s in samples:
         if s.exemplar is not None or s.native_histogram is not None or s.value is None:
             raise _Unusual(s.name)
-        _check_name(s.name)
+        check_name(s.name)
         ts = ""
         if s.timestamp is not None:
             ts = f" {int(float(s.timestamp) * 1000):d}" if timestamp_ms else f" {s.timestamp}"
@@ -76,19 +61,15 @@ def _plain_samples(samples: Iterable[Sample], out: list[str], timestamp_ms: bool
 _headers: dict[tuple[str, str, str, bool], str] = {}
 
 
-def _header(metric: Family, openmetrics: bool) -> str:
-    key = (metric.name, metric.documentation, metric.type, openmetrics)
+def _header(name: str, documentation: str, mtype: str, openmetrics: bool) -> str:
+    """The HELP and TYPE lines, built once per family."""
+    key = (name, documentation, mtype, openmetrics)
     header = _headers.get(key)
     if header is None:
-        name = metric.name
-        _check_name(name)
-        doc = metric.documentation.replace("\\", r"\\").replace("\n", r"\n")
+        check_name(name)
+        doc = documentation.replace("\\", r"\\").replace("\n", r"\n")
         if openmetrics:
             doc = doc.replace('"', r'\"')
-        else:
-            name += metric.SUFFIX
-            _check_name(name)
-        mtype = metric.type if openmetrics else _TEXT_TYPES[metric.type]
         header = _headers[key] = f"# HELP {name} {doc}\n# TYPE {name} {mtype}\n"
         if len(_headers) > 4096:  # help texts are fixed; this only guards against a leak
             _headers.clear()
@@ -98,18 +79,15 @@ def _header(metric: Family, openmetrics: bool) -> str:
 def _text(registry: Collector) -> bytes:
     out: list[str] = []
     for metric in registry.collect():
+        mtype = metric.type
+        name = metric.name + _TEXT_SUFFIXES.get(mtype, "")
+        out.append(_header(name, metric.documentation, _TEXT_TYPES.get(mtype, mtype), False))
         if isinstance(metric, Family):
-            out.append(_header(metric, False))
             metric.render_rows(out)
             continue
-        mtype = metric.type
-        name = metric.name + ("_total" if mtype == "counter" else "_info" if mtype == "info" else "")
-        _check_name(name)
         for s in metric.samples:
             if s.name.startswith(metric.name) and s.name[len(metric.name):] in _OM_ONLY_SUFFIXES:
                 raise _Unusual(s.name)
-        doc = metric.documentation.replace("\\", r"\\").replace("\n", r"\n")
-        out.append(f"# HELP {name} {doc}\n# TYPE {name} {_TEXT_TYPES.get(mtype, mtype)}\n")
         _plain_samples(metric.samples, out, timestamp_ms=True)
     return "".join(out).encode("utf-8")
 
@@ -117,17 +95,13 @@ def _text(registry: Collector) -> bytes:
 def _openmetrics(registry: Collector) -> bytes:
     out: list[str] = []
     for metric in registry.collect():
-        if isinstance(metric, Family):
-            out.append(_header(metric, True))
-            metric.render_rows(out)
-            continue
-        name = metric.name
-        _check_name(name)
-        doc = metric.documentation.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
-        out.append(f"# HELP {name} {doc}\n# TYPE {name} {metric.type}\n")
+        out.append(_header(metric.name, metric.documentation, metric.type, True))
         if metric.unit:
-            out.append(f"# UNIT {name} {metric.unit}\n")
-        _plain_samples(metric.samples, out, timestamp_ms=False)
+            out.append(f"# UNIT {metric.name} {metric.unit}\n")
+        if isinstance(metric, Family):
+            metric.render_rows(out)
+        else:
+            _plain_samples(metric.samples, out, timestamp_ms=False)
     out.append("# EOF\n")
     return "".join(out).encode("utf-8")
 

@@ -28,31 +28,37 @@ class Unrenderable(Exception):
 
 
 Shape = tuple[tuple[int, ...], tuple[str, ...]]
-_shapes: dict[tuple[str, tuple[str, ...]], Shape | None] = {}
+_shapes: dict[tuple[str, tuple[str, ...]], Shape] = {}
+_valid_names: dict[str, bool] = {}
+
+
+def check_name(name: str) -> None:
+    """Raise Unrenderable unless `name` meets the label-name rules (checked once per name).
+
+    Those rules (no colon) are stricter than the metric-name ones, and a name that meets
+    them is written unchanged by both formats' escaping."""
+    ok = _valid_names.get(name)
+    if ok is None:
+        ok = _valid_names[name] = bool(_is_valid_legacy_labelname(name))
+    if not ok:
+        raise Unrenderable(name)
 
 
 def _shape(sample_name: str, labelnames: tuple[str, ...]) -> Shape:
     """(order of the label values when sorted by label name, the `name{label="` pieces), once per shape."""
     key = (sample_name, labelnames)
-    if key in _shapes:
-        shape = _shapes[key]
-    else:
-        # Label-name rules (no colon) are stricter than metric-name ones, and a name that
-        # meets them is written unchanged in both formats.
-        if all(_is_valid_legacy_labelname(n) for n in (sample_name, *labelnames)):
-            order = tuple(sorted(range(len(labelnames)), key=lambda i: labelnames[i]))
-            names = [labelnames[i] for i in order]
-            pieces = tuple([f'{sample_name}{{{names[0]}="'] + [f'",{n}="' for n in names[1:]]) if names else ()
-            shape = (order, pieces)
-        else:
-            shape = None
-        _shapes[key] = shape
+    shape = _shapes.get(key)
     if shape is None:
-        raise Unrenderable(sample_name)
+        for name in (sample_name, *labelnames):
+            check_name(name)
+        order = tuple(sorted(range(len(labelnames)), key=lambda i: labelnames[i]))
+        names = [labelnames[i] for i in order]
+        pieces = tuple([f'{sample_name}{{{names[0]}="'] + [f'",{n}="' for n in names[1:]]) if names else ()
+        shape = _shapes[key] = (order, pieces)
     return shape
 
 
-def _escape(v: str) -> str:
+def escape_label_value(v: str) -> str:
     if "\\" in v or "\n" in v or '"' in v:
         return v.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
     return v
@@ -91,13 +97,6 @@ class Family(Metric):
         # zip as the library's add_metric does (not strict), so both see the same samples.
         return [Sample(name, dict(zip(labelnames, values, strict=False)), value, None) for values, value in self.rows]
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Metric) and (
-            self.name, self.documentation, self.unit, self.type, self.samples
-        ) == (other.name, other.documentation, other.unit, other.type, other.samples)
-
-    __hash__ = None  # type: ignore[assignment]
-
     def render_rows(self, out: list[str]) -> None:
         """Append this family's sample lines, as both text formats write them."""
         sample_name = self.name + self.SUFFIX
@@ -110,13 +109,13 @@ class Family(Metric):
         if len(order) == 1:  # the common shape, without the general loop
             first = pieces[0]
             for values, value in self.rows:
-                out.append(f'{first}{_escape(values[0])}"}} {go(value)}\n')
+                out.append(f'{first}{escape_label_value(values[0])}"}} {go(value)}\n')
             return
         for values, value in self.rows:
             parts = []
             for piece, i in zip(pieces, order, strict=False):
                 parts.append(piece)
-                parts.append(_escape(values[i]))
+                parts.append(escape_label_value(values[i]))
             parts.append('"} ')
             parts.append(go(value))
             parts.append("\n")

@@ -13,17 +13,9 @@ from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
 from exporter.families import CounterFamily, GaugeFamily
-
-TICKS = float(os.sysconf("SC_CLK_TCK"))
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
-
-
-def _boot_time() -> float:
-    with open("/proc/stat", "rb") as f:
-        for line in f:
-            if line.startswith(b"btime "):
-                return float(line.split()[1])
-    return 0.0
+from exporter.host.cpu import read_cpu
+from exporter.host.paths import HostPaths
+from exporter.host.processes import PAGE_SIZE, TICKS
 
 
 def open_fds() -> int:
@@ -42,7 +34,7 @@ def max_fds() -> float:
 class SelfCollector(Collector):
     def __init__(self, prefix: str = "sysmon_process_") -> None:
         self._prefix = prefix
-        self._btime = _boot_time()
+        self._btime = read_cpu(HostPaths()).boot_time  # our own /proc, whatever root_prefix says
 
     def collect(self) -> Iterator[Metric]:
         p = self._prefix
