@@ -63,7 +63,7 @@ def _add_optional_subcommands(sub: argparse._SubParsersAction) -> None:  # type:
     else:
         dirsize_cli.add_parser(sub)
     try:
-        from exporter import rules
+        from exporter.alerting import rules
     except ImportError:
         pass
     else:
@@ -90,8 +90,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 def serve(config: Config, *, reset_history: bool = False) -> int:
     from exporter.runtime import build_runtime, open_history
-    from exporter.server import limit_malloc_arenas, make_server, serve_forever, trim_malloc_every
     from exporter.web.app import create_app
+    from exporter.web.server import limit_malloc_arenas, make_server, serve_forever, trim_malloc_every
 
     log = logging.getLogger("exporter")
     started = time.monotonic()

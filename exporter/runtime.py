@@ -8,13 +8,13 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from exporter.alerts import AlertEngine
+from exporter.alerting.engine import AlertEngine
 from exporter.config import Config
+from exporter.exposition.host_families import Exposition, SnapshotCollector
+from exporter.exposition.self_metrics import SelfCollector
 from exporter.host.registry import HostReader
-from exporter.host.sampler import Sampler, Ticker
-from exporter.metrics import Exposition, SnapshotCollector
-from exporter.self_metrics import SelfCollector
-from exporter.views import DataView
+from exporter.sampling.sampler import Sampler, Ticker
+from exporter.web.data_view import DataView
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def build_runtime(config: Config, *, history: bool = True, reader: HostReader | 
     exposition = Exposition(registry, sampler, collector)
     runtime = Runtime(config, reader, sampler, alerts, view, registry, exposition, collector)
     if config.dirsize.enabled:
-        from exporter.dirsize.metrics import dirsize_families
+        from exporter.dirsize.families import dirsize_families
         from exporter.dirsize.service import DirSizeService
 
         service = DirSizeService(config.dirsize)

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from support.snapshots import GiB, snapshot
 
-from exporter.alerts import AlertEngine
+from exporter.alerting.engine import AlertEngine
 from exporter.config import AlertsConfig, Duration, Threshold
-from exporter.rates import Rates
+from exporter.sampling.rates import Rates
 
 CONFIG = AlertsConfig(memory=Threshold(0.80, 0.90, Duration(60)), hysteresis=0.05)
 
@@ -64,7 +64,7 @@ def test_hysteresis_keeps_a_hovering_alert_firing() -> None:
 
 
 def test_filesystem_alerts_per_mountpoint_and_resolve_on_unmount() -> None:
-    from exporter.host.snapshot import Filesystem
+    from exporter.sampling.snapshot import Filesystem
 
     full = Filesystem("/dev/sdb", "/data", "xfs", size=100, free=1, avail=1)
     cfg = AlertsConfig(filesystem=Threshold(0.8, 0.9, Duration(0)))

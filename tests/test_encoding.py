@@ -14,9 +14,9 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 from prometheus_client.samples import Exemplar
 
-from exporter import encoding
 from exporter.config import config_from_dict
-from exporter.families import CounterFamily, GaugeFamily
+from exporter.exposition import encoding
+from exporter.exposition.families import CounterFamily, GaugeFamily
 from exporter.runtime import build_runtime
 
 PROMETHEUS_ACCEPT = (

@@ -5,9 +5,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from support.snapshots import GiB, snapshot
 
 from exporter.config import config_from_dict
+from exporter.exposition.host_families import Exposition, SnapshotCollector
 from exporter.host.filesystems import Filesystem
-from exporter.host.sampler import Sampler
-from exporter.metrics import Exposition, SnapshotCollector
+from exporter.sampling.sampler import Sampler
 
 
 def registry_for(*snaps, config=None, with_collector=False):  # type: ignore[no-untyped-def]
@@ -74,7 +74,7 @@ def test_every_family_has_help_and_a_type() -> None:
 
 
 def test_disabled_areas_are_absent_not_zero() -> None:
-    from exporter.host.snapshot import Snapshot
+    from exporter.sampling.snapshot import Snapshot
 
     reg, _ = registry_for(Snapshot(timestamp=1.0, monotonic=1.0))
     assert reg.get_sample_value("node_memory_MemTotal_bytes") is None

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from support.snapshots import proc
 
-from exporter.process_groups import OTHER, GroupStats, ProcessGroups
+from exporter.sampling.process_groups import OTHER, GroupStats, ProcessGroups
 
 
 def test_counter_never_goes_down_when_a_process_exits() -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from support.snapshots import cpu, proc, snapshot
 
-from exporter.rates import compute_rates
+from exporter.sampling.rates import compute_rates
 
 
 def test_no_previous_snapshot_gives_no_rates() -> None:
@@ -36,7 +36,7 @@ def test_reused_pid_is_a_new_process() -> None:
 
 
 def test_top_by_cpu_ranks_by_rate_then_by_lifetime_cpu() -> None:
-    from exporter.rates import top_by_cpu, top_by_memory
+    from exporter.sampling.rates import top_by_cpu, top_by_memory
 
     idle_old = proc(1, "idle-old", 50.0)
     a = snapshot(1, t=1000, processes=(idle_old, proc(2, "busy", 1.0), proc(3, "busier", 1.0), proc(4, "idle", 5.0)))

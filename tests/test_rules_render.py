@@ -1,4 +1,4 @@
-"""exporter.rules: the Prometheus alerting rules rendered from the configured thresholds.
+"""exporter.alerting.rules: the Prometheus alerting rules rendered from the configured thresholds.
 
 No binaries needed here; tests/stack/test_rules.py runs promtool on the output.
 """
@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
+from exporter.alerting.rules import CPU_BUSY, FILESYSTEM_USED, LOAD_PER_CORE, MEMORY_USED, SWAP_USED, render_rules
 from exporter.cli import main
 from exporter.config import AlertsConfig, Config, Duration, Threshold, config_from_dict
-from exporter.rules import CPU_BUSY, FILESYSTEM_USED, LOAD_PER_CORE, MEMORY_USED, SWAP_USED, render_rules
 
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "prometheus" / "rules" / "sysmon.rules.yml"
@@ -48,7 +48,7 @@ def test_rendering_is_deterministic_and_starts_with_the_header() -> None:
 
 
 def test_expressions_compute_what_the_page_computes() -> None:
-    """The formulas of exporter.alerts.measure / exporter.rates, in PromQL."""
+    """The formulas of exporter.alerting.engine.measure / exporter.sampling.rates, in PromQL."""
     assert CPU_BUSY == (
         '1 - sum by (job, instance) (rate(node_cpu_seconds_total{mode=~"idle|iowait"}[5m]))'
         ' / count by (job, instance) (node_cpu_seconds_total{mode="idle"})'

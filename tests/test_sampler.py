@@ -8,7 +8,7 @@ import time
 from support.servers import wait_until
 from support.snapshots import snapshot
 
-from exporter.host.sampler import Sampler
+from exporter.sampling.sampler import Sampler
 
 
 class Clock:

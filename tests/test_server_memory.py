@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import platform
 
-from exporter.server import limit_malloc_arenas
+from exporter.web.server import limit_malloc_arenas
 
 
 def test_malloc_arenas_capped_on_glibc() -> None:
@@ -14,7 +14,7 @@ def test_heap_is_trimmed_periodically_on_glibc() -> None:
     """The trimmer runs in the background and keeps running (a crash in ctypes would end it)."""
     import time
 
-    from exporter.server import trim_malloc_every
+    from exporter.web.server import trim_malloc_every
 
     thread = trim_malloc_every(0.01)
     if platform.libc_ver()[0] != "glibc":

@@ -59,7 +59,7 @@ from typing import TYPE_CHECKING, Any
 
 from exporter.config import Config
 from exporter.history.errors import HistoryError, HistoryUnavailable
-from exporter.history.metrics import history_families
+from exporter.history.families import history_families
 from exporter.history.recorder import HistoryRecorder
 from exporter.history.series import FIXED_SERIES, describe, series_from_data
 

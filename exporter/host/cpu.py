@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from exporter.host.paths import HostPaths, read_text
-from exporter.host.snapshot import CpuInfo, CpuTimes
+from exporter.sampling.snapshot import CpuInfo, CpuTimes
 
 # /proc/stat counts in USER_HZ ticks.
 TICKS = float(os.sysconf("SC_CLK_TCK"))

@@ -6,7 +6,7 @@ import re
 
 from exporter.config import DiskIOConfig
 from exporter.host.paths import HostPaths, read_text
-from exporter.host.snapshot import Disk
+from exporter.sampling.snapshot import Disk
 
 SECTOR_BYTES = 512  # the kernel always counts 512-byte sectors here
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from exporter.config import FilesystemsConfig
 from exporter.host.paths import HostPaths, read_text
-from exporter.host.snapshot import Filesystem
+from exporter.sampling.snapshot import Filesystem
 
 _ESCAPE = re.compile(r"\\([0-7]{3})")
 

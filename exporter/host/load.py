@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from exporter.host.paths import HostPaths, read_text
-from exporter.host.snapshot import LoadAvg
+from exporter.sampling.snapshot import LoadAvg
 
 
 def read_load(paths: HostPaths) -> LoadAvg:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from exporter.host.paths import HostPaths, read_text
-from exporter.host.snapshot import Memory
+from exporter.sampling.snapshot import Memory
 
 
 def metric_field_name(raw: str) -> str:

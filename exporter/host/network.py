@@ -6,7 +6,7 @@ import re
 
 from exporter.config import NetworkConfig
 from exporter.host.paths import HostPaths, read_text
-from exporter.host.snapshot import NetInterface
+from exporter.sampling.snapshot import NetInterface
 
 
 def _operstate_up(paths: HostPaths, device: str) -> bool:

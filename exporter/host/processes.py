@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from exporter.host.paths import HostPaths
-from exporter.host.snapshot import Process
+from exporter.sampling.snapshot import Process
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from exporter.host.memory import read_memory
 from exporter.host.network import read_network
 from exporter.host.paths import HostPaths
 from exporter.host.processes import ProcessReader
-from exporter.host.snapshot import CollectorResult, Snapshot
 from exporter.host.system import read_uname
+from exporter.sampling.snapshot import CollectorResult, Snapshot
 
 log = logging.getLogger(__name__)
 

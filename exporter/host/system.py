@@ -6,7 +6,7 @@ import os
 import socket
 
 from exporter.host.paths import HostPaths, read_text
-from exporter.host.snapshot import Uname
+from exporter.sampling.snapshot import Uname
 
 
 def read_uname(paths: HostPaths) -> Uname:

@@ -8,7 +8,7 @@ from typing import Any
 from dirsize_helpers import FakeClock, Gate, make_service, wait_for
 from prometheus_client import CollectorRegistry, generate_latest
 
-from exporter.dirsize.metrics import dirsize_families
+from exporter.dirsize.families import dirsize_families
 from exporter.dirsize.service import DirSizeService
 
 

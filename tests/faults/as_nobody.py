@@ -24,8 +24,8 @@ from exporter import cli  # noqa: E402
 from exporter.config import config_from_dict  # noqa: E402
 from exporter.host.registry import HostReader  # noqa: E402
 from exporter.runtime import build_runtime  # noqa: E402
-from exporter.server import make_server  # noqa: E402,F401
 from exporter.web.app import create_app  # noqa: E402
+from exporter.web.server import make_server  # noqa: E402,F401
 
 NOBODY = 65534
 

@@ -22,10 +22,10 @@ from support.servers import REPO, free_port, require_binary, terminate, wait_unt
 
 from exporter.config import Config, config_from_dict
 from exporter.runtime import Runtime, build_runtime, open_history
-from exporter.server import make_server
 from exporter.web.app import create_app
 from exporter.web.auth import install_auth
 from exporter.web.openapi_routes import blueprint as openapi_blueprint
+from exporter.web.server import make_server
 
 HERE = Path(__file__).resolve().parent
 USER = "prometheus"

@@ -15,8 +15,8 @@ import pytest
 from sec_support import LiveApp, live_app
 
 from exporter.config import WebConfig
-from exporter.server import make_server
 from exporter.web.app import CSP, MAX_CONTENT_LENGTH, create_app
+from exporter.web.server import make_server
 
 QUICK = 2.0  # seconds: every hostile request is answered within this
 
@@ -224,7 +224,7 @@ def header_limit_configured() -> bool:
 
 
 @pytest.mark.xfail(not header_limit_configured(), strict=True,
-                   reason="exporter/server.py make_server does not set server.max_request_header_size yet "
+                   reason="exporter/web/server.py make_server does not set server.max_request_header_size yet "
                           "(cheroot's default 0 means unlimited: a 1 MB header is read into memory)")
 def test_huge_headers_are_refused(server: LiveApp) -> None:
     payload = b"GET /data HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 1_000_000 + b"\r\n\r\n"

@@ -35,8 +35,8 @@ from stack_support import (
 )
 from support.servers import ExporterProcess
 
+from exporter.alerting.rules import render_rules
 from exporter.config import config_from_dict
-from exporter.rules import render_rules
 
 pytestmark = pytest.mark.stack
 

@@ -13,8 +13,8 @@ import pytest
 import yaml
 from stack_support import REPO, run_tool
 
+from exporter.alerting.rules import render_rules
 from exporter.config import config_from_dict
-from exporter.rules import render_rules
 
 pytestmark = pytest.mark.stack
 

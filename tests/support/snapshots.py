@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from exporter.host.snapshot import (
+from exporter.sampling.snapshot import (
     CollectorResult,
     CpuInfo,
     CpuTimes,

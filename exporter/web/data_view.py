@@ -15,11 +15,11 @@ from collections.abc import Callable
 from typing import Any
 
 from exporter import __version__
-from exporter.alerts import AlertEngine
+from exporter.alerting.engine import AlertEngine
 from exporter.config import Config
-from exporter.host.sampler import Sampler
-from exporter.host.snapshot import Process, Snapshot
-from exporter.rates import Rates, compute_rates, top_by_cpu, top_by_memory
+from exporter.sampling.rates import Rates, compute_rates, top_by_cpu, top_by_memory
+from exporter.sampling.sampler import Sampler
+from exporter.sampling.snapshot import Process, Snapshot
 
 # How old a snapshot /data may serve while a fresh one is collected in the background.
 STALE_OK = 5.0

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from exporter.host.snapshot import CpuTimes, Process, Snapshot
+from exporter.sampling.snapshot import CpuTimes, Process, Snapshot
 
 
 @dataclass(frozen=True)

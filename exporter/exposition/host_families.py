@@ -19,13 +19,14 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import InfoMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from exporter import __version__, encoding
+from exporter import __version__
 from exporter.config import Config
-from exporter.families import CounterFamily, GaugeFamily
-from exporter.host.sampler import Sampler
-from exporter.host.snapshot import Snapshot
-from exporter.process_groups import ProcessGroups
-from exporter.rates import compute_rates, top_by_cpu, top_by_memory
+from exporter.exposition import encoding
+from exporter.exposition.families import CounterFamily, GaugeFamily
+from exporter.sampling.process_groups import ProcessGroups
+from exporter.sampling.rates import compute_rates, top_by_cpu, top_by_memory
+from exporter.sampling.sampler import Sampler
+from exporter.sampling.snapshot import Snapshot
 
 ExtraFamilies = Callable[[], Iterable[Metric]]
 

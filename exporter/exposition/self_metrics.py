@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
-from exporter.families import CounterFamily, GaugeFamily
+from exporter.exposition.families import CounterFamily, GaugeFamily
 from exporter.host.cpu import read_cpu
 from exporter.host.paths import HostPaths
 from exporter.host.processes import PAGE_SIZE, TICKS

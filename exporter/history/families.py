@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from prometheus_client.core import Metric
 
-from exporter.families import CounterFamily, GaugeFamily
+from exporter.exposition.families import CounterFamily, GaugeFamily
 
 if TYPE_CHECKING:  # the store loads sqlite3; only an enabled history needs it
     from exporter.history.store import HistoryStore

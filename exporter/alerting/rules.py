@@ -2,7 +2,7 @@
 
 One source of truth: the warning/critical levels and `for` durations of
 ``alerts:`` in the YAML configuration drive both the page's alerts
-(exporter.alerts) and these rules, and the expressions compute the same
+(exporter.alerting.engine) and these rules, and the expressions compute the same
 quantities the page shows:
 
 - CPU busy      = 1 - (rate of idle + iowait seconds, summed) / number of CPUs

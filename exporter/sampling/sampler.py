@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from exporter.host.snapshot import Snapshot
+from exporter.sampling.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 

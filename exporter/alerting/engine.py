@@ -14,8 +14,8 @@ from collections import deque
 from dataclasses import dataclass, replace
 
 from exporter.config import AlertsConfig, Threshold
-from exporter.host.snapshot import Snapshot
-from exporter.rates import Rates
+from exporter.sampling.rates import Rates
+from exporter.sampling.snapshot import Snapshot
 
 SEVERITIES = ("warning", "critical")
 

@@ -23,7 +23,7 @@ from prometheus_client.registry import Collector
 from prometheus_client.samples import Sample
 from prometheus_client.utils import floatToGoString
 
-from exporter.families import Family, Unrenderable, check_name, escape_label_value
+from exporter.exposition.families import Family, Unrenderable, check_name, escape_label_value
 
 Encoder = Callable[[Collector], bytes]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from exporter.host.snapshot import Process
+from exporter.sampling.snapshot import Process
 
 OTHER = "other"
 

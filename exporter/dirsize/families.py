@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from prometheus_client.core import Metric
 
-from exporter.families import GaugeFamily
+from exporter.exposition.families import GaugeFamily
 
 if TYPE_CHECKING:
     from exporter.dirsize.service import DirSizeService
