@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.servers import REPO, ExporterProcess
+
+from tests.support.servers import REPO, ExporterProcess
 
 CHROMIUM = Path("/usr/bin/chromium")
 STATIC = REPO / "exporter" / "web" / "static"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from support.servers import ExporterProcess
+from tests.support.servers import ExporterProcess
 
 
 def expect(*args: Any, **kw: Any) -> Any:

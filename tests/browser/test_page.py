@@ -15,7 +15,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from support.servers import ExporterProcess, free_port, http_get, wait_until
+
+from tests.support.servers import ExporterProcess, free_port, http_get, wait_until
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from dirsize_helpers import make_tree
+
+from tests.support.dirsize import make_tree
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from dirsize_helpers import du_dirs, make_tree
 
 from exporter.dirsize.scanner import PROGRESS_EVERY, Progress, TopN, scan
+from tests.support.dirsize import du_dirs, make_tree
 
 
 def test_every_directory_size_matches_du(du_tree: Path) -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import psutil
 import pytest
-from dirsize_helpers import FakeClock, Gate, make_service, wait_for
 
 from exporter.config import DirSizeConfig
 from exporter.dirsize.service import DirSizeService, PathRejected
+from tests.support.dirsize import FakeClock, Gate, make_service, wait_for
 
 
 @pytest.fixture

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fault_support import HERE, metric_value
 
 from exporter.config import config_from_dict
 from exporter.host import processes as processes_module
 from exporter.host.registry import HostReader
 from exporter.runtime import build_runtime
 from exporter.web.app import create_app
+from tests.support.faults import HERE, metric_value
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "root"
 

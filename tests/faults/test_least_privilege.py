@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fault_support import HERE, dirsize_wired, metric_value
-from support.servers import ExporterProcess, free_port, http_get, wait_until
+
+from tests.support.faults import HERE, dirsize_wired, metric_value
+from tests.support.servers import ExporterProcess, free_port, http_get, wait_until
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to compare root with nobody")
 

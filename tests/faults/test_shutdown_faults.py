@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fault_support import HERE, dirsize_wired, history_wired, metric_value
-from support.servers import ExporterProcess, free_port, http_get, wait_until
+
+from tests.support.faults import HERE, dirsize_wired, history_wired, metric_value
+from tests.support.servers import ExporterProcess, free_port, http_get, wait_until
 
 STOP_WITHIN = 2.0
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from history_helpers import HOUR0, FakeClock, make_store
 from prometheus_client.core import CollectorRegistry
 
 from exporter.history import HistoryRecorder, describe, history_families, series_from_data
+from tests.support.history import HOUR0, FakeClock, make_store
 
 DATA: dict[str, Any] = {
     "timestamp": 1700000000.0,

@@ -15,7 +15,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from history_helpers import HOUR0, FakeClock, config, make_store, simulate
 from prometheus_client.core import CollectorRegistry
 
 from exporter.config import config_from_dict
@@ -28,6 +27,7 @@ from exporter.history import (
     open_history,
     reset_history,
 )
+from tests.support.history import HOUR0, FakeClock, config, make_store, simulate
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -6,9 +6,9 @@ import math
 from pathlib import Path
 
 import pytest
-from history_helpers import HOUR0, FakeClock, config, count, make_store, simulate
 
 from exporter.history.store import HOUR, MINUTE, HistoryStore, choose_resolution
+from tests.support.history import HOUR0, FakeClock, config, count, make_store, simulate
 
 
 def rows(store: HistoryStore, table: str, name: str) -> list[tuple]:

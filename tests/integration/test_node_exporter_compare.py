@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
-from support.servers import http_get, start_node_exporter
 
 from exporter.config import DiskIOConfig, FilesystemsConfig, NetworkConfig
+from tests.support.servers import http_get, start_node_exporter
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 

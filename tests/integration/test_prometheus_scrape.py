@@ -6,7 +6,7 @@ import json
 import urllib.parse
 from pathlib import Path
 
-from support.servers import http_get, start_prometheus, wait_until
+from tests.support.servers import http_get, start_prometheus, wait_until
 
 
 def query(prom: str, expr: str) -> list[dict]:  # type: ignore[type-arg]

@@ -8,7 +8,8 @@ import subprocess
 import time
 
 from prometheus_client.parser import text_string_to_metric_families
-from support.servers import http_get, require_binary, start_node_exporter
+
+from tests.support.servers import http_get, require_binary, start_node_exporter
 
 
 def test_metrics_parse_with_help_and_type(exporter_proc) -> None:  # type: ignore[no-untyped-def]

@@ -6,12 +6,12 @@ import json
 from typing import Any
 
 import pytest
-from sec_support import PASSWORD, USER, basic, bcrypt_hash, ensure_wired
 
 from exporter.config import config_from_dict
 from exporter.runtime import build_runtime
 from exporter.web.app import CSP, MAX_CONTENT_LENGTH, create_app
 from exporter.web.auth import BCRYPT_MAX_PASSWORD, BasicAuth
+from tests.support.security import PASSWORD, USER, basic, bcrypt_hash, ensure_wired
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,

@@ -18,9 +18,9 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sec_support import PASSWORD, USER, LiveApp, basic, bcrypt_hash, live_app
 
 from exporter.web.openapi_routes import openapi_spec
+from tests.support.security import PASSWORD, USER, LiveApp, basic, bcrypt_hash, live_app
 
 MAX_EXAMPLES = 30
 STATS: Counter[str] = Counter()

@@ -12,11 +12,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from sec_support import LiveApp, live_app
 
 from exporter.config import WebConfig
 from exporter.web.app import CSP, MAX_CONTENT_LENGTH, create_app
 from exporter.web.server import make_server
+from tests.support.security import LiveApp, live_app
 
 QUICK = 2.0  # seconds: every hostile request is answered within this
 
@@ -135,7 +135,7 @@ def test_post_is_held_to_the_same_checks(server: LiveApp, tree: Path) -> None:
 
 
 def test_results_never_list_anything_outside_the_root(server: LiveApp, tree: Path) -> None:
-    from support.servers import wait_until
+    from tests.support.servers import wait_until
 
     def done() -> dict | None:  # type: ignore[type-arg]
         status, data, _, _ = raw_get(server, q(str(tree)) + "&limit=100")

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 import yaml
-from sec_support import PASSWORD, USER, WiredExporter, basic, bcrypt_hash, make_cert
-from support.servers import BackgroundProcess, free_port, http_get, require_binary, wait_until
 
 from exporter.web.app import CSP
+from tests.support.security import PASSWORD, USER, WiredExporter, basic, bcrypt_hash, make_cert
+from tests.support.servers import BackgroundProcess, free_port, http_get, require_binary, wait_until
 
 AUTH_WARNING = "basic auth is on without TLS"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from exporter import cli  # noqa: E402
 from exporter.runtime import Runtime  # noqa: E402
@@ -20,7 +20,7 @@ _factory = app_module.create_app
 
 
 def _create_app(runtime: Runtime):  # type: ignore[no-untyped-def]
-    from security.sec_support import ensure_wired
+    from tests.support.security import ensure_wired
 
     return ensure_wired(_factory(runtime), runtime)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from stack_support import Webhook, require_binary
+
+from tests.support.stack import Webhook, require_binary
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 import yaml
-from stack_support import REPO, Alertmanager, run_tool, wait_until
+
+from tests.support.stack import REPO, Alertmanager, run_tool, wait_until
 
 pytestmark = pytest.mark.stack
 

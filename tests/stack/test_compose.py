@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 import yaml
-from stack_support import REPO, free_port, require_binary, run_tool
 
 from exporter.config import load_config
+from tests.support.stack import REPO, free_port, require_binary, run_tool
 
 pytestmark = pytest.mark.stack
 

@@ -20,7 +20,11 @@ from typing import Any
 
 import pytest
 import yaml
-from stack_support import (
+
+from exporter.alerting.rules import render_rules
+from exporter.config import config_from_dict
+from tests.support.servers import ExporterProcess
+from tests.support.stack import (
     DASHBOARDS,
     REPO,
     Alertmanager,
@@ -33,10 +37,6 @@ from stack_support import (
     substitute,
     wait_until,
 )
-from support.servers import ExporterProcess
-
-from exporter.alerting.rules import render_rules
-from exporter.config import config_from_dict
 
 pytestmark = pytest.mark.stack
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 import yaml
-from stack_support import DASHBOARDS, REPO, dashboard_queries, load_dashboard, panels
+
+from tests.support.stack import DASHBOARDS, REPO, dashboard_queries, load_dashboard, panels
 
 pytestmark = pytest.mark.stack
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 import yaml
-from stack_support import REPO, run_tool
 
 from exporter.alerting.rules import render_rules
 from exporter.config import config_from_dict
+from tests.support.stack import REPO, run_tool
 
 pytestmark = pytest.mark.stack
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -11,13 +10,10 @@ from typing import Any
 import pytest
 from flask import Flask, jsonify
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "history"))
-
-from history_helpers import HOUR0, FakeClock, make_store, simulate  # noqa: E402
-
-from exporter.history import HistoryStore  # noqa: E402
-from exporter.web.errors import ApiError  # noqa: E402
-from exporter.web.history_routes import blueprint  # noqa: E402
+from exporter.history import HistoryStore
+from exporter.web.errors import ApiError
+from exporter.web.history_routes import blueprint
+from tests.support.history import HOUR0, FakeClock, make_store, simulate
 
 
 def make_app(store: HistoryStore | None) -> Flask:

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from support.servers import REPO, BackgroundProcess, free_port, http_get, require_binary, wait_until
+
+from tests.support.servers import REPO, BackgroundProcess, free_port, http_get, require_binary, wait_until
 
 __all__ = [
     "REPO", "Alertmanager", "Prometheus", "Webhook", "free_port", "http_get", "promql", "require_binary", "run_tool",

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from support.snapshots import cpu, proc, snapshot
 
 from exporter.sampling.rates import compute_rates
+from tests.support.snapshots import cpu, proc, snapshot
 
 
 def test_no_previous_snapshot_gives_no_rates() -> None:

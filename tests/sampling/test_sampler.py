@@ -5,10 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
-from support.servers import wait_until
-from support.snapshots import snapshot
-
 from exporter.sampling.sampler import Sampler
+from tests.support.servers import wait_until
+from tests.support.snapshots import snapshot
 
 
 class Clock:

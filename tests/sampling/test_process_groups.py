@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from support.snapshots import proc
 
 from exporter.sampling.process_groups import OTHER, GroupStats, ProcessGroups
+from tests.support.snapshots import proc
 
 
 def test_counter_never_goes_down_when_a_process_exits() -> None:

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
-from support.snapshots import GiB, snapshot
 
 from exporter.config import config_from_dict
 from exporter.exposition.host_families import Exposition, SnapshotCollector
 from exporter.host.filesystems import Filesystem
 from exporter.sampling.sampler import Sampler
+from tests.support.snapshots import GiB, snapshot
 
 
 def registry_for(*snaps, config=None, with_collector=False):  # type: ignore[no-untyped-def]

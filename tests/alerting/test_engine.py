@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from support.snapshots import GiB, snapshot
-
 from exporter.alerting.engine import AlertEngine
 from exporter.config import AlertsConfig, Duration, Threshold
 from exporter.sampling.rates import Rates
+from tests.support.snapshots import GiB, snapshot
 
 CONFIG = AlertsConfig(memory=Threshold(0.80, 0.90, Duration(60)), hysteresis=0.05)
 

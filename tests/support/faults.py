@@ -11,7 +11,7 @@ from exporter.config import config_from_dict
 from exporter.runtime import build_runtime, open_history
 from exporter.web.app import create_app
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "faults"
 
 
 @functools.cache

@@ -18,7 +18,6 @@ from typing import Any
 import bcrypt
 import yaml
 from flask import Flask
-from support.servers import REPO, free_port, require_binary, terminate, wait_until
 
 from exporter.config import Config, config_from_dict
 from exporter.runtime import Runtime, build_runtime, open_history
@@ -26,8 +25,9 @@ from exporter.web.app import create_app
 from exporter.web.auth import install_auth
 from exporter.web.openapi_routes import blueprint as openapi_blueprint
 from exporter.web.server import make_server
+from tests.support.servers import REPO, free_port, require_binary, terminate, wait_until
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "security"
 USER = "prometheus"
 PASSWORD = "s3cret-scrape-pw"
 

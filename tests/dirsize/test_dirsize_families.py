@@ -5,11 +5,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dirsize_helpers import FakeClock, Gate, make_service, wait_for
 from prometheus_client import CollectorRegistry, generate_latest
 
 from exporter.dirsize.families import dirsize_families
 from exporter.dirsize.service import DirSizeService
+from tests.support.dirsize import FakeClock, Gate, make_service, wait_for
 
 
 class _Collector:
