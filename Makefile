@@ -2,6 +2,7 @@
 #   make run    creates .venv, installs, serves the exporter + page on 127.0.0.1:9877
 #   make test   creates .venv with test extras, runs ruff, mypy and the whole pytest suite
 #               (as root on Debian it first installs the Debian packages the real-component tests need)
+#   make test-unit  the fast tier alone (no server, no child process, no browser): the local loop
 
 PYTHON ?= python3
 VENV   := .venv
@@ -11,7 +12,7 @@ VENDOR := exporter/web/static/vendor
 DEBS   := prometheus prometheus-alertmanager prometheus-node-exporter prometheus-process-exporter \
           chromium docker-compose sqlite3
 
-.PHONY: run test lint typecheck pytest debs vendor bench profile clean
+.PHONY: run test test-unit lint typecheck pytest debs vendor bench profile clean
 
 run: $(BIN)/.installed vendor
 	$(BIN)/sysmon-exporter serve $(ARGS)
@@ -26,6 +27,12 @@ typecheck:
 
 pytest:
 	$(BIN)/pytest $(ARGS)
+
+# The tiers are pytest markers (pyproject.toml); the unit tier is what carries none of the slow ones.
+UNIT := not integration and not stack and not browser and not faults and not slow
+
+test-unit: $(BIN)/.test-installed
+	$(BIN)/pytest -q -m "$(UNIT)" $(ARGS)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

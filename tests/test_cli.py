@@ -1,54 +1,65 @@
-"""The command line as a user meets it: one-line errors and exit code 2, never a traceback."""
+"""The command line as a user meets it: one-line errors and exit code 2, never a traceback.
+
+Most cases call `main([...])` in this process; one runs the real `python -m exporter`
+entry point, to be sure what reaches a user's terminal is the same."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from exporter import __version__
 from exporter.cli import main
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "exporter", *args], capture_output=True, text=True, cwd=REPO,
-                          timeout=30)
+from tests.support.servers import REPO
 
 
-def test_version(capsys) -> None:  # type: ignore[no-untyped-def]
-    r = run("--version")
-    assert r.returncode == 0 and __version__ in r.stdout
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of `sysmon-exporter ARGS`; argparse's own exits count too."""
+    try:
+        code = main(list(args))
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 2
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
-def test_check_config_ok_and_bad(tmp_path: Path) -> None:
-    assert run("check-config", str(REPO / "config.example.yml")).returncode == 0
+def assert_one_line_usage_error(code: int, err: str) -> None:
+    assert code == 2
+    assert err.strip().count("\n") == 0 and "Traceback" not in err, err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "--version")
+    assert code == 0 and __version__ in out
+
+
+def test_check_config_ok_and_bad(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(capsys, "check-config", str(REPO / "config.example.yml"))[0] == 0
     bad = tmp_path / "c.yml"
     bad.write_text("alerts:\n  cpu:\n    warning: 2\n")
-    r = run("check-config", str(bad))
-    assert r.returncode == 2
-    assert r.stderr.count("\n") == 1 and "alerts.cpu" in r.stderr and "Traceback" not in r.stderr
+    code, _, err = cli(capsys, "check-config", str(bad))
+    assert_one_line_usage_error(code, err)
+    assert "alerts.cpu" in err
 
 
-def test_bad_usage_is_one_line_exit_2() -> None:
-    for args in (["serve", "--listen", "nonsense"], ["frobnicate"], ["serve", "--bogus"],
-                 ["serve", "--config", "/nonexistent.yml"]):
-        r = run(*args)
-        assert r.returncode == 2, args
-        assert r.stderr.strip().count("\n") == 0 and "Traceback" not in r.stderr, r.stderr
+@pytest.mark.parametrize("args", [["serve", "--listen", "nonsense"], ["frobnicate"], ["serve", "--bogus"],
+                                  ["serve", "--config", "/nonexistent.yml"], ["--listen", "bad"]])
+def test_bad_usage_is_one_line_exit_2(capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
+    assert_one_line_usage_error(*cli(capsys, *args)[::2])
 
 
-def test_busy_port_is_a_clear_error(tmp_path: Path) -> None:
-    import socket
-
+@pytest.mark.integration
+def test_busy_port_is_a_clear_error_from_the_real_entry_point() -> None:
+    """The whole path a user runs: interpreter, `python -m exporter`, runtime built, port refused."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        r = run("serve", "--no-history", "--listen", f"127.0.0.1:{port}")
-    assert r.returncode == 2 and "cannot listen" in r.stderr
-
-
-def test_serve_is_the_default_command() -> None:
-    assert main(["--listen", "bad"]) == 2
+        r = subprocess.run([sys.executable, "-m", "exporter", "serve", "--no-history", "--listen",
+                            f"127.0.0.1:{port}"], capture_output=True, text=True, cwd=REPO, timeout=30)
+    assert_one_line_usage_error(r.returncode, r.stderr)
+    assert "cannot listen" in r.stderr

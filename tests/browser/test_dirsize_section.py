@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.support.servers import ExporterProcess
+
+pytestmark = pytest.mark.browser
 
 
 def expect(*args: Any, **kw: Any) -> Any:

@@ -15,6 +15,7 @@ from exporter.dirsize.scanner import PROGRESS_EVERY, Progress, TopN, scan
 from tests.support.dirsize import du_dirs, make_tree
 
 
+@pytest.mark.integration
 def test_every_directory_size_matches_du(du_tree: Path) -> None:
     ours: dict[str, int] = {}
     result = scan(du_tree, top_n=5, on_directory=lambda p, s: ours.__setitem__(p, s))
@@ -26,6 +27,7 @@ def test_every_directory_size_matches_du(du_tree: Path) -> None:
     assert (du_tree / "a" / "sparse.img").stat().st_size > 10 * ours[str(du_tree / "a")]
 
 
+@pytest.mark.integration
 def test_largest_files_and_directories_match_du_all(du_tree: Path) -> None:
     result = scan(du_tree, top_n=100)
     every = du_dirs(du_tree, "-a")
@@ -122,6 +124,7 @@ print(json.dumps({"status": r.status, "errors": r.error_count, "examples": r.err
 """
 
 
+@pytest.mark.integration
 def test_unreadable_directories_are_counted_not_fatal() -> None:
     """Root reads everything, so the scan runs in a child that dropped to uid 65534 (nobody)."""
     if os.geteuid() != 0:
@@ -165,6 +168,7 @@ def _peak_scan_memory(directory: Path) -> int:
     return peak
 
 
+@pytest.mark.slow
 def test_memory_does_not_grow_with_the_number_of_files(tmp_path: Path) -> None:
     small, huge = tmp_path / "small", tmp_path / "huge"
     for d, n in ((small, 2_000), (huge, 50_000)):
@@ -181,6 +185,7 @@ def test_memory_does_not_grow_with_the_number_of_files(tmp_path: Path) -> None:
     assert peak_huge < 256 * 1024
 
 
+@pytest.mark.integration
 def test_one_filesystem_like_du_x(tmp_path: Path) -> None:
     """A filesystem mounted inside the tree (a real tmpfs) is not entered, as with `du -x`."""
     (tmp_path / "local").mkdir()

@@ -23,6 +23,8 @@ from exporter.runtime import build_runtime
 from exporter.web.app import create_app
 from tests.support.faults import HERE, metric_value
 
+pytestmark = pytest.mark.faults
+
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "root"
 
 

@@ -21,7 +21,10 @@ import pytest
 from tests.support.faults import HERE, dirsize_wired, metric_value
 from tests.support.servers import ExporterProcess, free_port, http_get, wait_until
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to compare root with nobody")
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.skipif(os.geteuid() != 0, reason="needs root to compare root with nobody"),
+]
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ import pytest
 from tests.support.faults import HERE, dirsize_wired, history_wired, metric_value
 from tests.support.servers import ExporterProcess, free_port, http_get, wait_until
 
+pytestmark = pytest.mark.faults
+
 STOP_WITHIN = 2.0
 
 needs_dirsize = pytest.mark.skipif(not dirsize_wired(), reason="feature not wired: the runtime has no dirsize "

@@ -167,6 +167,7 @@ def test_full_disk_is_counted_logged_once_and_recovers(tmp_path: Path, caplog: p
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not Path("/usr/bin/setpriv").exists(), reason="needs root and setpriv")
+@pytest.mark.integration
 def test_read_only_data_dir_as_a_normal_user() -> None:
     """A real permission problem: the exporter runs as `nobody` against a directory it cannot write."""
     base = Path(tempfile.mkdtemp(prefix="sysmon-ro-"))  # pytest's tmp_path is private to root
@@ -219,6 +220,7 @@ CHILD = textwrap.dedent(
 )
 
 
+@pytest.mark.integration
 def test_kill_9_while_writing_loses_at_most_the_last_batch(tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite3"
     proc = subprocess.Popen(

@@ -124,6 +124,7 @@ def test_kernel_without_scheduler_statistics_reads_every_stat(tmp_path: Path) ->
     reader.close()
 
 
+@pytest.mark.integration
 def test_a_real_child_is_followed_through_sleep_work_sleep() -> None:
     """Real /proc: the probe must notice a sleeping process that wakes, works and sleeps again."""
     code = (
@@ -161,6 +162,7 @@ def test_a_real_child_is_followed_through_sleep_work_sleep() -> None:
         reader.close()
 
 
+@pytest.mark.integration
 def test_processes_created_and_ended_between_collections_are_seen_at_once() -> None:
     """The listing of /proc is skipped while no pid was handed out; a new process must
     still show up in the very next collection, and an ended one leave it."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from exporter.config import DiskIOConfig, NetworkConfig
 from exporter.host.cpu import TICKS, read_cpu
 from exporter.host.diskio import read_disks
@@ -80,6 +82,7 @@ def test_process_vanishing_mid_collection_is_skipped(tmp_path: Path) -> None:
     assert [p.pid for p in reader()] == [8]
 
 
+@pytest.mark.integration
 def test_kept_descriptors_are_dropped_when_a_real_process_exits() -> None:
     """On the real /proc, a kept stat descriptor of an exited process fails (ESRCH): the
     process disappears from the next collection and its descriptor is closed, so a pid

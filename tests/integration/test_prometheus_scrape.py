@@ -6,7 +6,11 @@ import json
 import urllib.parse
 from pathlib import Path
 
+import pytest
+
 from tests.support.servers import http_get, start_prometheus, wait_until
+
+pytestmark = pytest.mark.integration
 
 
 def query(prom: str, expr: str) -> list[dict]:  # type: ignore[type-arg]

@@ -7,9 +7,12 @@ import signal
 import subprocess
 import time
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.servers import http_get, require_binary, start_node_exporter
+
+pytestmark = pytest.mark.integration
 
 
 def test_metrics_parse_with_help_and_type(exporter_proc) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,8 @@ from exporter.web.app import CSP, MAX_CONTENT_LENGTH, create_app
 from exporter.web.auth import BCRYPT_MAX_PASSWORD, BasicAuth
 from tests.support.security import PASSWORD, USER, basic, bcrypt_hash, ensure_wired
 
+pytestmark = pytest.mark.security
+
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",

@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 from exporter.web.openapi_routes import openapi_spec
 from tests.support.security import PASSWORD, USER, LiveApp, basic, bcrypt_hash, live_app
 
+pytestmark = [pytest.mark.integration, pytest.mark.security]
+
 MAX_EXAMPLES = 30
 STATS: Counter[str] = Counter()
 

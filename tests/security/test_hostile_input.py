@@ -18,6 +18,8 @@ from exporter.web.app import CSP, MAX_CONTENT_LENGTH, create_app
 from exporter.web.server import make_server
 from tests.support.security import LiveApp, live_app
 
+pytestmark = [pytest.mark.integration, pytest.mark.security]
+
 QUICK = 2.0  # seconds: every hostile request is answered within this
 
 

@@ -15,6 +15,8 @@ from exporter.web.app import CSP
 from tests.support.security import PASSWORD, USER, WiredExporter, basic, bcrypt_hash, make_cert
 from tests.support.servers import BackgroundProcess, free_port, http_get, require_binary, wait_until
 
+pytestmark = [pytest.mark.integration, pytest.mark.security]
+
 AUTH_WARNING = "basic auth is on without TLS"
 
 

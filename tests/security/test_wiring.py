@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from exporter.config import config_from_dict
 from exporter.runtime import build_runtime
 from exporter.web.app import create_app
+
+pytestmark = pytest.mark.security
 
 
 def test_create_app_installs_auth_and_openapi() -> None:
