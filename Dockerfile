@@ -1,4 +1,4 @@
-# The sysmon exporter image: python:3.11-slim, the project pip-installed, a non-root user.
+# The sysmon exporter image: python:3.11-slim, the project's wheel installed, a non-root user.
 #
 #   docker build -t sysmon-exporter .
 #   docker run -d --pid=host -p 127.0.0.1:9877:9877 \
@@ -11,13 +11,20 @@
 # read for the directory-size scans. For those, run it as root: `user: "0:0"` in
 # docker-compose.yml (docker run --user 0:0); the mounts stay read-only.
 
-# --- front-end libraries (uPlot), pinned in package-lock.json, served by the app itself ----
-FROM node:20-bookworm-slim AS vendor
-WORKDIR /build
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --loglevel=error
+# --- the wheel, built like `make dist`: setup.py's hook runs `npm ci` (uPlot at the version
+# pinned in package-lock.json, from the npm registry) and puts the assets into the wheel ----
+FROM node:20-bookworm-slim AS node
+FROM python:3.11-slim AS wheel
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+COPY --from=node /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/npm
+RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
+ && pip install --no-cache-dir "setuptools>=77"
+WORKDIR /src
+COPY pyproject.toml setup.py MANIFEST.in README.md package.json package-lock.json ./
+COPY exporter ./exporter
+RUN pip wheel --no-cache-dir --no-deps --no-build-isolation -w /dist .
 
-# --- the exporter ----------------------------------------------------------------------------
+# --- the exporter: the wheel alone, no npm, no source tree ---------------------------------
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -25,13 +32,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-WORKDIR /src
-COPY pyproject.toml README.md ./
-COPY exporter ./exporter
-COPY --from=vendor /build/node_modules/uplot/dist/uPlot.iife.min.js /build/node_modules/uplot/dist/uPlot.min.css \
-     ./exporter/web/static/vendor/
-RUN pip install . \
- && cd / && rm -rf /src \
+COPY --from=wheel /dist /dist
+RUN pip install /dist/*.whl \
+ && rm -rf /dist \
  && mkdir -p /etc/sysmon-exporter /var/lib/sysmon-exporter \
  && chown 10001:10001 /var/lib/sysmon-exporter
 

@@ -12,9 +12,9 @@ VENDOR := exporter/web/static/vendor
 DEBS   := prometheus prometheus-alertmanager prometheus-node-exporter prometheus-process-exporter \
           chromium docker-compose sqlite3
 
-.PHONY: run test test-unit lint typecheck pytest debs vendor bench profile clean
+.PHONY: run test test-unit lint typecheck pytest debs npm vendor dist bench profile clean
 
-run: $(BIN)/.installed vendor
+run: npm $(BIN)/.installed vendor
 	$(BIN)/sysmon-exporter serve $(ARGS)
 
 test: $(BIN)/.test-installed vendor debs lint typecheck pytest
@@ -34,7 +34,9 @@ UNIT := not integration and not stack and not browser and not faults and not slo
 test-unit: $(BIN)/.test-installed
 	$(BIN)/pytest -q -m "$(UNIT)" $(ARGS)
 
+# A fresh Debian has python3 but not its venv module (package python3-venv).
 $(VENV)/bin/python:
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || { $(call debian,python3-venv,Python's venv module is missing); }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
@@ -47,12 +49,37 @@ $(BIN)/.test-installed: pyproject.toml $(VENV)/bin/python
 	touch $(BIN)/.installed $@
 
 # uPlot comes from the npm registry (pinned in package-lock.json) and is served by the app itself.
+# The files copied are listed once, in exporter/web/assets.py (the package build uses the same list).
 node_modules/.package-lock.json: package.json package-lock.json
+	@$(MAKE) --no-print-directory npm
 	npm ci --no-audit --no-fund --loglevel=error
 
 vendor: node_modules/.package-lock.json
 	mkdir -p $(VENDOR)
-	cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css $(VENDOR)/
+	cp $$($(PYTHON) exporter/web/assets.py --sources) $(VENDOR)/
+	sha256sum package-lock.json | cut -d' ' -f1 > $(VENDOR)/.package-lock.sha256
+
+# $(call debian,PACKAGES,WHY): install Debian packages when run as root (like `make debs`),
+# else stop with the exact command to run.
+define debian
+if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+  echo "installing Debian packages: $(1) ($(2))"; \
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(1) >/dev/null; \
+else \
+  echo "$(2): install it with: sudo apt-get install $(1)" >&2; exit 1; \
+fi
+endef
+
+# npm fetches uPlot (the page's charts) from the npm registry.
+npm:
+	@command -v npm >/dev/null || { $(call debian,nodejs npm,npm is needed to fetch uPlot for the page's charts); }
+
+# The wheel (and the sdist) in dist/, with the front-end assets inside: installing it needs no npm.
+dist: $(VENV)/bin/python npm
+	$(BIN)/pip install -q build
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	@ls -l dist
 
 # Real Prometheus, Alertmanager, node_exporter and Chromium for the tests; only as root on Debian.
 debs:
@@ -74,4 +101,4 @@ profile: $(BIN)/.test-installed
 	$(BIN)/python bench/profile_scrape.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) node_modules $(VENDOR)
+	rm -rf $(VENV) node_modules $(VENDOR) dist build

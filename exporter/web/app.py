@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from exporter import __version__
 from exporter.runtime import Runtime
+from exporter.web.assets import HOW_TO_FIX, VENDOR_DIR, missing_assets
 from exporter.web.auth import install_auth
 from exporter.web.context import get_runtime
 from exporter.web.errors import ApiError
@@ -35,6 +36,10 @@ def create_app(runtime: Runtime) -> Flask:
     app.register_blueprint(openapi_blueprint)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["sysmon"] = runtime
+    missing = missing_assets()
+    if missing:  # the page would draw no charts: say so at start, and on the page
+        log.error("front-end assets missing from %s: %s; the page will show no charts. To fix: %s",
+                  VENDOR_DIR, ", ".join(missing), HOW_TO_FIX)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
@@ -66,7 +71,7 @@ def create_app(runtime: Runtime) -> Flask:
     @app.get("/")
     def index() -> Any:
         check_query("refresh", "range", "paused")
-        return render_template("index.html", version=__version__)
+        return render_template("index.html", version=__version__, missing_assets=missing, how_to_fix=HOW_TO_FIX)
 
     @app.get("/data")
     def data() -> Response:
