@@ -12,9 +12,10 @@ import sys
 import time
 from collections.abc import Sequence
 
-from exporter import __version__
+from exporter import __version__, service_install
 from exporter.config import DEFAULT_LISTEN, Config, ConfigError, load_config, parse_listen
 from exporter.history import HistoryError
+from exporter.log_format import configure_logging
 
 EXIT_USAGE = 2
 
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", help="YAML configuration file")
 
     _add_optional_subcommands(sub)
+    service_install.add_parser(sub)
     return parser
 
 
@@ -73,7 +75,7 @@ def _add_optional_subcommands(sub: argparse._SubParsersAction) -> None:  # type:
 def _serve(args: argparse.Namespace) -> int:
     import dataclasses
 
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(args.log_level, sys.stderr)  # journald-friendly when not on a terminal
     config = load_config(args.config)
     if args.listen:
         try:
