@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.servers import REPO, free_port, wait_until
 
 from exporter.log_format import OneLineFormatter, formatter_for, is_journal
+from tests.support.servers import REPO, free_port, wait_until
 
 
 def record(level: int, msg: str, exc: bool = False) -> logging.LogRecord:

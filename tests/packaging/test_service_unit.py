@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.servers import REPO
 
 from exporter import service_install
+from tests.support.servers import REPO
 
 COMMITTED_UNIT = REPO / "deploy" / "systemd" / "sysmon-exporter.service"
 PROGRAM = str(Path(sys.executable).parent / "sysmon-exporter")
@@ -50,17 +50,20 @@ def test_the_committed_unit_is_the_rendering_for_opt() -> None:
         "`sysmon-exporter install-service --print-unit > deploy/systemd/sysmon-exporter.service`")
 
 
+@pytest.mark.integration
 def test_print_unit_is_the_committed_file() -> None:
     r = cli("install-service", "--print-unit")
     assert r.returncode == 0 and r.stdout == COMMITTED_UNIT.read_text()
 
 
+@pytest.mark.integration
 def test_systemd_verifies_the_unit_clean(tmp_path: Path) -> None:
     # verify checks that ExecStart's program exists: render it for this installation's program.
     r = verify(write_unit(tmp_path, service_install.render_unit(PROGRAM)))
     assert r.returncode == 0 and r.stdout == "" and r.stderr == "", r.stderr
 
 
+@pytest.mark.integration
 def test_systemd_verifies_the_unit_with_the_optional_capabilities(tmp_path: Path) -> None:
     text = service_install.render_unit(PROGRAM)
     optional = re.findall(r"^#((?:CapabilityBoundingSet|AmbientCapabilities)=.+)$", text, re.M)
@@ -72,6 +75,7 @@ def test_systemd_verifies_the_unit_with_the_optional_capabilities(tmp_path: Path
     assert r.returncode == 0 and r.stderr == "", r.stderr
 
 
+@pytest.mark.integration
 def test_the_unit_is_hardened(tmp_path: Path) -> None:
     text = service_install.render_unit(PROGRAM)
     settings = dict(line.split("=", 1) for line in text.splitlines() if re.match(r"^[A-Z]\w+=", line))
@@ -110,6 +114,7 @@ def staging_root(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.mark.integration
 def test_install_service_writes_unit_config_and_user(staging_root: Path) -> None:
     r = cli("install-service", "--root", str(staging_root), "--program", PROGRAM)
     assert r.returncode == 0, r.stderr
@@ -130,6 +135,7 @@ def test_install_service_writes_unit_config_and_user(staging_root: Path) -> None
     assert config.read_text().endswith("# edited\n")
 
 
+@pytest.mark.integration
 def test_install_service_default_program_is_this_installation(staging_root: Path) -> None:
     r = cli("install-service", "--root", str(staging_root))
     assert r.returncode == 0, r.stderr
@@ -139,6 +145,7 @@ def test_install_service_default_program_is_this_installation(staging_root: Path
     assert Path(program).is_file() and Path(program).parent == Path(sys.executable).parent
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(("args", "message"), [
     (["--user", "not a user"], "--user"),
     (["--user", "Root;rm"], "--user"),
@@ -150,6 +157,7 @@ def test_install_service_bad_usage_is_one_line_exit_2(tmp_path: Path, args: list
     assert not (tmp_path / "etc").exists()
 
 
+@pytest.mark.integration
 def test_install_service_failures_are_one_line(tmp_path: Path) -> None:
     if not shutil.which("useradd"):
         pytest.skip("useradd not installed: sudo apt-get install passwd")

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support.servers import REPO, free_port, http_get, terminate, wait_until
 
 from exporter.web.assets import VENDOR_FILES
+from tests.support.servers import REPO, free_port, http_get, terminate, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
