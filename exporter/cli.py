@@ -91,15 +91,15 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def serve(config: Config, *, reset_history: bool = False) -> int:
-    from exporter.runtime import build_runtime, open_history
+    from exporter.history import open_history
+    from exporter.runtime import build_runtime
     from exporter.web.app import create_app
     from exporter.web.server import limit_malloc_arenas, make_server, serve_forever, trim_malloc_every
 
     log = logging.getLogger("exporter")
     started = time.monotonic()
     limit_malloc_arenas()
-    runtime = build_runtime(config)
-    open_history(runtime, reset=reset_history)
+    runtime = build_runtime(config, history=open_history(config, reset=reset_history))
     app = create_app(runtime)
     try:
         server = make_server(app, config.web)

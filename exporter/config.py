@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from exporter.host.collectors import BY_NAME, NAMES
+
 DEFAULT_PORT = 9877
 DEFAULT_LISTEN = f"127.0.0.1:{DEFAULT_PORT}"
 
@@ -231,7 +233,10 @@ class Config:
     root_prefix: str = ""
     data_dir: str = ""
     sample_max_age: Duration = Duration(1.0)
+    # Collectors by node_exporter's names (see exporter/host/collectors.py): turn off
+    # default ones, turn on those that are off by default.
     disabled_collectors: tuple[str, ...] = ()
+    enabled_collectors: tuple[str, ...] = ()
     web: WebConfig = WebConfig()
     filesystems: FilesystemsConfig = FilesystemsConfig()
     diskio: DiskIOConfig = DiskIOConfig()
@@ -242,13 +247,13 @@ class Config:
     history: HistoryConfig = HistoryConfig()
 
     def _check(self, path: str) -> None:
-        from exporter.host.registry import COLLECTOR_NAMES
-
-        for name in self.disabled_collectors:
-            if name not in COLLECTOR_NAMES:
-                raise ConfigError(
-                    f"disabled_collectors: unknown collector {name!r} (known: {', '.join(COLLECTOR_NAMES)})"
-                )
+        for key in ("disabled_collectors", "enabled_collectors"):
+            for name in getattr(self, key):
+                if name not in BY_NAME:
+                    raise ConfigError(f"{key}: unknown collector {name!r} (known: {', '.join(NAMES)})")
+        both = set(self.disabled_collectors) & set(self.enabled_collectors)
+        if both:
+            raise ConfigError(f"enabled_collectors: {', '.join(sorted(both))} is also in disabled_collectors")
         if self.root_prefix and not os.path.isabs(self.root_prefix):
             raise ConfigError("root_prefix: must be an absolute path such as /host")
 

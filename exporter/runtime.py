@@ -1,20 +1,36 @@
-"""Builds the running services from a Config and starts/stops them together."""
+"""The composition root: builds every part from a Config and subscribes the consumers to the Sampler.
+
+One Reading per collection flows one way (see README "Architecture"):
+
+    HostReader → Sampler ─┬─▶ ProcessGroups.on_reading   (groups advance on every Reading)
+                          ├─▶ Exposition.on_reading      (/metrics, after the groups)
+                          ├─▶ AlertEngine.on_reading     (the page's alerts)
+                          └─▶ HistoryRecorder.on_reading (SQLite, when history is on)
+    /data: DataView reads the latest Reading and the alerts' state; it advances nothing.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
-from typing import Any
-
-from prometheus_client import CollectorRegistry
+from typing import TYPE_CHECKING
 
 from exporter.alerting.engine import AlertEngine
 from exporter.config import Config
-from exporter.exposition.host_families import Exposition, SnapshotCollector
+from exporter.dirsize.families import dirsize_families
+from exporter.dirsize.service import DirSizeService
+from exporter.exposition.cache import Exposition, FamilySource
 from exporter.exposition.self_metrics import SelfCollector
+from exporter.history.families import history_families
+from exporter.history.recorder import HistoryRecorder
 from exporter.host.registry import HostReader
+from exporter.sampling.process_groups import ProcessGroups
 from exporter.sampling.sampler import Sampler, Ticker
 from exporter.web.data_view import DataView
+
+if TYPE_CHECKING:  # the store loads sqlite3; only an enabled history needs it
+    from exporter.history.store import HistoryStore
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +41,11 @@ class Runtime:
     reader: HostReader
     sampler: Sampler
     alerts: AlertEngine
+    groups: ProcessGroups
     view: DataView
-    registry: CollectorRegistry
     exposition: Exposition
-    collector: SnapshotCollector
-    dirsize: Any = None
-    history: Any = None
+    dirsize: DirSizeService | None = None
+    history: HistoryStore | None = None
     _ticker: Ticker | None = field(default=None, repr=False)
 
     def start(self) -> None:
@@ -51,38 +66,32 @@ class Runtime:
         self.reader.close()
 
 
-def build_runtime(config: Config, *, history: bool = True, reader: HostReader | None = None) -> Runtime:
-    """Everything wired, nothing started. `history=False` skips the database (tests, scan CLI)."""
+def build_runtime(
+    config: Config, *, history: HistoryStore | None = None, reader: HostReader | None = None
+) -> Runtime:
+    """Everything wired, nothing started. `history` is the opened store (exporter.history.open_history),
+    or None to run without one."""
     reader = reader or HostReader(config)
-    sampler = Sampler(reader.read, max_age=float(config.sample_max_age))
+    top_size = max(config.processes.top_n, config.processes.table_size)
+    sampler = Sampler(reader.read, max_age=float(config.sample_max_age), top_size=top_size)
+    dirsize = DirSizeService(config.dirsize) if config.dirsize.enabled else None
+
+    sources: list[FamilySource] = [SelfCollector().collect]
+    if dirsize is not None:
+        sources.append(lambda: dirsize_families(dirsize))
+    if history is not None:
+        sources.append(lambda: history_families(history))
+    groups = ProcessGroups(config.processes.max_groups)
+    exposition = Exposition(config.processes.top_n, groups, sources)
     alerts = AlertEngine(config.alerts)
-    view = DataView(config, sampler, alerts)
-    registry = CollectorRegistry(auto_describe=True)
-    collector = SnapshotCollector(config, sampler)
-    registry.register(collector)
-    registry.register(SelfCollector())
-    exposition = Exposition(registry, sampler, collector)
-    runtime = Runtime(config, reader, sampler, alerts, view, registry, exposition, collector)
-    if config.dirsize.enabled:
-        from exporter.dirsize.families import dirsize_families
-        from exporter.dirsize.service import DirSizeService
 
-        service = DirSizeService(config.dirsize)
-        runtime.dirsize = service
-        view.features["dirsize"] = {"enabled": True}
-        collector.add_extra(lambda: dirsize_families(service))
-    return runtime
+    sampler.subscribe(groups.on_reading)
+    sampler.subscribe(exposition.on_reading)  # after the groups: it renders them as they stand
+    sampler.subscribe(alerts.on_reading)
+    if history is not None:
+        recorder = HistoryRecorder(history, float(config.history.sample_interval), re.compile(config.network.page_hide))
+        sampler.subscribe(recorder.on_reading)
 
-
-def open_history(runtime: Runtime, *, reset: bool = False) -> None:
-    """Open the SQLite history when enabled; raises HistoryError for a corrupt database."""
-    from exporter.history import HistoryRecorder, history_families
-    from exporter.history import open_history as open_store
-
-    store = open_store(runtime.config, reset=reset)  # None when disabled
-    if store is None:
-        return
-    runtime.history = store
-    runtime.view.on_data = HistoryRecorder(store, float(runtime.config.history.sample_interval)).offer
-    runtime.view.features["history"] = {"enabled": True}
-    runtime.collector.add_extra(lambda: history_families(store))
+    features = {"history": {"enabled": history is not None}, "dirsize": {"enabled": dirsize is not None}}
+    view = DataView(config, sampler, alerts, features)
+    return Runtime(config, reader, sampler, alerts, groups, view, exposition, dirsize, history)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from exporter.config import AlertsConfig, Threshold
 from exporter.sampling.rates import Rates
+from exporter.sampling.reading import Reading
 from exporter.sampling.snapshot import Snapshot
 
 SEVERITIES = ("warning", "critical")
@@ -88,6 +89,10 @@ class AlertEngine:
         self._log: deque[Alert] = deque(maxlen=config.log_size)
         self._lock = threading.Lock()
         self._last_seq = -1
+
+    def on_reading(self, reading: Reading) -> None:
+        """Advance the alerts with a new Reading (a Sampler subscriber)."""
+        self.evaluate(reading.cur, reading.rates)
 
     def evaluate(self, snapshot: Snapshot, rates: Rates) -> None:
         now = snapshot.timestamp

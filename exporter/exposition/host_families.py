@@ -1,34 +1,25 @@
-"""Snapshot → Prometheus metric families, and the cached exposition.
+"""Reading → Prometheus metric families: pure functions, fresh families every time.
 
 Host metrics that node_exporter also exports keep its names, types and labels,
 so existing dashboards and rules work unchanged; everything else is `sysmon_`.
-The collector yields fresh families on every collect(), so a label set that
+Families are built anew for every rendered Reading, so a label set that
 disappears (an unmounted filesystem, an exited process) never lingers.
 """
 
 from __future__ import annotations
 
-import gzip
 import platform
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from operator import itemgetter
 
-from prometheus_client import CollectorRegistry
 from prometheus_client.core import InfoMetricFamily, Metric
-from prometheus_client.registry import Collector
 
 from exporter import __version__
-from exporter.config import Config
-from exporter.exposition import encoding
 from exporter.exposition.families import CounterFamily, GaugeFamily
-from exporter.sampling.process_groups import ProcessGroups
-from exporter.sampling.rates import compute_rates, top_by_cpu, top_by_memory
-from exporter.sampling.sampler import Sampler
+from exporter.sampling.process_groups import GroupStats
+from exporter.sampling.reading import Reading
 from exporter.sampling.snapshot import Snapshot
-
-ExtraFamilies = Callable[[], Iterable[Metric]]
 
 _FS_LABELS = ["device", "fstype", "mountpoint"]
 
@@ -44,8 +35,9 @@ def _cpu(s: Snapshot) -> Iterator[Metric]:
             seconds.add_metric([c.cpu, mode], getattr(c, mode))
     yield seconds
     yield GaugeFamily("node_procs_running", "Number of processes in runnable state.", s.cpu.procs_running)
-    yield GaugeFamily("node_procs_blocked", "Number of processes blocked waiting for I/O to complete.",
-                            s.cpu.procs_blocked)
+    yield GaugeFamily(
+        "node_procs_blocked", "Number of processes blocked waiting for I/O to complete.", s.cpu.procs_blocked
+    )
     yield CounterFamily("node_context_switches", "Total number of context switches.", s.cpu.context_switches)
     yield CounterFamily("node_intr", "Total number of interrupts serviced.", s.cpu.interrupts)
     yield GaugeFamily("node_boot_time_seconds", "Node boot time, in unixtime.", s.cpu.boot_time)
@@ -103,24 +95,24 @@ def _filesystems(s: Snapshot) -> Iterator[Metric]:
 
 
 _DISK_FIELDS = [
-    ("reads_completed", "reads_completed", "The total number of reads completed successfully."),
-    ("reads_merged", "reads_merged", "The total number of reads merged."),
-    ("read_bytes", "read_bytes", "The total number of bytes read successfully."),
-    ("read_time_seconds", "read_time_seconds", "The total number of seconds spent by all reads."),
-    ("writes_completed", "writes_completed", "The total number of writes completed successfully."),
-    ("writes_merged", "writes_merged", "The number of writes merged."),
-    ("written_bytes", "written_bytes", "The total number of bytes written successfully."),
-    ("write_time_seconds", "write_time_seconds", "This is the total number of seconds spent by all writes."),
-    ("io_time_seconds", "io_time_seconds", "Total seconds spent doing I/Os."),
-    ("io_time_weighted_seconds", "io_time_weighted_seconds", "The weighted # of seconds spent doing I/Os."),
+    ("reads_completed", "The total number of reads completed successfully."),
+    ("reads_merged", "The total number of reads merged."),
+    ("read_bytes", "The total number of bytes read successfully."),
+    ("read_time_seconds", "The total number of seconds spent by all reads."),
+    ("writes_completed", "The total number of writes completed successfully."),
+    ("writes_merged", "The number of writes merged."),
+    ("written_bytes", "The total number of bytes written successfully."),
+    ("write_time_seconds", "This is the total number of seconds spent by all writes."),
+    ("io_time_seconds", "Total seconds spent doing I/Os."),
+    ("io_time_weighted_seconds", "The weighted # of seconds spent doing I/Os."),
 ]
 
 
 def _disks(s: Snapshot) -> Iterator[Metric]:
     if s.disks is None:
         return
-    for attr, name, help_text in _DISK_FIELDS:
-        fam = CounterFamily(f"node_disk_{name}", help_text, labels=["device"])
+    for attr, help_text in _DISK_FIELDS:
+        fam = CounterFamily(f"node_disk_{attr}", help_text, labels=["device"])
         for d in s.disks:
             fam.add_metric([d.device], getattr(d, attr))
         yield fam
@@ -180,124 +172,83 @@ def _collectors(s: Snapshot) -> Iterator[Metric]:
     yield dur
 
 
-class SnapshotCollector(Collector):
-    """The custom collector of our registry: the latest snapshot as metric families."""
-
-    def __init__(
-        self,
-        config: Config,
-        sampler: Sampler,
-        extras: Iterable[ExtraFamilies] = (),
-    ) -> None:
-        self._config = config
-        self._sampler = sampler
-        self._groups = ProcessGroups(config.processes.max_groups)
-        self._extras = list(extras)
-        self._pinned: tuple[Snapshot | None, Snapshot] | None = None
-
-    def pin(self, pair: tuple[Snapshot | None, Snapshot] | None) -> None:
-        """Render this (previous, current) pair instead of asking the sampler (set by Exposition)."""
-        self._pinned = pair
-
-    def add_extra(self, families: ExtraFamilies) -> None:
-        self._extras.append(families)
-
-    def collect(self) -> Iterator[Metric]:
-        prev, s = self._pinned or self._sampler.pair()
-        yield from _cpu(s)
-        yield from _load(s)
-        yield from _memory(s)
-        yield from _filesystems(s)
-        yield from _disks(s)
-        yield from _network(s)
-        yield from _system(s)
-        yield from self._processes(prev, s)
-        yield from _collectors(s)
-        build = InfoMetricFamily("sysmon_build", "Version of the exporter and of Python it runs on.")
-        build.add_metric([], {"version": __version__, "python_version": platform.python_version()})
-        yield build
-        for extra in self._extras:
-            yield from extra()
-
-    def _processes(self, prev: Snapshot | None, s: Snapshot) -> Iterator[Metric]:
-        if s.processes is None:
-            return
-        states = GaugeFamily("sysmon_processes", "Number of processes by state.", labels=["state"])
-        for state, n in sorted(Counter(map(itemgetter(4), s.processes)).items()):
-            states.add_metric([state], n)
-        yield states
-
-        stats = self._groups.update(s.seq, s.processes)
-        label = ["groupname"]
-        count = GaugeFamily("sysmon_process_group_processes", "Processes in the group.", labels=label)
-        threads = GaugeFamily("sysmon_process_group_threads", "Threads in the group.", labels=label)
-        rss = GaugeFamily(
-            "sysmon_process_group_resident_memory_bytes", "Resident memory of the group's processes.", labels=label
-        )
-        cpu = CounterFamily(
-            "sysmon_process_group_cpu_seconds",
-            "CPU seconds (user+system) used by the group's processes, including exited ones.",
-            labels=label,
-        )
-        for g in stats:
-            count.add_metric([g.name], g.processes)
-            threads.add_metric([g.name], g.threads)
-            rss.add_metric([g.name], g.rss_bytes)
-            cpu.add_metric([g.name], g.cpu_seconds_total)
-        yield from (count, threads, rss, cpu)
-
-        n = self._config.processes.top_n
-        if n <= 0:
-            return
-        labels = ["rank", "pid", "name", "user"]
-        top_cpu = GaugeFamily(
-            "sysmon_top_process_cpu_usage_ratio",
-            "Top processes by CPU: share of all CPUs used since the previous snapshot (0..1).",
-            labels=labels,
-        )
-        top_mem = GaugeFamily(
-            "sysmon_top_process_resident_memory_bytes", "Top processes by resident memory.", labels=labels
-        )
-        ncpu = s.cpu.count if s.cpu and s.cpu.count else 1
-        rates = compute_rates(prev, s)
-        process_cpu = rates.process_cpu
-        for rank, p in enumerate(top_by_cpu(s.processes, rates, n), 1):
-            ratio = process_cpu.get(p[0], 0.0) / 100.0 / ncpu
-            top_cpu.add_metric([str(rank), str(p.pid), p.name, p.user], ratio)
-        for rank, p in enumerate(top_by_memory(s.processes, n), 1):
-            top_mem.add_metric([str(rank), str(p.pid), p.name, p.user], p.rss_bytes)
-        yield top_cpu
-        yield top_mem
+def _process_states(s: Snapshot) -> Iterator[Metric]:
+    if s.processes is None:
+        return
+    states = GaugeFamily("sysmon_processes", "Number of processes by state.", labels=["state"])
+    for state, n in sorted(Counter(map(itemgetter(4), s.processes)).items()):
+        states.add_metric([state], n)
+    yield states
 
 
-class Exposition:
-    """Renders the registry once per snapshot and serves those bytes to every scrape
-    that reads the same snapshot (per encoding, gzipped on request)."""
+def group_families(stats: tuple[GroupStats, ...]) -> Iterator[Metric]:
+    """The process groups (bounded by processes.max_groups, with an "other" group)."""
+    label = ["groupname"]
+    count = GaugeFamily("sysmon_process_group_processes", "Processes in the group.", labels=label)
+    threads = GaugeFamily("sysmon_process_group_threads", "Threads in the group.", labels=label)
+    rss = GaugeFamily(
+        "sysmon_process_group_resident_memory_bytes", "Resident memory of the group's processes.", labels=label
+    )
+    cpu = CounterFamily(
+        "sysmon_process_group_cpu_seconds",
+        "CPU seconds (user+system) used by the group's processes, including exited ones.",
+        labels=label,
+    )
+    for g in stats:
+        count.add_metric([g.name], g.processes)
+        threads.add_metric([g.name], g.threads)
+        rss.add_metric([g.name], g.rss_bytes)
+        cpu.add_metric([g.name], g.cpu_seconds_total)
+    yield from (count, threads, rss, cpu)
 
-    def __init__(self, registry: CollectorRegistry, sampler: Sampler, collector: SnapshotCollector) -> None:
-        self._registry = registry
-        self._sampler = sampler
-        self._collector = collector
-        self._lock = threading.Lock()
-        self._cache: dict[tuple[int, str, bool], bytes] = {}
 
-    def render(self, accept: str | None, gzip_ok: bool) -> tuple[bytes, str]:
-        encoder, content_type = encoding.choose(accept)
-        pair = self._sampler.pair()
-        seq = pair[1].seq
-        key = (seq, content_type, gzip_ok)
-        with self._lock:
-            body = self._cache.get(key)
-            if body is None:
-                raw = self._cache.get((seq, content_type, False))
-                if raw is None:
-                    self._collector.pin(pair)  # one collection per scrape, rendered as a whole
-                    try:
-                        raw = encoder(self._registry)
-                    finally:
-                        self._collector.pin(None)
-                    self._cache = {k: v for k, v in self._cache.items() if k[0] == seq}
-                    self._cache[(seq, content_type, False)] = raw
-                body = gzip.compress(raw, compresslevel=5) if gzip_ok else raw
-                self._cache[key] = body
-        return body, content_type
+def _top_processes(reading: Reading, n: int) -> Iterator[Metric]:
+    s = reading.cur
+    if s.processes is None or n <= 0:
+        return
+    labels = ["rank", "pid", "name", "user"]
+    top_cpu = GaugeFamily(
+        "sysmon_top_process_cpu_usage_ratio",
+        "Top processes by CPU: share of all CPUs used since the previous snapshot (0..1).",
+        labels=labels,
+    )
+    top_mem = GaugeFamily(
+        "sysmon_top_process_resident_memory_bytes", "Top processes by resident memory.", labels=labels
+    )
+    ncpu = s.cpu.count if s.cpu and s.cpu.count else 1
+    process_cpu = reading.rates.process_cpu
+    for rank, p in enumerate(reading.top_cpu[:n], 1):
+        ratio = process_cpu.get(p.pid, 0.0) / 100.0 / ncpu
+        top_cpu.add_metric([str(rank), str(p.pid), p.name, p.user], ratio)
+    for rank, p in enumerate(reading.top_memory[:n], 1):
+        top_mem.add_metric([str(rank), str(p.pid), p.name, p.user], p.rss_bytes)
+    yield top_cpu
+    yield top_mem
+
+
+def _build_info() -> Iterator[Metric]:
+    build = InfoMetricFamily("sysmon_build", "Version of the exporter and of Python it runs on.")
+    build.add_metric([], {"version": __version__, "python_version": platform.python_version()})
+    yield build
+
+
+def reading_families(reading: Reading, top_n: int, groups: tuple[GroupStats, ...] | None) -> Iterator[Metric]:
+    """Every host family of one Reading, in the order /metrics has always listed them.
+
+    `groups` are the process groups as they stood after this Reading (None when the
+    processes collector is off)."""
+    s = reading.cur
+    yield from _cpu(s)
+    yield from _load(s)
+    yield from _memory(s)
+    yield from _filesystems(s)
+    yield from _disks(s)
+    yield from _network(s)
+    yield from _system(s)
+    yield from _process_states(s)
+    if s.processes is not None and groups is not None:
+        yield from group_families(groups)
+    yield from _top_processes(reading, top_n)
+    yield from _collectors(s)
+    yield from _build_info()
+    yield from s.families

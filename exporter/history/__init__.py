@@ -1,16 +1,15 @@
 """History: a SQLite record of the main series, so the embedded mode can answer "what happened last night?".
 
-Modules: `series` (what is recorded, units), `store` (the database: writer thread,
-downsampling, retention, range queries), `recorder` (paces snapshots into the
-store), `metrics` (sysmon_history_* self-metrics). The HTTP side is
-`exporter.web.history_routes`.
+Modules: `series` (what is recorded from a Reading, units), `store` (the database:
+writer thread, downsampling, retention, range queries), `recorder` (a Sampler
+subscriber that paces Readings into the store), `families` (sysmon_history_*
+self-metrics). The HTTP side is `exporter.web.history_routes`.
 
-Wiring (done by the CLI / app factory)::
+Wiring (exporter.runtime.build_runtime)::
 
-    store = open_history(config, reset=args.reset_history)   # None when history.enabled is false
-    recorder = HistoryRecorder(store, config.history.sample_interval)
-    # for each new snapshot: recorder.offer(data_view)        # non-blocking
-    # /metrics: yield from history_families(store)
+    store = open_history(config, reset=reset_history)   # None when history.enabled is false
+    sampler.subscribe(HistoryRecorder(store, interval, hidden).on_reading)   # non-blocking
+    # /metrics: a source yielding history_families(store)
     # shutdown: store.close()
 
 Storage and retention (defaults; see HistoryConfig):
@@ -61,7 +60,7 @@ from exporter.config import Config
 from exporter.history.errors import HistoryError, HistoryUnavailable
 from exporter.history.families import history_families
 from exporter.history.recorder import HistoryRecorder
-from exporter.history.series import FIXED_SERIES, describe, series_from_data
+from exporter.history.series import FIXED_SERIES, describe, series_from
 
 if TYPE_CHECKING:
     from exporter.history.store import DB_FILENAME, HistoryStore, QueryResult, database_path, reset_history
@@ -91,7 +90,7 @@ __all__ = [
     "history_families",
     "open_history",
     "reset_history",
-    "series_from_data",
+    "series_from",
 ]
 
 

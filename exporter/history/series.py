@@ -1,6 +1,6 @@
 """Which series the history records, and what they mean.
 
-`series_from_data` flattens one `/data` view into ``{name: value}``; names are
+`series_from` flattens one Reading into ``{name: value}``; names are
 dotted paths (``cpu.percent``, ``fs./home.percent``, ``net.eth0.rx_bytes_per_second``).
 A device or mount point may itself contain dots, so names are never parsed back
 into parts except by `describe` (which only looks at the known prefix and suffix).
@@ -9,8 +9,10 @@ into parts except by `describe` (which only looks at the known prefix and suffix
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
-from typing import Any
+
+from exporter.sampling.reading import Reading
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ _UNKNOWN = SeriesInfo("", "")
 
 
 def describe(name: str) -> SeriesInfo:
-    """Unit and description of a series name produced by `series_from_data`."""
+    """Unit and description of a series name produced by `series_from`."""
     fixed = FIXED_SERIES.get(name)
     if fixed:
         return fixed
@@ -54,57 +56,49 @@ def describe(name: str) -> SeriesInfo:
     return _UNKNOWN
 
 
-def _num(value: Any) -> float | None:
-    """A finite float, or None for missing, null, booleans, NaN and infinities."""
-    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    f = float(value)
-    return f if math.isfinite(f) else None
+def percent(part: float, whole: float) -> float | None:
+    """part/whole in percent, rounded as the page shows it; None when there is no whole."""
+    return round(100.0 * part / whole, 2) if whole else None
 
 
-def _section(data: dict[str, Any], key: str) -> dict[str, Any]:
-    value = data.get(key)
-    return value if isinstance(value, dict) else {}
+def per_second(rate: float) -> float:
+    """A rate in units per second, rounded as the page shows it."""
+    return round(rate, 1)
 
 
-def _rows(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    value = data.get(key)
-    if not isinstance(value, list):
-        return []
-    return [row for row in value if isinstance(row, dict)]
+def series_from(reading: Reading, hidden: re.Pattern[str]) -> dict[str, float]:
+    """The recorded series of one Reading: ``{name: value}``, missing values skipped.
 
-
-def series_from_data(data: dict[str, Any]) -> dict[str, float]:
-    """The recorded series of one `/data` view: ``{name: value}``, missing values skipped.
-
-    Any section may be null (its collector failed) and any value may be null (rates on
-    the first snapshot). Interfaces hidden on the page (``hidden: true``: lo, veth*,
-    docker*, ...) are not recorded, which keeps container churn from creating series.
-    Filesystems that failed to stat (non-empty ``error``) are skipped.
+    An area whose collector failed has no series, nor do rates on the first Reading.
+    Interfaces matching `hidden` (``network.page_hide``: lo, veth*, docker*, ...) are
+    not recorded, which keeps container churn from creating series; filesystems that
+    failed to stat are skipped. `/data` sends exactly this as its ``series``.
     """
+    cur, rates = reading.cur, reading.rates
     out: dict[str, float] = {}
 
-    def put(name: str, value: Any) -> None:
-        v = _num(value)
-        if v is not None:
-            out[name] = v
+    def put(name: str, value: float | None) -> None:
+        if value is not None and math.isfinite(value):
+            out[name] = float(value)
 
-    put("cpu.percent", _section(data, "cpu").get("percent"))
-    put("load.load1", _section(data, "load").get("load1"))
-    put("memory.percent", _section(data, "memory").get("percent"))
-    put("swap.percent", _section(data, "swap").get("percent"))
-    for fs in _rows(data, "filesystems"):
-        mount = fs.get("mountpoint")
-        if isinstance(mount, str) and mount and not fs.get("error"):
-            put(f"fs.{mount}.percent", fs.get("percent"))
-    for nic in _rows(data, "network"):
-        dev = nic.get("device")
-        if isinstance(dev, str) and dev and not nic.get("hidden"):
-            put(f"net.{dev}.rx_bytes_per_second", nic.get("rx_bytes_per_second"))
-            put(f"net.{dev}.tx_bytes_per_second", nic.get("tx_bytes_per_second"))
-    for disk in _rows(data, "disks"):
-        dev = disk.get("device")
-        if isinstance(dev, str) and dev:
-            put(f"disk.{dev}.read_bytes_per_second", disk.get("read_bytes_per_second"))
-            put(f"disk.{dev}.write_bytes_per_second", disk.get("write_bytes_per_second"))
+    if rates.cpu_percent is not None:
+        put("cpu.percent", round(rates.cpu_percent, 2))
+    if cur.load is not None:
+        put("load.load1", cur.load.load1)
+    if cur.memory is not None:
+        put("memory.percent", percent(cur.memory.used, cur.memory.total))
+        put("swap.percent", percent(cur.memory.swap_used, cur.memory.swap_total))
+    for fs in cur.filesystems or ():
+        if fs.mountpoint and not fs.error:
+            put(f"fs.{fs.mountpoint}.percent", round(100.0 * fs.used_ratio, 2))
+    for nic in cur.network or ():
+        rate = rates.net.get(nic.device)
+        if rate is not None and nic.device and not hidden.search(nic.device):
+            put(f"net.{nic.device}.rx_bytes_per_second", per_second(rate[0]))
+            put(f"net.{nic.device}.tx_bytes_per_second", per_second(rate[1]))
+    for disk in cur.disks or ():
+        rate = rates.disk.get(disk.device)
+        if rate is not None and disk.device:
+            put(f"disk.{disk.device}.read_bytes_per_second", per_second(rate[0]))
+            put(f"disk.{disk.device}.write_bytes_per_second", per_second(rate[1]))
     return out

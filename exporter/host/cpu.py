@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
+from exporter.host.context import CollectorContext
 from exporter.host.paths import HostPaths, read_text
 from exporter.sampling.snapshot import CpuInfo, CpuTimes
 
@@ -33,3 +35,7 @@ def read_cpu(paths: HostPaths) -> CpuInfo:
         interrupts=extra["intr"],
         boot_time=float(extra["btime"]),
     )
+
+
+def make(ctx: CollectorContext) -> Callable[[], CpuInfo]:
+    return lambda: read_cpu(ctx.paths)

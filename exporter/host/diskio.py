@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from exporter.config import DiskIOConfig
+from exporter.host.context import CollectorContext
 from exporter.host.paths import HostPaths, read_text
 from exporter.sampling.snapshot import Disk
 
@@ -36,3 +38,7 @@ def read_disks(paths: HostPaths, config: DiskIOConfig) -> tuple[Disk, ...]:
             )
         )
     return tuple(disks)
+
+
+def make(ctx: CollectorContext) -> Callable[[], tuple[Disk, ...]]:
+    return lambda: read_disks(ctx.paths, ctx.config.diskio)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from exporter.config import FilesystemsConfig
+from exporter.host.context import CollectorContext
 from exporter.host.paths import HostPaths, read_text
 from exporter.sampling.snapshot import Filesystem
 
@@ -129,3 +130,9 @@ class FilesystemReader:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def make(ctx: CollectorContext) -> FilesystemReader:
+    if ctx.statfs is not None:
+        return FilesystemReader(ctx.paths, ctx.config.filesystems, statfs=ctx.statfs)
+    return FilesystemReader(ctx.paths, ctx.config.filesystems)

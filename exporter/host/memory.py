@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from exporter.host.context import CollectorContext
 from exporter.host.paths import HostPaths, read_text
 from exporter.sampling.snapshot import Memory
 
@@ -27,3 +30,7 @@ def read_memory(paths: HostPaths) -> Memory:
             counts.add(key)
         fields[key] = value
     return Memory(fields, frozenset(counts))
+
+
+def make(ctx: CollectorContext) -> Callable[[], Memory]:
+    return lambda: read_memory(ctx.paths)

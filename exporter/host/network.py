@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from exporter.config import NetworkConfig
+from exporter.host.context import CollectorContext
 from exporter.host.paths import HostPaths, read_text
 from exporter.sampling.snapshot import NetInterface
 
@@ -46,3 +48,7 @@ def read_network(paths: HostPaths, config: NetworkConfig) -> tuple[NetInterface,
             )
         )
     return tuple(result)
+
+
+def make(ctx: CollectorContext) -> Callable[[], tuple[NetInterface, ...]]:
+    return lambda: read_network(ctx.paths, ctx.config.network)

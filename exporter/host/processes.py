@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from exporter.host.context import CollectorContext
 from exporter.host.paths import HostPaths
 from exporter.sampling.snapshot import Process
 
@@ -350,3 +351,7 @@ class ProcessReader:
             for k in self._kept.values():
                 os.close(k[0])
             self._kept.clear()
+
+
+def make(ctx: CollectorContext) -> ProcessReader:
+    return ProcessReader(ctx.paths, None if ctx.config.processes.keep_files_open else 0)

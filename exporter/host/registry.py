@@ -1,12 +1,13 @@
-"""The table of collectors (node_exporter's names) and the reader that runs them.
+"""The registry: builds the enabled collectors from the table and runs them into a Snapshot.
 
-Each collector is timed and isolated: one that raises is reported through
-sysmon_collector_success=0 and leaves its part of the Snapshot empty; the
-others go on.
+Each collector is timed and isolated, as node_exporter's registry does: one that
+raises is reported as failed (success 0, its error logged once) and leaves its
+part of the Snapshot empty; the others go on.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
@@ -14,31 +15,27 @@ from collections.abc import Callable
 from typing import Any
 
 from exporter.config import Config
-from exporter.host.cpu import read_cpu
-from exporter.host.diskio import read_disks
-from exporter.host.filesystems import FilesystemReader
-from exporter.host.load import read_load
-from exporter.host.memory import read_memory
-from exporter.host.network import read_network
+from exporter.host.collectors import COLLECTORS, CollectorSpec
+from exporter.host.context import CollectorContext
 from exporter.host.paths import HostPaths
-from exporter.host.processes import ProcessReader
-from exporter.host.system import read_uname
 from exporter.sampling.snapshot import CollectorResult, Snapshot
 
 log = logging.getLogger(__name__)
 
-# collector name → Snapshot field it fills
-COLLECTORS: dict[str, str] = {
-    "cpu": "cpu",
-    "loadavg": "load",
-    "meminfo": "memory",
-    "filesystem": "filesystems",
-    "diskstats": "disks",
-    "netdev": "network",
-    "processes": "processes",
-    "uname": "uname",
-}
-COLLECTOR_NAMES = tuple(COLLECTORS)
+
+def enabled_specs(config: Config) -> tuple[CollectorSpec, ...]:
+    """The table's collectors that this configuration runs, in table order."""
+    disabled = set(config.disabled_collectors)
+    enabled = set(config.enabled_collectors)
+    if not config.processes.enabled:
+        disabled.add("processes")
+    return tuple(c for c in COLLECTORS if (c.default or c.name in enabled) and c.name not in disabled)
+
+
+def build_collector(spec: CollectorSpec, ctx: CollectorContext) -> Callable[[], Any]:
+    module, _, function = spec.factory.partition(":")
+    factory = getattr(importlib.import_module(module), function)
+    return factory(ctx)  # type: ignore[no-any-return]
 
 
 class HostReader:
@@ -51,25 +48,8 @@ class HostReader:
         statfs: Callable[[str], Any] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        paths = HostPaths(config.root_prefix)
-        fs_kwargs = {"statfs": statfs} if statfs else {}
-        self._filesystems = FilesystemReader(paths, config.filesystems, **fs_kwargs)
-        self._processes = ProcessReader(paths, None if config.processes.keep_files_open else 0)
-        readers: dict[str, Callable[[], Any]] = {
-            "cpu": lambda: read_cpu(paths),
-            "loadavg": lambda: read_load(paths),
-            "meminfo": lambda: read_memory(paths),
-            "filesystem": self._filesystems,
-            "diskstats": lambda: read_disks(paths, config.diskio),
-            "netdev": lambda: read_network(paths, config.network),
-            "processes": self._processes,
-            "uname": lambda: read_uname(paths),
-        }
-        if not config.processes.enabled:
-            readers.pop("processes")
-        for name in config.disabled_collectors:
-            readers.pop(name, None)
-        self._readers = readers
+        ctx = CollectorContext(HostPaths(config.root_prefix), config, statfs)
+        self._collectors = [(spec, build_collector(spec, ctx)) for spec in enabled_specs(config)]
         self._clock = clock
         self._seq = 0
         self._failing: set[str] = set()
@@ -77,26 +57,32 @@ class HostReader:
 
     @property
     def enabled(self) -> tuple[str, ...]:
-        return tuple(self._readers)
+        return tuple(spec.name for spec, _ in self._collectors)
 
     def read(self) -> Snapshot:
         with self._lock:
             self._seq += 1
             seq = self._seq
         values: dict[str, Any] = {}
+        families: list[Any] = []
         results = []
-        for name, reader in self._readers.items():
+        for spec, collect in self._collectors:
             start = time.perf_counter()
             try:
-                values[COLLECTORS[name]] = reader()
+                value = collect()
+                if spec.field is None:
+                    families.extend(value)
+                else:
+                    values[spec.field] = value
                 ok, err = True, ""
             except Exception as e:  # noqa: BLE001 - a failing area must not fail the snapshot
                 ok, err = False, f"{type(e).__name__}: {e}"
-            results.append(CollectorResult(name, ok, time.perf_counter() - start, err))
-            self._log_change(name, ok, err)
+            results.append(CollectorResult(spec.name, ok, time.perf_counter() - start, err))
+            self._log_change(spec.name, ok, err)
         return Snapshot(
             timestamp=self._clock(),
             monotonic=time.monotonic(),
+            families=tuple(families),
             collectors=tuple(results),
             seq=seq,
             **values,
@@ -112,5 +98,7 @@ class HostReader:
             log.info("collector %s recovered", name)
 
     def close(self) -> None:
-        self._filesystems.close()
-        self._processes.close()
+        for _spec, collect in self._collectors:
+            close = getattr(collect, "close", None)
+            if close is not None:
+                close()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 
+from exporter.host.context import CollectorContext
 from exporter.host.paths import HostPaths, read_text
 from exporter.sampling.snapshot import Uname
 
@@ -22,3 +24,7 @@ def read_uname(paths: HostPaths) -> Uname:
         except OSError:
             pass
     return Uname(u.sysname, nodename or socket.gethostname(), u.release, u.version, u.machine, domain)
+
+
+def make(ctx: CollectorContext) -> Callable[[], Uname]:
+    return lambda: read_uname(ctx.paths)

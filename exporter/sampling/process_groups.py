@@ -4,6 +4,9 @@ A group's CPU counter must never go down when one of its processes exits
 (Prometheus would read that as a reset), so the seconds of exited processes
 are kept in the group's base. Group slots are sticky: once a name has one it
 keeps it; when `max_groups` is reached new names fall into `other`.
+
+ProcessGroups subscribes to the Sampler, so it sees every Reading: a process that
+exits between two scrapes still adds all the seconds it used to its group.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from exporter.sampling.reading import Reading
 from exporter.sampling.snapshot import Process
 
 OTHER = "other"
@@ -37,6 +41,16 @@ class ProcessGroups:
         self._high: dict[str, float] = {}  # the highest CPU total exported per group
         self._seq = -1
         self._lock = threading.Lock()
+
+    def on_reading(self, reading: Reading) -> None:
+        """Advance the groups with a new Reading (a Sampler subscriber)."""
+        if reading.cur.processes is not None:
+            self.update(reading.seq, reading.cur.processes)
+
+    @property
+    def latest(self) -> tuple[GroupStats, ...]:
+        """The groups as they stood after the last Reading."""
+        return self._stats
 
     def _group_of(self, name: str) -> str:
         if name in self._groups:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import heapq
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -39,23 +38,8 @@ def _per_second(a: int | float, b: int | float, dt: float) -> float:
     return max(0.0, (b - a) / dt)
 
 
-def compute_rates(prev: Snapshot | None, cur: Snapshot, processes: bool = True) -> Rates:
-    """Rates between two snapshots; per-process CPU only when `processes` (it costs most).
-    Computed once per pair: the result is kept in the current snapshot's memo."""
-    memo = cur.memo.get("rates")
-    if memo is not None and memo[0]() is prev and (memo[1] or not processes):
-        return memo[2]  # type: ignore[no-any-return]
-    rates = _compute(prev, cur, processes)
-    # A weak reference: a strong one would chain every snapshot to all its predecessors.
-    cur.memo["rates"] = (weakref.ref(prev) if prev is not None else _none, processes, rates)
-    return rates
-
-
-def _none() -> None:
-    return None
-
-
-def _compute(prev: Snapshot | None, cur: Snapshot, processes: bool) -> Rates:
+def compute_rates(prev: Snapshot | None, cur: Snapshot) -> Rates:
+    """Rates between two consecutive snapshots (empty without a predecessor)."""
     if prev is None:
         return Rates()
     dt = cur.monotonic - prev.monotonic
@@ -72,7 +56,7 @@ def _compute(prev: Snapshot | None, cur: Snapshot, processes: bool) -> Rates:
     disk = _device_rates(prev.disks, cur.disks, ("read_bytes", "written_bytes"), dt)
     process_cpu: dict[int, float] = {}
     active: list[Process] = []
-    if processes and prev.processes is not None and cur.processes is not None:
+    if prev.processes is not None and cur.processes is not None:
         process_cpu, active = _process_cpu(prev.processes, cur.processes, dt)
     return Rates(dt, cpu_percent, per_core, net, disk, process_cpu, tuple(active))
 

@@ -1,9 +1,10 @@
-"""Sampler.latest(max_age): the one way readers get a Snapshot.
+"""Sampler.latest(max_age): the one way anyone gets a Reading.
 
-It collects only when the cached snapshot is older than max_age, and
-concurrent callers share that one collection (single-flight), so the cost of
-/metrics and /data stays flat under load. The previous snapshot is kept so
-rates come from consecutive snapshots, never from sleeping in a request.
+It collects only when the cached Reading is older than max_age, and concurrent
+callers share that one collection (single-flight), so the cost of /metrics and
+/data stays flat under load. Each new Reading is handed to the subscribers (in
+the order they subscribed, one collection at a time) *before* it is published,
+so whoever sees a Reading knows every subscriber has seen it too.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import threading
 import time
 from collections.abc import Callable
 
+from exporter.sampling.reading import Reading, make_reading
 from exporter.sampling.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
-Listener = Callable[[Snapshot | None, Snapshot], None]
+Subscriber = Callable[[Reading], None]
 
 
 class Sampler:
@@ -26,62 +28,59 @@ class Sampler:
         collect: Callable[[], Snapshot],
         max_age: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
+        top_size: int = 0,
     ) -> None:
         self._collect = collect
         self._max_age = max_age
         self._monotonic = monotonic
+        self._top_size = top_size
         # Two locks: _collecting makes collections single-flight (held for a whole
-        # collection); _state guards the (previous, current) pair and is held only
-        # for a moment, so serving a cached or stale snapshot never waits.
+        # collection and its subscribers); _state guards the published Reading and is
+        # held only for a moment, so serving a cached or stale Reading never waits.
         self._collecting = threading.Lock()
         self._state = threading.Lock()
-        self._pair: tuple[Snapshot | None, Snapshot] | None = None
+        self._reading: Reading | None = None
         self._current_at = 0.0
-        self._listeners: list[Listener] = []
+        self._subscribers: list[Subscriber] = []
         self._refreshing = threading.Event()
-        self.collections = 0
 
-    def subscribe(self, listener: Listener) -> None:
-        """Called with (previous, new) after each new collection, outside the locks."""
-        self._listeners.append(listener)
+    def subscribe(self, subscriber: Subscriber) -> None:
+        """Called with every new Reading, in subscription order, before it is published."""
+        self._subscribers.append(subscriber)
 
-    def latest(self, max_age: float | None = None, stale_ok: float = 0.0) -> Snapshot:
-        """The cached snapshot if younger than max_age, else a new one.
+    def latest(self, max_age: float | None = None, stale_ok: float = 0.0) -> Reading:
+        """The cached Reading if younger than max_age, else a new one.
 
-        With `stale_ok` above max_age, a snapshot up to that old is returned at
-        once while a fresh one is collected in the background (stale while
-        revalidate): the page's polls never wait for a collection."""
-        return self.pair(max_age, stale_ok)[1]
-
-    def pair(self, max_age: float | None = None, stale_ok: float = 0.0) -> tuple[Snapshot | None, Snapshot]:
-        """(previous, latest): a snapshot with the one collected before it, what rates come from."""
+        With `stale_ok` above max_age, a Reading up to that old is returned at once
+        while a fresh one is collected in the background (stale while revalidate):
+        the page's polls never wait for a collection."""
         age_limit = self._max_age if max_age is None else max_age
         with self._state:
-            pair, at = self._pair, self._current_at
-        if pair is not None:
+            reading, at = self._reading, self._current_at
+        if reading is not None:
             age = self._monotonic() - at
             if age <= age_limit:
-                return pair
+                return reading
             if age_limit < age <= stale_ok:
                 self._refresh_in_background(age_limit)
-                return pair
-        fresh: Snapshot | None = None
+                return reading
         with self._collecting:
             with self._state:
-                pair, at = self._pair, self._current_at
-            if pair is None or self._monotonic() - at > age_limit:
-                fresh = self._collect()
-                self.collections += 1
-                pair = (pair[1] if pair else None, fresh)
+                reading, at = self._reading, self._current_at
+            if reading is None or self._monotonic() - at > age_limit:
+                snapshot = self._collect()
+                reading = make_reading(reading.cur if reading else None, snapshot, self._top_size)
+                self._notify(reading)
                 with self._state:
-                    self._pair, self._current_at = pair, self._monotonic()
-        if fresh is not None:
-            for listener in self._listeners:
-                try:
-                    listener(pair[0], fresh)
-                except Exception:  # noqa: BLE001 - a broken listener must not break a scrape
-                    log.exception("snapshot listener failed")
-        return pair
+                    self._reading, self._current_at = reading, self._monotonic()
+        return reading
+
+    def _notify(self, reading: Reading) -> None:
+        for subscriber in self._subscribers:
+            try:
+                subscriber(reading)
+            except Exception:  # noqa: BLE001 - a broken subscriber must not break a scrape
+                log.exception("reading subscriber %r failed", subscriber)
 
     def _refresh_in_background(self, age_limit: float) -> None:
         if self._refreshing.is_set():
@@ -90,7 +89,7 @@ class Sampler:
 
         def run() -> None:
             try:
-                self.pair(age_limit)
+                self.latest(age_limit)
             except Exception:  # noqa: BLE001
                 log.exception("background collection failed")
             finally:
@@ -100,8 +99,8 @@ class Sampler:
 
 
 class Ticker:
-    """A background thread that keeps snapshots coming every `period` seconds,
-    so alerts and history advance even when nobody is looking."""
+    """A background thread that keeps Readings coming every `period` seconds,
+    so alerts, process groups and history advance even when nobody is looking."""
 
     def __init__(self, sampler: Sampler, period: float) -> None:
         self._sampler = sampler

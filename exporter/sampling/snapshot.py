@@ -7,7 +7,9 @@ these, so it can be tested with hand-built snapshots.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import NamedTuple
+
+from prometheus_client.core import Metric
 
 
 @dataclass(frozen=True)
@@ -204,8 +206,8 @@ class Snapshot:
     network: tuple[NetInterface, ...] | None = None
     processes: tuple[Process, ...] | None = None
     uname: Uname | None = None
+    # Metric families of the collectors whose data only feeds /metrics (netstat, vmstat...),
+    # in collector-table order: they need no typed field of their own.
+    families: tuple[Metric, ...] = ()
     collectors: tuple[CollectorResult, ...] = field(default=())
     seq: int = 0
-    # Results derived from this snapshot (rates against its predecessor), computed once
-    # and shared by /metrics, /data and alerts.
-    memo: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)

@@ -88,21 +88,23 @@ def create_app(runtime: Runtime) -> Flask:
     def alerts() -> Response:
         check_query()
         rt = get_runtime()
-        rt.view.latest()
+        rt.sampler.latest()  # a fresh enough Reading: the alerts have seen it once it is returned
         return jsonify(rt.alerts.to_json())
 
     @app.get("/healthz")
     def healthz() -> Response:
         check_query()
-        snap = get_runtime().sampler.latest()
-        failing = [c.name for c in snap.collectors if not c.success]
+        reading = get_runtime().sampler.latest()
+        failing = [c.name for c in reading.cur.collectors if not c.success]
         return jsonify(status="ok", version=__version__, failing_collectors=failing)
 
     @app.get("/metrics")
     def metrics() -> Response:
         check_query()
         gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
-        body, content_type = get_runtime().exposition.render(request.headers.get("Accept"), gzip_ok)
+        rt = get_runtime()
+        rt.sampler.latest()  # collects if the latest Reading is older than sample_max_age
+        body, content_type = rt.exposition.render(request.headers.get("Accept"), gzip_ok)
         headers = {"Content-Encoding": "gzip"} if gzip_ok else {}
         return Response(body, content_type=content_type, headers=headers)
 

@@ -1,7 +1,7 @@
-"""The /data view: a JSON-ready dict built once per snapshot and shared by every reader.
+"""The /data view: a pure function of the latest Reading, built once per Reading and shared.
 
-Building it also advances the things that must see every snapshot once:
-the page's alerts and the history recorder.
+It advances nothing: alerts, process groups and history subscribe to the Sampler
+themselves (exporter.runtime); this view only reads their state.
 """
 
 from __future__ import annotations
@@ -11,15 +11,14 @@ import json
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 from exporter import __version__
 from exporter.alerting.engine import AlertEngine
 from exporter.config import Config
-from exporter.sampling.rates import Rates, compute_rates, top_by_cpu, top_by_memory
+from exporter.history.series import per_second, percent, series_from
+from exporter.sampling.reading import Reading
 from exporter.sampling.sampler import Sampler
-from exporter.sampling.snapshot import Process, Snapshot
 
 # How old a snapshot /data may serve while a fresh one is collected in the background.
 STALE_OK = 5.0
@@ -38,15 +37,11 @@ STATE_NAMES = {
 }
 
 
-def _pct(part: float, whole: float) -> float | None:
-    return round(100.0 * part / whole, 2) if whole else None
-
-
-def _process_rows(procs: tuple[Process, ...], rates: Rates, mem_total: int, size: int) -> list[dict[str, Any]]:
-    cpu = rates.process_cpu
+def _process_rows(reading: Reading, mem_total: int, size: int) -> list[dict[str, Any]]:
+    cpu = reading.rates.process_cpu
     rows = []
     seen = set()
-    for p in top_by_cpu(procs, rates, size) + top_by_memory(procs, size):
+    for p in reading.top_cpu[:size] + reading.top_memory[:size]:
         if p.pid in seen:
             continue
         seen.add(p.pid)
@@ -58,7 +53,7 @@ def _process_rows(procs: tuple[Process, ...], rates: Rates, mem_total: int, size
                 "cmdline": p.cmdline,
                 "state": STATE_NAMES.get(p.state, p.state),
                 "cpu_percent": round(cpu[p.pid], 2) if p.pid in cpu else None,
-                "memory_percent": _pct(p.rss_bytes, mem_total),
+                "memory_percent": percent(p.rss_bytes, mem_total),
                 "rss_bytes": p.rss_bytes,
                 "threads": p.threads,
             }
@@ -66,11 +61,9 @@ def _process_rows(procs: tuple[Process, ...], rates: Rates, mem_total: int, size
     return rows
 
 
-def build_data(
-    config: Config, prev: Snapshot | None, cur: Snapshot, rates: Rates, processes: bool = True
-) -> dict[str, Any]:
-    """The /data document for one snapshot. Sections whose collector failed are null.
-    `processes=False` leaves out the process table (for history, which does not need it)."""
+def build_data(config: Config, reading: Reading) -> dict[str, Any]:
+    """The /data document for one Reading. Sections whose collector failed are null."""
+    cur, rates = reading.cur, reading.rates
     hide = re.compile(config.network.page_hide)
     data: dict[str, Any] = {
         "version": __version__,
@@ -104,12 +97,12 @@ def build_data(
             "total_bytes": mem.total,
             "used_bytes": mem.used,
             "available_bytes": mem.available,
-            "percent": _pct(mem.used, mem.total),
+            "percent": percent(mem.used, mem.total),
         }
         data["swap"] = {
             "total_bytes": mem.swap_total,
             "used_bytes": mem.swap_used,
-            "percent": _pct(mem.swap_used, mem.swap_total),
+            "percent": percent(mem.swap_used, mem.swap_total),
         }
     else:
         data["memory"] = data["swap"] = None
@@ -135,8 +128,8 @@ def build_data(
         [
             {
                 "device": n.device,
-                "rx_bytes_per_second": round(rates.net[n.device][0], 1) if n.device in rates.net else None,
-                "tx_bytes_per_second": round(rates.net[n.device][1], 1) if n.device in rates.net else None,
+                "rx_bytes_per_second": per_second(rates.net[n.device][0]) if n.device in rates.net else None,
+                "tx_bytes_per_second": per_second(rates.net[n.device][1]) if n.device in rates.net else None,
                 "rx_bytes_total": n.receive_bytes,
                 "tx_bytes_total": n.transmit_bytes,
                 "up": n.up,
@@ -151,20 +144,21 @@ def build_data(
         [
             {
                 "device": d.device,
-                "read_bytes_per_second": round(rates.disk[d.device][0], 1) if d.device in rates.disk else None,
-                "write_bytes_per_second": round(rates.disk[d.device][1], 1) if d.device in rates.disk else None,
+                "read_bytes_per_second": per_second(rates.disk[d.device][0]) if d.device in rates.disk else None,
+                "write_bytes_per_second": per_second(rates.disk[d.device][1]) if d.device in rates.disk else None,
             }
             for d in cur.disks
         ]
         if cur.disks is not None
         else None
     )
-    if processes and cur.processes is not None:
+    if cur.processes is not None:
         states = Counter(STATE_NAMES.get(p.state, p.state) for p in cur.processes)
         data["processes"] = {
             "total": len(cur.processes),
             "by_state": dict(sorted(states.items())),
-            "top": _process_rows(cur.processes, rates, mem.total if mem else 0, config.processes.table_size),
+            "table_size": config.processes.table_size,
+            "top": _process_rows(reading, mem.total if mem else 0, config.processes.table_size),
         }
     else:
         data["processes"] = None
@@ -172,60 +166,42 @@ def build_data(
         {"name": c.name, "success": c.success, "duration_seconds": round(c.duration_seconds, 6), "error": c.error}
         for c in cur.collectors
     ]
+    data["series"] = series_from(reading, hide)
     return data
 
 
 class DataView:
-    """The /data document, built lazily and cached per snapshot (dict and encoded bytes).
-
-    Every new snapshot, whoever caused it, advances the alerts and feeds the
-    history with a light document (no process table); the full document is
-    built only when someone asks for /data.
-    """
+    """The /data document of the latest Reading, built lazily and cached per Reading
+    (dict, JSON bytes, gzipped bytes). `features` says which optional parts run, so the
+    page does not probe disabled ones."""
 
     def __init__(
-        self,
-        config: Config,
-        sampler: Sampler,
-        alerts: AlertEngine | None = None,
-        on_data: Callable[[dict[str, Any]], object] | None = None,
+        self, config: Config, sampler: Sampler, alerts: AlertEngine, features: dict[str, Any] | None = None
     ) -> None:
         self._config = config
         self._sampler = sampler
         self._alerts = alerts
-        self.on_data = on_data
+        self._features = features or {"history": {"enabled": False}, "dirsize": {"enabled": False}}
         self._lock = threading.Lock()
         self._seq = -1
         self._data: dict[str, Any] = {}
         self._body = b""
         self._gzipped = b""
-        # Which optional features run, so the page does not probe disabled ones.
-        self.features: dict[str, Any] = {"history": {"enabled": False}, "dirsize": {"enabled": False}}
-        sampler.subscribe(self._on_snapshot)
 
-    def _on_snapshot(self, prev: Snapshot | None, cur: Snapshot) -> None:
-        if self._alerts is None and self.on_data is None:
-            return
-        rates = compute_rates(prev, cur, processes=False)
-        if self._alerts is not None:
-            self._alerts.evaluate(cur, rates)
-        if self.on_data is not None:
-            self.on_data(build_data(self._config, prev, cur, rates, processes=False))
-
-    def _ensure(self, prev: Snapshot | None, cur: Snapshot) -> tuple[dict[str, Any], bytes]:
+    def _ensure(self, reading: Reading) -> tuple[dict[str, Any], bytes]:
         with self._lock:
-            if cur.seq <= self._seq:  # same snapshot, or an older one from a slower thread
+            if reading.seq <= self._seq:  # same Reading, or an older one from a slower thread
                 return self._data, self._body
-            data = build_data(self._config, prev, cur, compute_rates(prev, cur))
-            data["alerts"] = self._alerts.to_json() if self._alerts is not None else None
-            data.update(self.features)
-            self._seq, self._data = cur.seq, data
+            data = build_data(self._config, reading)
+            data["alerts"] = self._alerts.to_json()
+            data.update(self._features)
+            self._seq, self._data = reading.seq, data
             self._body = json.dumps(data, separators=(",", ":")).encode()
             self._gzipped = b""
             return data, self._body
 
     def latest_gzipped(self) -> bytes:
-        """The latest document gzipped (15 KB → 2.5 KB a poll), compressed once per snapshot."""
+        """The latest document gzipped (15 KB → 2.5 KB a poll), compressed once per Reading."""
         _data, body = self.latest()
         with self._lock:
             if self._body is body:
@@ -235,11 +211,10 @@ class DataView:
         return gzip.compress(body, compresslevel=5)
 
     def latest(self) -> tuple[dict[str, Any], bytes]:
-        """(document, JSON bytes) of the latest snapshot.
+        """(document, JSON bytes) of the latest Reading.
 
-        A snapshot up to STALE_OK seconds old is served at once while a fresh one
-        is collected in the background, so a page polling every 2 s never waits
-        for a collection (about 20 ms at 1,000 processes); it sees each snapshot
-        one poll later instead."""
-        prev, cur = self._sampler.pair(stale_ok=STALE_OK)
-        return self._ensure(prev, cur)
+        A Reading up to STALE_OK seconds old is served at once while a fresh one is
+        collected in the background, so a page polling every 2 s never waits for a
+        collection (about 20 ms at 1,000 processes); it sees each Reading one poll
+        later instead."""
+        return self._ensure(self._sampler.latest(stale_ok=STALE_OK))

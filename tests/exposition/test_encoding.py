@@ -51,15 +51,16 @@ def assert_same(registry: CollectorRegistry, accept: str | None) -> None:
 @pytest.mark.parametrize("accept", ACCEPTS)
 def test_the_exporters_registry_is_rendered_as_the_library_renders_it(accept: str | None) -> None:
     config = config_from_dict({"dirsize": {"enabled": False}, "history": {"enabled": False}})
-    runtime = build_runtime(config, history=False)
+    runtime = build_runtime(config)
     try:
-        runtime.sampler.pair()
-        runtime.collector.pin(runtime.sampler.pair())  # one snapshot (with rates) for both encoders
-        body = encoding.choose(accept)[0](runtime.registry)
+        runtime.sampler.latest()
+        runtime.sampler.latest(max_age=0)  # a second Reading: rates and top-N have values
+        # Materialised once: our own process metrics move between two renderings.
+        families = list(runtime.exposition.families())
+        body = encoding.choose(accept)[0](registry_of(*families))
         for name in (b"sysmon_top_process_cpu_usage_ratio", b"node_cpu_seconds_total", b"sysmon_process_open_fds"):
             assert name in body
-        # Our own process metrics move between two renderings; the snapshot's do not.
-        assert_same(registry_of(*runtime.collector.collect()), accept)
+        assert_same(registry_of(*families), accept)
     finally:
         runtime.stop()
 

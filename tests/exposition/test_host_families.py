@@ -1,26 +1,18 @@
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from exporter.config import config_from_dict
-from exporter.exposition.host_families import Exposition, SnapshotCollector
 from exporter.host.filesystems import Filesystem
-from exporter.sampling.sampler import Sampler
-from tests.support.snapshots import GiB, snapshot
+from tests.support.snapshots import GiB, proc, snapshot
+from tests.support.wiring import ExpositionRegistry, runtime_for
 
 
-def registry_for(*snaps, config=None, with_collector=False):  # type: ignore[no-untyped-def]
-    queue = list(snaps)
-
-    def collect():  # type: ignore[no-untyped-def]  # each snapshot in turn, then the last one again
-        return queue.pop(0) if len(queue) > 1 else queue[0]
-
-    sampler = Sampler(collect, max_age=-1)
-    reg = CollectorRegistry()
-    collector = SnapshotCollector(config or config_from_dict({}), sampler)
-    reg.register(collector)
-    return (reg, sampler, collector) if with_collector else (reg, sampler)
+def registry_for(*snaps):  # type: ignore[no-untyped-def]
+    """The /metrics families after the first snapshot went through the real wiring."""
+    runtime = runtime_for(*snaps)
+    runtime.sampler.latest()
+    return ExpositionRegistry(runtime), runtime.sampler
 
 
 def test_node_exporter_names_and_values() -> None:
@@ -81,18 +73,24 @@ def test_disabled_areas_are_absent_not_zero() -> None:
     assert reg.get_sample_value("node_time_seconds") == 1.0
 
 
-def test_exposition_renders_once_per_snapshot() -> None:
+def test_exposition_renders_once_per_reading() -> None:
+    from exporter.exposition.cache import Exposition
+    from exporter.sampling.process_groups import ProcessGroups
+    from exporter.sampling.sampler import Sampler
+
     calls = []
-    reg, sampler, collector = registry_for(snapshot(1), snapshot(2), with_collector=True)
 
-    class Counting:
-        def collect(self):  # type: ignore[no-untyped-def]
-            calls.append(1)
-            return []
+    def counting():  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return []
 
-    reg.register(Counting())  # type: ignore[arg-type]
-    sampler._max_age = 60  # noqa: SLF001 - keep the first snapshot
-    expo = Exposition(reg, sampler, collector)
+    snaps = [snapshot(1), snapshot(2)]
+    sampler = Sampler(lambda: snaps.pop(0), max_age=60)
+    groups = ProcessGroups(10)
+    expo = Exposition(5, groups, [counting])
+    sampler.subscribe(groups.on_reading)
+    sampler.subscribe(expo.on_reading)
+    sampler.latest()
     body1, ctype = expo.render(None, gzip_ok=False)
     body2, _ = expo.render(None, gzip_ok=False)
     gz, _ = expo.render(None, gzip_ok=True)
@@ -103,3 +101,18 @@ def test_exposition_renders_once_per_snapshot() -> None:
 
     assert gzip.decompress(gz) == body1
     assert om.endswith(b"# EOF\n")
+
+
+def test_process_groups_advance_on_every_reading_not_only_when_metrics_render() -> None:
+    """A process that lives and exits between two scrapes still adds all its seconds to its group."""
+    base = (proc(1, "init", 5.0),)
+    runtime = runtime_for(
+        snapshot(1, t=0, processes=base),
+        snapshot(2, t=1, processes=(*base, proc(7, "job", 3.0))),  # seen once, by the ticker say
+        snapshot(3, t=2, processes=base),  # exited before any scrape
+    )
+    for _ in range(3):
+        runtime.sampler.latest()
+    reg = ExpositionRegistry(runtime)
+    assert reg.get_sample_value("sysmon_process_group_cpu_seconds_total", {"groupname": "job"}) == 3.0
+    assert reg.get_sample_value("sysmon_process_group_processes", {"groupname": "job"}) == 0

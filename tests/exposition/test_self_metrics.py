@@ -7,7 +7,8 @@ import os
 
 from prometheus_client import CollectorRegistry, ProcessCollector
 
-from exporter.exposition.self_metrics import SelfCollector, open_fds
+from exporter.exposition.self_metrics import SelfCollector
+from exporter.host.self_process import open_fds
 
 
 def samples(collector: object) -> dict[str, float]:

@@ -1,56 +1,92 @@
-"""series_from_data, HistoryRecorder pacing, history_families."""
+"""series_from (a Reading → the recorded series), HistoryRecorder pacing, history_families."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
 from prometheus_client.core import CollectorRegistry
 
-from exporter.history import HistoryRecorder, describe, history_families, series_from_data
+from exporter.config import Duration, HistoryConfig, config_from_dict
+from exporter.history import HistoryRecorder, describe, history_families, series_from
+from exporter.sampling.reading import Reading, make_reading
+from exporter.sampling.snapshot import Disk, Filesystem, NetInterface, Snapshot
 from tests.support.history import HOUR0, FakeClock, make_store
+from tests.support.snapshots import cpu, snapshot
+from tests.support.wiring import runtime_for
 
-DATA: dict[str, Any] = {
-    "timestamp": 1700000000.0,
-    "cpu": {"count": 2, "percent": 12.5, "per_core": [10.0, 15.0]},
-    "load": {"load1": 0.5, "load5": 0.4, "load15": 0.3},
-    "memory": {"total_bytes": 100, "used_bytes": 41, "available_bytes": 59, "percent": 41.2},
-    "swap": {"total_bytes": 0, "used_bytes": 0, "percent": 0.0},
-    "filesystems": [
-        {"mountpoint": "/", "device": "/dev/vda", "percent": 12.0, "error": ""},
-        {"mountpoint": "/home", "device": "/dev/vdb", "percent": 50, "error": ""},
-        {"mountpoint": "/mnt/nfs", "device": "srv:/x", "percent": None, "error": "timed out"},
-    ],
-    "network": [
-        {"device": "eth0", "rx_bytes_per_second": 100.0, "tx_bytes_per_second": 20.0, "up": True, "hidden": False},
-        {"device": "eth0.100", "rx_bytes_per_second": 1.0, "tx_bytes_per_second": None, "hidden": False},
-        {"device": "veth12ab", "rx_bytes_per_second": 5.0, "tx_bytes_per_second": 5.0, "hidden": True},
-    ],
-    "disks": [{"device": "vda", "read_bytes_per_second": 0.0, "write_bytes_per_second": 4096.0}],
+HIDDEN = re.compile(r"^(lo|veth.*)$")
+
+
+def reading_at(t: float) -> Reading:
+    """Two snapshots 2 s apart ending at `t`: every recorded series has a known value."""
+    a = snapshot(1, t=t - 2, mem_total=1000, mem_available=588, swap_total=0, swap_free=0,
+                 cpus=(cpu(10, 90, "0"), cpu(20, 80, "1")), filesystems=FILESYSTEMS, network=NICS(0),
+                 disks=(Disk("vda", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),))
+    b = snapshot(2, t=t, mem_total=1000, mem_available=588, swap_total=0, swap_free=0,
+                 cpus=(cpu(11, 91, "0"), cpu(20.5, 81.5, "1")), filesystems=FILESYSTEMS, network=NICS(1),
+                 disks=(Disk("vda", 0, 0, 0, 0, 0, 0, 8192, 0, 0, 0, 0),))
+    return make_reading(a, b)
+
+
+GiB = 1024**3
+FILESYSTEMS = (
+    Filesystem("/dev/vda", "/", "ext4", size=100 * GiB, free=88 * GiB, avail=88 * GiB),
+    Filesystem("/dev/vdb", "/home", "ext4", size=10 * GiB, free=5 * GiB, avail=5 * GiB),
+    Filesystem("srv:/x", "/mnt/nfs", "nfs4", error="statfs timed out after 5s"),
+)
+
+
+def NICS(k: int) -> tuple[NetInterface, ...]:  # noqa: N802 - reads as a constant with a parameter
+    return (NetInterface("eth0", 200 * k, 0, 0, 0, 40 * k, 0, 0, 0, True),
+            NetInterface("eth0.100", 2 * k, 0, 0, 0, 0, 0, 0, 0, True),
+            NetInterface("veth12ab", 10 * k, 0, 0, 0, 10 * k, 0, 0, 0, True))
+
+
+EXPECTED = {
+    "cpu.percent": 37.5,  # core 0: 1 of 2 ticks busy, core 1: 0.5 of 2
+    "load.load1": 0.5,
+    "memory.percent": 41.2,
+    "fs./.percent": 12.0,
+    "fs./home.percent": 50.0,
+    "net.eth0.rx_bytes_per_second": 100.0,
+    "net.eth0.tx_bytes_per_second": 20.0,
+    "net.eth0.100.rx_bytes_per_second": 1.0,
+    "net.eth0.100.tx_bytes_per_second": 0.0,
+    "disk.vda.read_bytes_per_second": 0.0,
+    "disk.vda.write_bytes_per_second": 4096.0,
 }
 
 
-def test_series_from_data_flattens_the_main_series() -> None:
-    assert series_from_data(DATA) == {
-        "cpu.percent": 12.5,
-        "load.load1": 0.5,
-        "memory.percent": 41.2,
-        "swap.percent": 0.0,
-        "fs./.percent": 12.0,
-        "fs./home.percent": 50.0,
-        "net.eth0.rx_bytes_per_second": 100.0,
-        "net.eth0.tx_bytes_per_second": 20.0,
-        "net.eth0.100.rx_bytes_per_second": 1.0,
-        "disk.vda.read_bytes_per_second": 0.0,
-        "disk.vda.write_bytes_per_second": 4096.0,
-    }
+def test_series_from_a_reading_are_the_main_series_with_exact_values() -> None:
+    # No swap: no swap series; veth12ab hidden; the hung NFS mount skipped.
+    assert series_from(reading_at(HOUR0), HIDDEN) == EXPECTED
 
 
-def test_series_from_data_survives_failed_sections_and_odd_values() -> None:
-    data = {"timestamp": 1.0, "cpu": None, "load": {"load1": float("nan")}, "memory": {"percent": True},
-            "swap": "broken", "filesystems": None, "network": [None, {"device": ""}], "disks": {"x": 1}}
-    assert series_from_data(data) == {}
-    assert series_from_data({}) == {}
+def test_a_first_reading_or_failed_areas_record_only_what_they_have() -> None:
+    only = snapshot(1, t=HOUR0)
+    assert set(series_from(make_reading(None, only), HIDDEN)) == {
+        "load.load1", "memory.percent", "swap.percent", "fs./.percent"}
+    bare = Snapshot(timestamp=HOUR0, monotonic=HOUR0)
+    assert series_from(make_reading(None, bare), HIDDEN) == {}
+
+
+def test_a_reading_goes_through_the_real_path_into_sqlite_and_back(tmp_path: Path) -> None:
+    """The running wiring: Sampler → HistoryRecorder subscriber → store → query, exact values."""
+    store = make_store(tmp_path, FakeClock(HOUR0 + 60))
+    store.start()
+    reading = reading_at(HOUR0)
+    runtime = runtime_for(reading.prev, reading.cur, config=dataclasses.replace(
+        config_from_dict({"dirsize": {"enabled": False}, "network": {"page_hide": HIDDEN.pattern}}),
+        history=HistoryConfig(True, Duration(1.0))), history=store)
+    runtime.sampler.latest()
+    runtime.sampler.latest()
+    store.flush()
+    result = store.query(list(EXPECTED), HOUR0 - 60, HOUR0 + 60, points=120)
+    assert {name: s.avg[-1] for name, s in result.series.items() if s.avg} == EXPECTED
+    store.close()
 
 
 def test_describe_gives_units_even_for_names_with_dots() -> None:
@@ -65,10 +101,9 @@ def test_describe_gives_units_even_for_names_with_dots() -> None:
 def test_recorder_keeps_one_sample_per_interval(tmp_path: Path) -> None:
     clock = FakeClock(HOUR0)
     store = make_store(tmp_path, clock)
-    rec = HistoryRecorder(store, 10.0)
-    recorded = [t for t in range(0, 60) if rec.offer({**DATA, "timestamp": HOUR0 + t})]  # one view per second
-    assert recorded == [0, 10, 20, 30, 40, 50]
-    assert rec.skipped == 54
+    rec = HistoryRecorder(store, 10.0, HIDDEN)
+    for t in range(0, 60):  # one Reading per second
+        rec.on_reading(reading_at(HOUR0 + t))
     store.flush()
     assert store.samples_written == 6
     store.close()
@@ -77,12 +112,12 @@ def test_recorder_keeps_one_sample_per_interval(tmp_path: Path) -> None:
 def test_recorder_tolerates_jitter_and_clock_steps(tmp_path: Path) -> None:
     clock = FakeClock(HOUR0)
     store = make_store(tmp_path, clock)
-    rec = HistoryRecorder(store, 10.0)
+    rec = HistoryRecorder(store, 10.0, HIDDEN)
     ticks = [0.0, 10.02, 19.98, 30.1, 39.9]  # a ticker at the interval, with jitter: nothing skipped
-    assert all(rec.offer({**DATA, "timestamp": HOUR0 + t}) for t in ticks)
-    assert not rec.offer({**DATA, "timestamp": HOUR0 + 35})  # out of order, within one interval
-    assert rec.offer({**DATA, "timestamp": HOUR0 - 3600})  # the clock was stepped back: restart pacing
-    assert not rec.offer({"timestamp": None}) and not rec.offer({"cpu": {}})
+    assert all(rec.wants(HOUR0 + t) and rec.on_reading(reading_at(HOUR0 + t)) is None for t in ticks)
+    assert not rec.wants(HOUR0 + 35)  # out of order, within one interval
+    assert rec.wants(HOUR0 - 3600)  # the clock was stepped back: restart pacing
+    rec.on_reading(reading_at(HOUR0 - 3600))
     assert rec.wants(HOUR0 - 3600 + 10) and not rec.wants(HOUR0 - 3600 + 5)
     store.close()
 
@@ -90,9 +125,9 @@ def test_recorder_tolerates_jitter_and_clock_steps(tmp_path: Path) -> None:
 def test_recorder_never_blocks_on_a_stuck_writer(tmp_path: Path) -> None:
     clock = FakeClock(HOUR0)
     store = make_store(tmp_path, clock, queue_size=3)  # writer not started: the queue fills
-    rec = HistoryRecorder(store, 10.0)
+    rec = HistoryRecorder(store, 10.0, HIDDEN)
     for i in range(10):
-        assert rec.offer({**DATA, "timestamp": HOUR0 + 10 * i})
+        rec.on_reading(reading_at(HOUR0 + 10 * i))
     assert store.dropped_samples == 7
     store.close()
 

@@ -185,8 +185,8 @@ def test_processes_created_and_ended_between_collections_are_seen_at_once() -> N
 def test_keep_files_open_false_holds_no_descriptors() -> None:
     """processes.keep_files_open: false trades CPU for kernel memory: nothing stays open."""
     from exporter.config import config_from_dict
-    from exporter.exposition.self_metrics import open_fds
     from exporter.host.registry import HostReader
+    from exporter.host.self_process import open_fds
 
     def held_after_two_reads(keep: bool) -> tuple[int, int]:
         reader = HostReader(config_from_dict({"processes": {"keep_files_open": keep}}))

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import pytest
-
 from exporter.sampling.rates import compute_rates
 from tests.support.snapshots import cpu, proc, snapshot
 
@@ -49,13 +47,3 @@ def test_top_by_cpu_ranks_by_rate_then_by_lifetime_cpu() -> None:
     assert [p.name for p in top_by_cpu(b.processes or (), r, 4)] == ["busier", "busy", "new", "idle-old"]
     assert [p.name for p in top_by_cpu(b.processes or (), r, 1)] == ["busier"]
     assert [p.pid for p in top_by_memory(b.processes or (), 2)] == [1, 2]  # equal RSS: first come
-
-
-def test_rates_are_computed_once_per_pair() -> None:
-    a = snapshot(1, t=1000, processes=(proc(5, "x", 1.0),))
-    b = snapshot(2, t=1002, processes=(proc(5, "x", 1.5),))
-    first = compute_rates(a, b)
-    assert compute_rates(a, b) is first
-    assert compute_rates(a, b, processes=False) is first  # a superset serves
-    other = snapshot(3, t=1001, processes=(proc(5, "x", 1.4),))
-    assert compute_rates(other, b) is not first and compute_rates(other, b).process_cpu[5] == pytest.approx(10.0)

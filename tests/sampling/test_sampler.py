@@ -39,8 +39,8 @@ def test_reuses_snapshot_within_max_age() -> None:
     assert s.latest().seq == 1
     clock.now = 1.5
     assert s.latest().seq == 2
-    prev, cur = s.pair()
-    assert prev is not None and (prev.seq, cur.seq) == (1, 2)
+    reading = s.latest()
+    assert reading.prev is not None and (reading.prev.seq, reading.cur.seq) == (1, 2)
 
 
 def test_concurrent_callers_share_one_collection() -> None:
@@ -68,18 +68,39 @@ def test_stale_while_revalidate_returns_at_once_and_refreshes() -> None:
     assert s.latest(stale_ok=5.0).seq == 3  # too old: collected inline
 
 
-def test_listeners_see_each_new_snapshot_once_and_failures_do_not_break_reads() -> None:
+def test_subscribers_see_each_new_reading_once_and_failures_do_not_break_reads() -> None:
     clock = Clock()
     collect, _ = counting_collect()
     s = Sampler(collect, max_age=1.0, monotonic=clock)
     seen = []
-    s.subscribe(lambda prev, cur: seen.append((prev.seq if prev else None, cur.seq)))
-    s.subscribe(lambda prev, cur: 1 / 0)
+    s.subscribe(lambda r: seen.append((r.prev.seq if r.prev else None, r.cur.seq)))
+    s.subscribe(lambda r: 1 / 0)
     s.latest()
     s.latest()
     clock.now = 2
     s.latest()
     assert seen == [(None, 1), (1, 2)]
+
+
+def test_a_reading_is_published_only_after_every_subscriber_has_seen_it() -> None:
+    """Whoever gets a Reading from latest() can rely on the subscribers' state including it."""
+    s = Sampler(counting_collect()[0], max_age=-1)
+    seen: list[int] = []
+    s.subscribe(lambda r: seen.append(r.seq))
+    for _ in range(3):
+        assert s.latest().seq == seen[-1]
+
+
+def test_a_reading_carries_rates_and_top_processes_computed_once() -> None:
+    from support.snapshots import proc
+
+    snaps = [snapshot(1, t=0, processes=(proc(1, "a", 1.0), proc(2, "b", 5.0, rss=9 << 20))),
+             snapshot(2, t=2, processes=(proc(1, "a", 2.0), proc(2, "b", 5.0, rss=9 << 20)))]
+    s = Sampler(lambda: snaps.pop(0), max_age=-1, top_size=1)
+    s.latest()
+    r = s.latest()
+    assert r.rates.process_cpu == {1: 50.0, 2: 0.0}
+    assert [p.pid for p in r.top_cpu] == [1] and [p.pid for p in r.top_memory] == [2]
 
 
 def test_a_stale_snapshot_comes_with_its_own_predecessor() -> None:
@@ -101,10 +122,10 @@ def test_a_stale_snapshot_comes_with_its_own_predecessor() -> None:
     clock.now = 2.0
     s.latest()
     clock.now = 4.0
-    prev, cur = s.pair(stale_ok=5.0)  # starts the slow refresh, returns at once
-    assert (prev.seq if prev else None, cur.seq) == (1, 2)
-    prev, cur = s.pair(stale_ok=5.0)  # while the refresh is still collecting
-    assert (prev.seq if prev else None, cur.seq) == (1, 2)
+    r = s.latest(stale_ok=5.0)  # starts the slow refresh, returns at once
+    assert (r.prev.seq if r.prev else None, r.cur.seq) == (1, 2)
+    r = s.latest(stale_ok=5.0)  # while the refresh is still collecting
+    assert (r.prev.seq if r.prev else None, r.cur.seq) == (1, 2)
     gate.set()
-    wait_until(lambda: s.pair(stale_ok=5.0)[1].seq == 3, 5, what="refresh")
-    assert s.pair(stale_ok=5.0)[0].seq == 2  # type: ignore[union-attr]
+    wait_until(lambda: s.latest(stale_ok=5.0).seq == 3, 5, what="refresh")
+    assert s.latest(stale_ok=5.0).prev.seq == 2  # type: ignore[union-attr]

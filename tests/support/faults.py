@@ -8,7 +8,8 @@ import tempfile
 from pathlib import Path
 
 from exporter.config import config_from_dict
-from exporter.runtime import build_runtime, open_history
+from exporter.history import open_history
+from exporter.runtime import build_runtime
 from exporter.web.app import create_app
 
 HERE = Path(__file__).resolve().parents[1] / "faults"
@@ -30,9 +31,9 @@ def dirsize_wired() -> bool:
 def history_wired() -> bool:
     """open_history() attaches a store and the app serves /history."""
     with tempfile.TemporaryDirectory() as tmp:
-        runtime = build_runtime(config_from_dict({"data_dir": tmp}))
+        config = config_from_dict({"data_dir": tmp})
+        runtime = build_runtime(config, history=open_history(config))
         try:
-            open_history(runtime)
             return runtime.history is not None and "history" in create_app(runtime).blueprints
         finally:
             if runtime.history is not None:

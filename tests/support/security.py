@@ -20,7 +20,8 @@ import yaml
 from flask import Flask
 
 from exporter.config import Config, config_from_dict
-from exporter.runtime import Runtime, build_runtime, open_history
+from exporter.history import open_history
+from exporter.runtime import Runtime, build_runtime
 from exporter.web.app import create_app
 from exporter.web.auth import install_auth
 from exporter.web.openapi_routes import blueprint as openapi_blueprint
@@ -154,11 +155,10 @@ def live_app(config_data: dict[str, Any], *, history_dir: Path | None = None) ->
     if history_dir is not None:
         config_data = {**config_data, "data_dir": str(history_dir)}
     config = config_from_dict(config_data)
-    runtime = build_runtime(config)
+    store = open_history(config) if history_dir is not None else None
+    runtime = build_runtime(config, history=store)
     if runtime.dirsize is None and config.dirsize.enabled:
         runtime.dirsize = DirSizeService(config.dirsize)
-    if history_dir is not None and config.history.enabled:
-        open_history(runtime)
     app = ensure_wired(create_app(runtime), runtime)
     for bp in (dirsize_routes.blueprint, history_routes.blueprint):
         if bp.name not in app.blueprints:

@@ -1,0 +1,44 @@
+"""The collector table: every collector, its node_exporter name, its default and its factory.
+
+This is node_exporter's `registerCollector(name, defaultEnabled, factory)` as one
+table. It is a leaf: it imports nothing of the project, so `config.py` can take
+the names from it and `check-config` never loads the host readers. Adding a
+collector is one module under `exporter/host/` with a `make(ctx)` function plus
+one row here.
+
+A row's `field` names the typed Snapshot field the collector fills (areas that
+the page, alerts or history use); a collector with `field=None` returns metric
+families, which the Snapshot carries to /metrics as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CollectorSpec:
+    name: str  # node_exporter's collector name where it has one (--collector.NAME)
+    default: bool  # on unless disabled (node_exporter's defaultEnabled)
+    factory: str  # "module:function"; the function takes a CollectorContext, returns the collect callable
+    field: str | None = None  # the Snapshot field filled, or None for a collector yielding families
+    settings: str | None = None  # the Config attribute holding this collector's options, if any
+    help: str = ""
+
+
+COLLECTORS: tuple[CollectorSpec, ...] = (
+    CollectorSpec("cpu", True, "exporter.host.cpu:make", "cpu", help="/proc/stat: CPU seconds per mode"),
+    CollectorSpec("loadavg", True, "exporter.host.load:make", "load", help="/proc/loadavg"),
+    CollectorSpec("meminfo", True, "exporter.host.memory:make", "memory", help="/proc/meminfo"),
+    CollectorSpec("filesystem", True, "exporter.host.filesystems:make", "filesystems", "filesystems",
+                  help="/proc/self/mountinfo and statfs (hung mounts time out)"),
+    CollectorSpec("diskstats", True, "exporter.host.diskio:make", "disks", "diskio", help="/proc/diskstats"),
+    CollectorSpec("netdev", True, "exporter.host.network:make", "network", "network",
+                  help="/proc/net/dev and /sys/class/net/*/operstate"),
+    CollectorSpec("uname", True, "exporter.host.system:make", "uname", help="uname(2)"),
+    CollectorSpec("processes", True, "exporter.host.processes:make", "processes", "processes",
+                  help="/proc/PID/stat of every process: node_processes_*, process groups, top-N, the page table"),
+)
+
+NAMES: tuple[str, ...] = tuple(c.name for c in COLLECTORS)
+BY_NAME: dict[str, CollectorSpec] = {c.name: c for c in COLLECTORS}

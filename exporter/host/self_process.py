@@ -1,0 +1,60 @@
+"""Our own process, read from /proc/self like any other host file (psutil's rule: one place reads /proc).
+
+The exporter keeps one descriptor per host process open, so counting our open
+descriptors by listing /proc/self/fd (what prometheus_client's ProcessCollector
+does) would cost a listing of ~1,000 entries per scrape. Linux 6.2+ reports that
+count as the st_size of /proc/self/fd, so one stat() does; older kernels fall
+back to the listing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from exporter.host.cpu import read_cpu
+from exporter.host.paths import HostPaths
+from exporter.host.processes import PAGE_SIZE, TICKS
+
+
+@dataclass(frozen=True)
+class SelfProcess:
+    virtual_memory_bytes: float
+    resident_memory_bytes: float
+    start_time_seconds: float
+    cpu_seconds: float
+    open_fds: float
+    max_fds: float
+
+
+def open_fds() -> int:
+    n = os.stat("/proc/self/fd").st_size
+    return n if n > 0 else len(os.listdir("/proc/self/fd")) - 1  # minus the listing's own descriptor
+
+
+def max_fds() -> float:
+    with open("/proc/self/limits", "rb") as f:
+        for line in f:
+            if line.startswith(b"Max open files"):
+                return float(line.split()[3])
+    return float("nan")
+
+
+class SelfReader:
+    """Reads our own process; the boot time (for the start time) is read once."""
+
+    def __init__(self) -> None:
+        self._btime = read_cpu(HostPaths()).boot_time  # our own /proc, whatever root_prefix says
+
+    def __call__(self) -> SelfProcess:
+        with open("/proc/self/stat", "rb") as f:
+            parts = f.read().rsplit(b")", 1)[-1].split()
+        # parts[n] is field n + 3 of proc(5): utime 14, stime 15, starttime 22, vsize 23, rss 24.
+        return SelfProcess(
+            virtual_memory_bytes=float(parts[20]),
+            resident_memory_bytes=float(parts[21]) * PAGE_SIZE,
+            start_time_seconds=float(parts[19]) / TICKS + self._btime,
+            cpu_seconds=(float(parts[11]) + float(parts[12])) / TICKS,
+            open_fds=float(open_fds()),
+            max_fds=max_fds(),
+        )
