@@ -92,7 +92,7 @@ def test_a_reading_is_published_only_after_every_subscriber_has_seen_it() -> Non
 
 
 def test_a_reading_carries_rates_and_top_processes_computed_once() -> None:
-    from support.snapshots import proc
+    from tests.support.snapshots import proc
 
     snaps = [snapshot(1, t=0, processes=(proc(1, "a", 1.0), proc(2, "b", 5.0, rss=9 << 20))),
              snapshot(2, t=2, processes=(proc(1, "a", 2.0), proc(2, "b", 5.0, rss=9 << 20)))]
