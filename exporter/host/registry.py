@@ -2,7 +2,10 @@
 
 Each collector is timed and isolated, as node_exporter's registry does: one that
 raises is reported as failed (success 0, its error logged once) and leaves its
-part of the Snapshot empty; the others go on.
+part of the Snapshot empty; the others go on. A collector whose files do not
+exist on this host (FileNotFoundError: no such kernel feature or hardware) is not
+called again for UNAVAILABLE_RETRY_SECONDS, so it costs nothing on the scrapes
+in between; it keeps reporting success 0.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from exporter.host.paths import HostPaths
 from exporter.sampling.snapshot import CollectorResult, Snapshot
 
 log = logging.getLogger(__name__)
+
+UNAVAILABLE_RETRY_SECONDS = 300.0
 
 
 def enabled_specs(config: Config) -> tuple[CollectorSpec, ...]:
@@ -47,12 +52,15 @@ class HostReader:
         *,
         statfs: Callable[[str], Any] | None = None,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         ctx = CollectorContext(HostPaths(config.root_prefix), config, statfs)
         self._collectors = [(spec, build_collector(spec, ctx)) for spec in enabled_specs(config)]
         self._clock = clock
+        self._monotonic = monotonic
         self._seq = 0
-        self._failing: set[str] = set()
+        self._failing: dict[str, str] = {}
+        self._unavailable_until: dict[str, float] = {}
         self._lock = threading.Lock()
 
     @property
@@ -66,7 +74,11 @@ class HostReader:
         values: dict[str, Any] = {}
         families: list[Any] = []
         results = []
+        now = self._monotonic()
         for spec, collect in self._collectors:
+            if self._unavailable_until.get(spec.name, 0.0) > now:
+                results.append(CollectorResult(spec.name, False, 0.0, self._failing[spec.name]))
+                continue
             start = time.perf_counter()
             try:
                 value = collect()
@@ -75,6 +87,10 @@ class HostReader:
                 else:
                     values[spec.field] = value
                 ok, err = True, ""
+                self._unavailable_until.pop(spec.name, None)
+            except FileNotFoundError as e:  # not on this kernel or hardware: do not look again for a while
+                ok, err = False, f"not available here: {e.filename or e}"
+                self._unavailable_until[spec.name] = now + UNAVAILABLE_RETRY_SECONDS
             except Exception as e:  # noqa: BLE001 - a failing area must not fail the snapshot
                 ok, err = False, f"{type(e).__name__}: {e}"
             results.append(CollectorResult(spec.name, ok, time.perf_counter() - start, err))
@@ -91,11 +107,13 @@ class HostReader:
     def _log_change(self, name: str, ok: bool, err: str) -> None:
         """Log a collector failing once, and its recovery once, not on every scrape."""
         if not ok and name not in self._failing:
-            self._failing.add(name)
             log.warning("collector %s failed: %s", name, err)
         elif ok and name in self._failing:
-            self._failing.discard(name)
             log.info("collector %s recovered", name)
+        if ok:
+            self._failing.pop(name, None)
+        else:
+            self._failing[name] = err
 
     def close(self) -> None:
         for _spec, collect in self._collectors:

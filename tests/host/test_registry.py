@@ -1,0 +1,91 @@
+"""The registry: table order, isolation of failing collectors, and unavailable ones skipped."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import pytest
+
+from exporter.config import config_from_dict
+from exporter.host import collectors
+from exporter.host.collectors import CollectorSpec
+from exporter.host.registry import UNAVAILABLE_RETRY_SECONDS, HostReader, enabled_specs
+
+CALLS: list[str] = []
+
+
+def make_missing(_ctx):  # type: ignore[no-untyped-def]
+    def collect():  # type: ignore[no-untyped-def]
+        CALLS.append("missing")
+        raise FileNotFoundError(2, "No such file", "/proc/pressure/cpu")
+
+    return collect
+
+
+def make_broken(_ctx):  # type: ignore[no-untyped-def]
+    def collect():  # type: ignore[no-untyped-def]
+        CALLS.append("broken")
+        raise ValueError("bad line")
+
+    return collect
+
+
+def make_families(_ctx):  # type: ignore[no-untyped-def]
+    from exporter.exposition.families import GaugeFamily
+
+    return lambda: [GaugeFamily("node_test_value", "A test value.", 1.0)]
+
+
+class Clock:
+    now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three collectors of this module in the table (besides the real ones, switched off)."""
+    CALLS.clear()
+    here = __name__
+    rows = (CollectorSpec("missing", True, f"{here}:make_missing"),
+            CollectorSpec("broken", True, f"{here}:make_broken"),
+            CollectorSpec("fams", True, f"{here}:make_families"),
+            CollectorSpec("offbydefault", False, f"{here}:make_families"))
+    monkeypatch.setattr(collectors, "COLLECTORS", rows)
+    monkeypatch.setattr("exporter.host.registry.COLLECTORS", rows)
+
+
+def test_a_missing_feature_reports_failure_once_and_is_not_probed_again_for_a_while(
+    table: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock()
+    reader = HostReader(config_from_dict({}), monotonic=clock)
+    with caplog.at_level(logging.WARNING):
+        for _ in range(5):
+            snap = reader.read()
+    result = {c.name: c for c in snap.collectors}
+    assert not result["missing"].success and "/proc/pressure/cpu" in result["missing"].error
+    assert CALLS.count("missing") == 1 and CALLS.count("broken") == 5
+    assert sum("collector missing failed" in r.message for r in caplog.records) == 1
+    assert [f.name for f in snap.families] == ["node_test_value"]
+    clock.now = UNAVAILABLE_RETRY_SECONDS + 1
+    reader.read()
+    assert CALLS.count("missing") == 2  # looked again after the retry period
+
+
+def test_off_by_default_collectors_run_only_when_enabled(table: None) -> None:
+    assert "offbydefault" not in [s.name for s in enabled_specs(config_from_dict({}))]
+    config = dataclasses.replace(config_from_dict({}), enabled_collectors=("offbydefault",),
+                                 disabled_collectors=("broken",))
+    assert [s.name for s in enabled_specs(config)] == ["missing", "fams", "offbydefault"]
+
+
+def test_config_names_come_from_the_table() -> None:
+    from exporter.config import ConfigError
+
+    with pytest.raises(ConfigError, match="enabled_collectors: unknown collector 'nosuch'"):
+        config_from_dict({"enabled_collectors": ["nosuch"]})
+    with pytest.raises(ConfigError, match="also in disabled_collectors"):
+        config_from_dict({"enabled_collectors": ["cpu"], "disabled_collectors": ["cpu"]})
