@@ -2,7 +2,7 @@
 #   make run    creates .venv, installs, serves the exporter + page on 127.0.0.1:9877
 #   make test   creates .venv with test extras, runs ruff, mypy and the whole pytest suite
 #               (as root on Debian it first installs the Debian packages the real-component tests need)
-#   make test-unit  the fast tier alone (no server, no child process, no browser): the local loop
+#   make test-unit  the fast tier alone (no server, no child process, no browser) and the page's node --test: the local loop
 
 PYTHON ?= python3
 VENV   := .venv
@@ -12,12 +12,12 @@ VENDOR := exporter/web/static/vendor
 DEBS   := prometheus prometheus-alertmanager prometheus-node-exporter prometheus-process-exporter \
           chromium docker-compose sqlite3
 
-.PHONY: run test test-unit lint typecheck pytest debs npm vendor dist bench profile clean
+.PHONY: run test test-unit test-js lint typecheck pytest debs npm vendor dist bench profile clean
 
 run: npm $(BIN)/.installed vendor
 	$(BIN)/sysmon-exporter serve $(ARGS)
 
-test: $(BIN)/.test-installed vendor debs lint typecheck pytest
+test: $(BIN)/.test-installed vendor debs lint typecheck test-js pytest
 
 lint:
 	$(BIN)/ruff check exporter tests bench
@@ -31,8 +31,12 @@ pytest:
 # The tiers are pytest markers (pyproject.toml); the unit tier is what carries none of the slow ones.
 UNIT := not integration and not stack and not browser and not faults and not slow
 
-test-unit: $(BIN)/.test-installed
+test-unit: $(BIN)/.test-installed test-js
 	$(BIN)/pytest -q -m "$(UNIT)" $(ARGS)
+
+# The page's pure functions (formatting, ring buffers, chart specs) as ES modules under Node.
+test-js: vendor
+	node --test tests/js/*.test.mjs
 
 # A fresh Debian has python3 but not its venv module (package python3-venv).
 $(VENV)/bin/python:

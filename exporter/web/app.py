@@ -70,7 +70,7 @@ def create_app(runtime: Runtime) -> Flask:
 
     @app.get("/")
     def index() -> Any:
-        check_query("refresh", "range", "paused")
+        check_query("refresh", "range", "paused", "debug")
         return render_template("index.html", version=__version__, missing_assets=missing, how_to_fix=HOW_TO_FIX)
 
     @app.get("/data")

@@ -17,7 +17,6 @@ from pathlib import Path
 
 # File served under /static/vendor/ → its path inside node_modules.
 VENDOR_FILES: dict[str, str] = {
-    "uPlot.iife.min.js": "uplot/dist/uPlot.iife.min.js",
     "uPlot.esm.js": "uplot/dist/uPlot.esm.js",
     "uPlot.min.css": "uplot/dist/uPlot.min.css",
 }

@@ -156,6 +156,7 @@ def build_data(config: Config, reading: Reading) -> dict[str, Any]:
         states = Counter(STATE_NAMES.get(p.state, p.state) for p in cur.processes)
         data["processes"] = {
             "total": len(cur.processes),
+            "table_size": config.processes.table_size,
             "by_state": dict(sorted(states.items())),
             "table_size": config.processes.table_size,
             "top": _process_rows(reading, mem.total if mem else 0, config.processes.table_size),

@@ -30,7 +30,7 @@ def _requirements() -> str | None:
         return "Chromium not installed at /usr/bin/chromium: sudo apt-get install chromium"
     if importlib.util.find_spec("playwright") is None:
         return "playwright (Python) not installed: pip install -e '.[test]'"
-    if not (STATIC / "vendor" / "uPlot.iife.min.js").exists():
+    if not (STATIC / "vendor" / "uPlot.esm.js").exists():
         return "uPlot not vendored into exporter/web/static/vendor: run `make vendor`"
     return None
 

@@ -58,7 +58,7 @@ def debug(page: Any) -> dict[str, int]:
 )
 def test_page_loads_without_console_errors(server: ExporterProcess, open_page: Any, artifacts: Path,
                                            scheme: str, width: int, height: int) -> None:
-    page, console = open_page(f"{server.url}/?refresh={REFRESH_S}", width=width, height=height, scheme=scheme)
+    page, console = open_page(f"{server.url}/?debug=1&refresh={REFRESH_S}", width=width, height=height, scheme=scheme)
     wait_for_data(page, ticks=2)
     page.wait_for_function("() => Number(document.querySelector('#chart-cpu').dataset.points) >= 2")
     expect(page.locator("#status")).to_have_attribute("data-state", "live")
@@ -90,7 +90,7 @@ def test_loading_state_until_first_data(server: ExporterProcess, open_page: Any)
             held.append(route)
 
     page, console = open_page(setup=lambda p: p.route("**/data", hold))
-    page.goto(f"{server.url}/?refresh={REFRESH_S}")
+    page.goto(f"{server.url}/?debug=1&refresh={REFRESH_S}")
     page.wait_for_function("() => window.sysmonDebug && window.sysmonDebug.requests >= 1")
     expect(page.locator("#status")).to_have_attribute("data-state", "loading")
     expect(page.locator("#status")).to_have_text("Loading…")
@@ -105,7 +105,7 @@ def test_loading_state_until_first_data(server: ExporterProcess, open_page: Any)
 
 
 def test_numbers_update_within_two_refresh_periods(server: ExporterProcess, open_page: Any) -> None:
-    page, _ = open_page(f"{server.url}/?refresh={REFRESH_S}")
+    page, _ = open_page(f"{server.url}/?debug=1&refresh={REFRESH_S}")
     updated = page.locator("#updated")
     expect(updated).not_to_have_attribute("data-ts", "")
     first = updated.get_attribute("data-ts")
@@ -126,7 +126,7 @@ def test_one_request_at_a_time_even_when_the_server_is_slow(server: ExporterProc
         route.fulfill(response=response)
 
     page, _ = open_page(setup=lambda p: p.route("**/data", slow))
-    page.goto(f"{server.url}/?refresh={REFRESH_S}")
+    page.goto(f"{server.url}/?debug=1&refresh={REFRESH_S}")
     wait_for_data(page, ticks=2)
     stats = debug(page)
     assert stats["maxInflight"] == 1
@@ -137,7 +137,7 @@ def test_one_request_at_a_time_even_when_the_server_is_slow(server: ExporterProc
 
 
 def test_refresh_and_pause_are_kept_in_the_url(server: ExporterProcess, open_page: Any) -> None:
-    page, _ = open_page(f"{server.url}/?refresh={REFRESH_S}", clock=True)
+    page, _ = open_page(f"{server.url}/?debug=1&refresh={REFRESH_S}", clock=True)
     wait_for_data(page)
     page.select_option("#refresh", "5")
     assert parse_qs(urlparse(page.url).query)["refresh"] == ["5"]
@@ -156,7 +156,7 @@ def test_refresh_and_pause_are_kept_in_the_url(server: ExporterProcess, open_pag
 
 
 def test_paused_in_url_shows_one_snapshot_and_stops(server: ExporterProcess, open_page: Any) -> None:
-    page, _ = open_page(f"{server.url}/?refresh=2&paused=1", clock=True)
+    page, _ = open_page(f"{server.url}/?debug=1&refresh=2&paused=1", clock=True)
     wait_for_data(page)
     expect(page.locator("#status")).to_have_attribute("data-state", "paused")
     expect(page.locator("#pause")).to_have_text("Resume")
@@ -166,7 +166,7 @@ def test_paused_in_url_shows_one_snapshot_and_stops(server: ExporterProcess, ope
 
 
 def test_hidden_tab_stops_polling_and_visible_resumes(server: ExporterProcess, open_page: Any) -> None:
-    page, _ = open_page(f"{server.url}/?refresh={REFRESH_S}", clock=True)
+    page, _ = open_page(f"{server.url}/?debug=1&refresh={REFRESH_S}", clock=True)
     wait_for_data(page)
     set_hidden = """hidden => {
         Object.defineProperty(document, 'hidden', {configurable: true, get: () => hidden});
@@ -187,7 +187,7 @@ def test_hidden_tab_stops_polling_and_visible_resumes(server: ExporterProcess, o
 
 
 def test_process_table_sorts_by_clicked_column(server: ExporterProcess, open_page: Any) -> None:
-    page, _ = open_page(f"{server.url}/?refresh={REFRESH_S}")
+    page, _ = open_page(f"{server.url}/?debug=1&refresh={REFRESH_S}")
     wait_for_data(page)
     rows = page.locator("#proc-body tr[data-pid]")
     expect(rows.first).to_be_visible()
@@ -228,7 +228,7 @@ def test_hidden_interfaces_are_hidden_until_toggled(server: ExporterProcess, ope
     hidden = [n["device"] for n in data["network"] if n["hidden"]]
     if not hidden:
         pytest.skip("no interface on this host matches network.page_hide")
-    page, _ = open_page(f"{server.url}/?refresh={REFRESH_S}")
+    page, _ = open_page(f"{server.url}/?debug=1&refresh={REFRESH_S}")
     wait_for_data(page, ticks=2)
     dev = hidden[0]
     assert page.locator(f"#net-list [data-iface='{dev}']").count() == 0
@@ -239,7 +239,7 @@ def test_hidden_interfaces_are_hidden_until_toggled(server: ExporterProcess, ope
 
 
 def test_no_swap_and_no_alerts_have_empty_states(server: ExporterProcess, open_page: Any) -> None:
-    page, _ = open_page(f"{server.url}/?refresh={REFRESH_S}")
+    page, _ = open_page(f"{server.url}/?debug=1&refresh={REFRESH_S}")
     wait_for_data(page)
     expect(page.locator("#alert-banner")).to_be_hidden()
     data = json.loads(server.get("/data")[1])
@@ -250,21 +250,6 @@ def test_no_swap_and_no_alerts_have_empty_states(server: ExporterProcess, open_p
         expect(page.locator("#tile-swap")).to_have_class(re.compile("is-empty"))
 
 
-def test_format_helpers(server: ExporterProcess, open_page: Any) -> None:
-    page, _ = open_page(f"{server.url}/?paused=1")
-    cases = [
-        ("humanBytes", 0, "0 B"), ("humanBytes", 1023, "1023 B"), ("humanBytes", 1536, "1.5 KiB"),
-        ("humanBytes", 1024**2, "1 MiB"), ("humanBytes", 5.5 * 1024**3, "5.5 GiB"),
-        ("humanBytes", 1024 * 1024 - 1, "1 MiB"), ("humanBytes", 123.4 * 1024**4, "123 TiB"),
-        ("humanBytes", None, "–"), ("humanRate", 2048, "2 KiB/s"), ("humanRate", 0, "0 B/s"),
-        ("humanDuration", 42, "42s"), ("humanDuration", 3725, "1h 2m"), ("humanDuration", 93784, "1d 2h"),
-        ("humanDuration", 86400, "1d"), ("humanDuration", -1, "–"), ("humanPercent", 12.345, "12.3 %"),
-        ("humanPercent", None, "–"),
-    ]
-    got = page.evaluate("cases => cases.map(([f, v]) => window.SysmonFormat[f](v))", [[f, v] for f, v, _ in cases])
-    assert got == [want for _, _, want in cases]
-
-
 # ---------------------------------------------------------------- alerts
 
 
@@ -273,7 +258,7 @@ def test_low_thresholds_show_the_alert_banner_and_title_count(tmp_path: Path, op
     proc = ExporterProcess(tmp_path, ALERTING_CONFIG)
     proc.start()
     try:
-        page, console = open_page(f"{proc.url}/?refresh={REFRESH_S}")
+        page, console = open_page(f"{proc.url}/?debug=1&refresh={REFRESH_S}")
         banner = page.locator("#alert-banner")
         expect(banner).to_be_visible()
         expect(banner).to_have_attribute("data-severity", "critical")
@@ -299,7 +284,7 @@ def test_connection_lost_then_recovers_on_restart(tmp_path: Path, open_page: Any
     proc = ExporterProcess(tmp_path, QUIET_CONFIG, port=port)
     proc.start()
     try:
-        page, _ = open_page(f"{proc.url}/?refresh={REFRESH_S}")
+        page, _ = open_page(f"{proc.url}/?debug=1&refresh={REFRESH_S}")
         wait_for_data(page)
         proc.stop()
         expect(page.locator("#status")).to_have_attribute("data-state", "lost")
@@ -318,7 +303,7 @@ def test_connection_lost_then_recovers_on_restart(tmp_path: Path, open_page: Any
 
 
 def test_history_disabled_disables_the_long_ranges(server: ExporterProcess, open_page: Any) -> None:
-    page, _ = open_page(f"{server.url}/?refresh={REFRESH_S}&range=24h")
+    page, _ = open_page(f"{server.url}/?debug=1&refresh={REFRESH_S}&range=24h")
     expect(page.locator("#history-note")).to_be_visible()
     expect(page.locator("#history-note")).to_have_text("history disabled")
     for value in ("1h", "24h", "7d", "30d"):
@@ -335,7 +320,7 @@ def test_long_range_draws_from_history(tmp_path: Path, open_page: Any) -> None:
     exp.start()
     try:
         asked: list[dict[str, list[str]]] = []
-        page, _ = open_page(f"{exp.url}/?refresh={REFRESH_S}")
+        page, _ = open_page(f"{exp.url}/?debug=1&refresh={REFRESH_S}")
         page.on("request", lambda r: asked.append(parse_qs(urlparse(r.url).query))
                 if urlparse(r.url).path == "/history" else None)
         wait_for_data(page, ticks=2)
@@ -359,3 +344,11 @@ def test_long_range_draws_from_history(tmp_path: Path, open_page: Any) -> None:
         expect(cpu).to_have_attribute("data-source", "live")
     finally:
         exp.stop()
+
+
+def test_debug_counters_only_with_debug_in_the_url(server: ExporterProcess, open_page: Any) -> None:
+    page, console = open_page(f"{server.url}/?refresh={REFRESH_S}")
+    expect(page.locator("#updated")).not_to_have_attribute("data-ts", "")
+    assert page.evaluate("() => typeof window.sysmonDebug") == "undefined"
+    assert page.evaluate("() => typeof window.sysmonInternals") == "undefined"
+    assert console.unexpected_errors() == []

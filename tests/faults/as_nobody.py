@@ -47,7 +47,7 @@ def warm() -> None:
             pass
     runtime = build_runtime(config_from_dict({"dirsize": {"enabled": False}, "history": {"enabled": False}}))
     client = create_app(runtime).test_client()
-    for path in ("/", "/data", "/metrics", "/alerts", "/healthz", "/static/app.js"):
+    for path in ("/", "/data", "/metrics", "/alerts", "/healthz", "/static/js/main.js"):
         client.get(path)
     runtime.reader.close()
 

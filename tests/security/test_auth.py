@@ -49,7 +49,7 @@ def assert_401(r: Any) -> None:
 
 
 @pytest.mark.parametrize("path", ["/", "/data", "/alerts", "/metrics", "/openapi.json", "/nope",
-                                  "/disk-usage-details", "/history/series", "/static/app.js"])
+                                  "/disk-usage-details", "/history/series", "/static/js/main.js"])
 def test_every_route_needs_a_login(locked: Any, path: str) -> None:
     assert_401(locked.get(path))
     assert_401(locked.post(path))

@@ -1,0 +1,48 @@
+/* The few DOM helpers every panel uses. Text goes in through textContent only, so data
+ * (process names, paths from scans) can never become markup. */
+
+export function $(id) {
+  return document.getElementById(id);
+}
+
+export function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  return e;
+}
+
+/* Reuse child rows by index: the DOM (and any open tooltip) stays stable between ticks. */
+export function syncRows(parent, items, create, update) {
+  const rows = parent.children;
+  while (rows.length > items.length) parent.removeChild(parent.lastChild);
+  items.forEach((item, i) => {
+    if (i >= rows.length) parent.appendChild(create());
+    update(rows[i], item, i);
+  });
+}
+
+/* A table body holding one muted row that spans `cols` columns ("Loading…", "No alerts so far."). */
+export function emptyRow(tbody, cols, text) {
+  const only = tbody.children.length === 1 ? tbody.querySelector("td.empty") : null;
+  if (only) {
+    only.textContent = text;
+    return;
+  }
+  tbody.textContent = "";
+  const td = el("td", "empty", text);
+  td.colSpan = cols;
+  tbody.appendChild(el("tr")).appendChild(td);
+}
+
+/* A CSS custom property of the current theme (app.css defines every one, light and dark). */
+export function cssVar(name) {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+}
+
+/* A bar's fill: width from a 0..100 value, colour from an alert level ("ok", "warn", …). */
+export function setFill(fill, percent, level) {
+  const p = typeof percent === "number" && Number.isFinite(percent) ? Math.max(0, Math.min(100, percent)) : 0;
+  fill.style.width = `${p}%`; // the CSSOM is allowed by the CSP; inline style attributes are not
+  fill.dataset.level = level || "ok";
+}

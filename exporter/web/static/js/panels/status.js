@@ -1,0 +1,37 @@
+/* The top bar and footer: host name, connection state (pill, "connection lost" banner,
+ * dimmed page), the pause button, failing collectors and the time of the shown data. */
+
+import { $ } from "../dom.js";
+
+const TEXT = {
+  lost: "Connection lost, retrying…",
+  paused: "Paused",
+  loading: "Loading…",
+};
+
+/* Connection and pause state; called on every connection change and settings change. */
+export function showConnection(conn, since, settings) {
+  const shown = conn === "lost" ? "lost" : settings.paused ? "paused" : conn;
+  const s = $("status");
+  s.dataset.state = shown;
+  s.textContent = TEXT[shown] || `Live · every ${settings.refresh} s`;
+  document.body.classList.toggle("is-lost", conn === "lost");
+  document.body.classList.toggle("is-loading", conn === "loading");
+  document.body.classList.toggle("is-paused", settings.paused);
+  $("conn-lost").hidden = conn !== "lost";
+  if (conn === "lost" && since) $("conn-lost-since").textContent = `(since ${since.toLocaleTimeString()})`;
+  const pause = $("pause");
+  pause.textContent = settings.paused ? "Resume" : "Pause";
+  pause.setAttribute("aria-pressed", settings.paused ? "true" : "false");
+}
+
+export function render(d) {
+  $("hostname").textContent = d.hostname || "";
+  const failing = (d.collectors || []).filter((c) => !c.success);
+  $("collectors-note").textContent = failing.length
+    ? `Collectors failing: ${failing.map((c) => c.name + (c.error ? ` (${c.error})` : "")).join(", ")}`
+    : "";
+  const upd = $("updated");
+  upd.dataset.ts = String(d.timestamp);
+  upd.textContent = `Updated ${new Date(d.timestamp * 1000).toLocaleTimeString()}`;
+}

@@ -1,0 +1,92 @@
+/* The CPU, load, memory, swap and uptime tiles; each tile's border and bar take the level of
+ * its alert (ctx.levels, from the alerts section of /data). */
+
+import { $, el, setFill, syncRows } from "../dom.js";
+import { fixed, humanBytes, humanDuration, humanPercent, isNum } from "../format.js";
+
+function level(ctx, resource) {
+  return ctx.levels[`${resource}|`] || "ok";
+}
+
+function newCore() {
+  const core = el("div", "core");
+  core.appendChild(el("div", "core-fill"));
+  return core;
+}
+
+function cpu(d, ctx) {
+  const lvl = level(ctx, "cpu");
+  $("tile-cpu").dataset.level = lvl;
+  if (!d.cpu) {
+    $("cpu-value").textContent = "unavailable";
+    return;
+  }
+  $("cpu-value").textContent = humanPercent(d.cpu.percent);
+  setFill($("cpu-bar"), d.cpu.percent, lvl);
+  syncRows($("cpu-cores"), d.cpu.per_core || [], newCore, (core, v, i) => {
+    core.firstChild.style.height = `${isNum(v) ? Math.max(0, Math.min(100, v)) : 0}%`;
+    core.title = `core ${i}: ${humanPercent(v)}`;
+  });
+}
+
+function load(d, ctx) {
+  const lvl = level(ctx, "load_per_core");
+  $("tile-load").dataset.level = lvl;
+  if (!d.load) {
+    $("load-value").textContent = "unavailable";
+    return;
+  }
+  const cores = d.cpu?.count || null;
+  $("load-value").textContent = fixed(d.load.load1, 2);
+  $("load-cores").textContent = cores ? `/ ${cores} ${cores === 1 ? "core" : "cores"}` : "";
+  setFill($("load-bar"), cores ? (100 * d.load.load1) / cores : null, lvl);
+  $("load-sub").textContent = `5 min ${fixed(d.load.load5, 2)} · 15 min ${fixed(d.load.load15, 2)}` +
+    (isNum(d.load.per_core) ? ` · per core ${fixed(d.load.per_core, 2)}` : "");
+}
+
+function memory(d, ctx) {
+  const lvl = level(ctx, "memory");
+  $("tile-memory").dataset.level = lvl;
+  const m = d.memory;
+  if (!m) {
+    $("memory-value").textContent = "unavailable";
+    return;
+  }
+  $("memory-value").textContent = humanPercent(m.percent);
+  setFill($("memory-bar"), m.percent, lvl);
+  $("memory-sub").textContent =
+    `${humanBytes(m.used_bytes)} used of ${humanBytes(m.total_bytes)} · ${humanBytes(m.available_bytes)} available`;
+}
+
+function swap(d, ctx) {
+  const lvl = level(ctx, "swap");
+  const tile = $("tile-swap");
+  tile.dataset.level = lvl;
+  const s = d.swap;
+  tile.classList.toggle("is-empty", !s?.total_bytes);
+  if (s?.total_bytes) {
+    $("swap-value").textContent = humanPercent(s.percent);
+    setFill($("swap-bar"), s.percent, lvl);
+    $("swap-sub").textContent = `${humanBytes(s.used_bytes)} used of ${humanBytes(s.total_bytes)}`;
+  } else {
+    $("swap-value").textContent = s ? "No swap" : "unavailable";
+    setFill($("swap-bar"), 0);
+    $("swap-sub").textContent = s ? "This host has no swap space configured." : "";
+  }
+}
+
+function uptime(d) {
+  $("uptime-value").textContent = humanDuration(d.uptime_seconds);
+  const p = d.processes;
+  const parts = p ? [`${p.total} processes`] : [];
+  for (const k of ["running", "disk-sleep", "zombie"]) if (p?.by_state[k]) parts.push(`${p.by_state[k]} ${k}`);
+  $("processes-sub").textContent = parts.join(" · ");
+}
+
+export function render(d, ctx) {
+  cpu(d, ctx);
+  load(d, ctx);
+  memory(d, ctx);
+  swap(d, ctx);
+  uptime(d);
+}
