@@ -100,7 +100,7 @@ def page_weight(url: str) -> dict[str, Any]:
         failed: list[str] = []
         page.on("requestfailed", lambda r: failed.append(r.url))
         t0 = time.perf_counter()
-        page.goto(url + "/?paused=1", wait_until="load")
+        page.goto(url + "/?debug=1&paused=1", wait_until="load")
         page.wait_for_function("() => window.sysmonDebug && window.sysmonDebug.responses >= 1")
         page.wait_for_load_state("networkidle")
         ready_ms = (time.perf_counter() - t0) * 1000
