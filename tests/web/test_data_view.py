@@ -1,0 +1,79 @@
+"""The /data document of a hand-built Reading, with exact values: what the page (and nothing else) reads."""
+
+from __future__ import annotations
+
+import json
+
+from exporter.sampling.snapshot import Disk, Filesystem, NetInterface
+from tests.support.snapshots import GiB, cpu, proc, snapshot
+from tests.support.wiring import runtime_for
+
+FS = (Filesystem("/dev/sda1", "/", "ext4", size=100 * GiB, free=40 * GiB, avail=35 * GiB, files=10, files_free=5),
+      Filesystem("srv:/x", "/mnt/nfs", "nfs4", error="statfs timed out after 5s"))
+
+
+def nics(k: int) -> tuple[NetInterface, ...]:
+    return (NetInterface("eth0", 1000 * k, 0, 0, 0, 500 * k, 0, 0, 0, True),
+            NetInterface("veth1", 10 * k, 0, 0, 0, 10 * k, 0, 0, 0, True))
+
+
+def document():  # type: ignore[no-untyped-def]
+    procs_a = (proc(1, "init", 5.0, 10 << 20), proc(200, "python3", 50.0, 300 << 20, threads=4))
+    procs_b = (proc(1, "init", 5.0, 10 << 20), proc(200, "python3", 51.0, 300 << 20, threads=4),
+               proc(300, "new", 0.5, 1 << 20))
+    a = snapshot(1, t=1000, cpus=(cpu(10, 90, "0"), cpu(20, 80, "1")), processes=procs_a, filesystems=FS,
+                 network=nics(0), disks=(Disk("sda", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),))
+    b = snapshot(2, t=1002, cpus=(cpu(11, 91, "0"), cpu(22, 80, "1")), processes=procs_b, filesystems=FS,
+                 network=nics(1), disks=(Disk("sda", 0, 0, 4096, 0, 0, 0, 8192, 0, 0, 0, 0),))
+    runtime = runtime_for(a, b, network={"page_hide": "^veth"}, processes={"table_size": 2})
+    runtime.sampler.latest()
+    runtime.sampler.latest()
+    data, body = runtime.view.latest()
+    assert json.loads(body) == data
+    return data
+
+
+def test_sections_have_exact_values() -> None:
+    d = document()
+    assert (d["timestamp"], d["interval_seconds"], d["hostname"], d["uptime_seconds"]) == (1002, 2.0, "testhost", 3600)
+    assert d["cpu"] == {"count": 2, "percent": 75.0, "per_core": [50.0, 100.0]}
+    assert d["load"] == {"load1": 0.5, "load5": 0.4, "load15": 0.3, "per_core": 0.25}
+    assert d["memory"] == {"total_bytes": 8 * GiB, "used_bytes": 2 * GiB, "available_bytes": 6 * GiB, "percent": 25.0}
+    assert d["swap"] == {"total_bytes": 2 * GiB, "used_bytes": 0, "percent": 0.0}
+    assert d["filesystems"][0] == {"mountpoint": "/", "device": "/dev/sda1", "fstype": "ext4",
+                                   "total_bytes": 100 * GiB, "used_bytes": 60 * GiB, "avail_bytes": 35 * GiB,
+                                   "percent": 63.16, "readonly": False, "error": ""}
+    assert d["filesystems"][1]["percent"] is None and d["filesystems"][1]["error"].startswith("statfs timed out")
+    assert d["network"] == [
+        {"device": "eth0", "rx_bytes_per_second": 500.0, "tx_bytes_per_second": 250.0, "rx_bytes_total": 1000,
+         "tx_bytes_total": 500, "up": True, "hidden": False},
+        {"device": "veth1", "rx_bytes_per_second": 5.0, "tx_bytes_per_second": 5.0, "rx_bytes_total": 10,
+         "tx_bytes_total": 10, "up": True, "hidden": True},
+    ]
+    assert d["disks"] == [{"device": "sda", "read_bytes_per_second": 2048.0, "write_bytes_per_second": 4096.0}]
+
+
+def test_the_process_table_is_the_union_of_the_top_by_cpu_and_by_memory() -> None:
+    p = document()["processes"]
+    assert p["total"] == 3 and p["by_state"] == {"sleeping": 3} and p["table_size"] == 2
+    rows = {r["pid"]: r for r in p["top"]}
+    assert list(rows) == [200, 1]  # top 2 by CPU (python3 ran, init by lifetime seconds); by memory the same two
+    assert rows[200]["cpu_percent"] == 50.0 and rows[200]["threads"] == 4
+    assert rows[200]["memory_percent"] == round(100 * 300 / (8 * 1024), 2)
+    assert rows[1]["cpu_percent"] == 0.0
+
+
+def test_series_are_exactly_what_history_records() -> None:
+    d = document()
+    assert d["series"] == {
+        "cpu.percent": 75.0, "load.load1": 0.5, "memory.percent": 25.0, "swap.percent": 0.0,
+        "fs./.percent": 63.16, "net.eth0.rx_bytes_per_second": 500.0, "net.eth0.tx_bytes_per_second": 250.0,
+        "disk.sda.read_bytes_per_second": 2048.0, "disk.sda.write_bytes_per_second": 4096.0,
+    }
+
+
+def test_alerts_and_features_are_read_not_advanced() -> None:
+    d = document()
+    assert d["alerts"] == {"firing": [], "pending": [], "log": []}
+    assert d["history"] == {"enabled": False} and d["dirsize"] == {"enabled": False}
+    assert [c["name"] for c in d["collectors"]] == ["cpu", "filesystem"]
