@@ -173,6 +173,8 @@ class DirSizeConfig:
     time_limit: Duration = Duration(300.0)
     top_n: int = 100
     metrics_top_n: int = 10
+    # Forced rescans (POST): a path at most once per interval, a root a few at once then one per interval.
+    rescan_min_interval: Duration = Duration(10.0)
 
     def _check(self, path: str) -> None:
         if not 1 <= self.top_n <= 100:
@@ -211,6 +213,8 @@ class WebConfig:
     tls_key_file: str = ""
     basic_auth_users: dict[str, str] = field(default_factory=dict)
     metrics_require_auth: bool = True
+    # Host names requests may use (DNS rebinding); empty: loopback names when listening on loopback, else any.
+    allowed_hosts: tuple[str, ...] = ()
 
     def _check(self, path: str) -> None:
         try:

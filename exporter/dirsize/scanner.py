@@ -15,14 +15,31 @@ parse one line per file to find the largest files, and a directories-only `du` d
 give files at all. The walk gives exact progress, per-entry cancellation and the exact
 paths of unreadable entries, without parsing du's quoted error messages.
 
-Memory is bounded by the top-N heaps, the stack of open directories (depth) and the
+Memory is bounded by the top-N heaps, the stack of directories (depth) and the
 hard-link set (files with more than one link, as du keeps), never by the tree size.
-Subdirectories are opened relative to their parent's descriptor with O_NOFOLLOW, so
-a directory swapped for a symlink during the scan is not followed out of the tree.
+
+Why the walk cannot leave its root (issue 16: a symlink swapped in during a scan used
+to lead outside):
+
+* the scanned directory itself is opened one component at a time from "/", each with
+  O_NOFOLLOW (`open_dir`), so a symlink anywhere in its path is an error, not a detour;
+* every subdirectory is opened relative to its parent's descriptor, with O_NOFOLLOW,
+  and its device and inode are compared with what the parent's listing said: a
+  directory swapped for a symlink (ELOOP) or for another directory is an error entry;
+* no directory is ever reopened by path. Deeper than FD_WINDOW levels the descriptors
+  of the oldest ancestors are closed (a 10,000-deep tree would otherwise need 10,000
+  descriptors) and reopened on the way back up as ".." of the child, checked against
+  the ancestor's device and inode; a mismatch (the child was moved meanwhile) ends the
+  walk of that ancestor with an error, never a walk of whatever ".." now is.
+
+Names are kept as Python gives them (undecodable bytes as surrogates) while walking,
+and made valid UTF-8 (exporter.text) only in the result, so a file name can never break
+/metrics or a JSON answer.
 """
 
 from __future__ import annotations
 
+import errno
 import heapq
 import os
 import stat
@@ -32,10 +49,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from exporter.text import valid_text
+
 PROGRESS_EVERY = 512  # entries between progress callbacks / cancellation and deadline checks
 MAX_ERROR_EXAMPLES = 5
-_FD_DEPTH_LIMIT = 128  # deeper than this, directories are reopened by path instead of keeping a descriptor
+FD_WINDOW = 128  # descriptors kept open along the current branch; older ancestors are reopened as ".."
 _OPEN_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+_PATH_DIR = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
 
 @dataclass(frozen=True)
@@ -94,16 +114,43 @@ class TopN:
             heapq.heapreplace(self.heap, (size, path))
 
     def largest(self) -> tuple[Entry, ...]:
-        return tuple(Entry(p, s) for s, p in sorted(self.heap, key=lambda t: (-t[0], t[1])))
+        return tuple(Entry(valid_text(p), s) for s, p in sorted(self.heap, key=lambda t: (-t[0], t[1])))
 
 
 @dataclass
 class _Frame:
     path: str
-    fd: int  # -1 once closed (deep trees)
+    fd: int  # -1 while closed (deep trees: reopened as ".." of the child on the way back)
     total: int
-    subdirs: list[tuple[str, int]] = field(default_factory=list)  # (name, own blocks*512)
+    ident: tuple[int, int]  # (st_dev, st_ino) the parent's listing gave
+    subdirs: list[tuple[str, int, int]] = field(default_factory=list)  # (name, own blocks*512, st_ino)
     next_index: int = 0
+
+
+def open_dir(path: str) -> int:
+    """A descriptor of the absolute directory `path`, opened one component at a time from
+    "/" with O_NOFOLLOW: a symbolic link anywhere in the path raises OSError (ELOOP or
+    ENOTDIR) instead of being followed. `path` must be normalised (no "." or "..")."""
+    parts = [p for p in path.split("/") if p]
+    if any(p in (".", "..") for p in parts):
+        raise OSError(errno.EINVAL, "path is not normalised", path)
+    # Components on the way need only search permission (O_PATH), as with a path lookup.
+    fd = os.open("/", _PATH_DIR if parts else _OPEN_DIR)
+    try:
+        for i, part in enumerate(parts):
+            child = os.open(part, _OPEN_DIR if i == len(parts) - 1 else _PATH_DIR, dir_fd=fd)
+            os.close(fd)
+            fd = child
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _why(e: OSError) -> str:
+    if e.errno in (errno.ELOOP, errno.ENOTDIR):
+        return "not a directory (symbolic links are never followed)"
+    return str(e.strerror or e)
 
 
 class _Stop(Exception):
@@ -144,11 +191,11 @@ def scan(
     status, message = "ok", ""
     total = 0
 
-    def error(p: str, e: OSError) -> None:
+    def error(p: str, e: OSError | str) -> None:
         nonlocal errors
         errors += 1
         if len(examples) < MAX_ERROR_EXAMPLES:
-            examples.append(f"{p}: {e.strerror or e}")
+            examples.append(f"{valid_text(p)}: {e if isinstance(e, str) else _why(e)}")
 
     def check() -> None:
         if on_progress is not None:
@@ -159,15 +206,14 @@ def scan(
             raise _Stop("timeout", f"time limit of {time_limit:g}s reached; sizes are partial")
 
     try:
-        root_st = os.stat(root, follow_symlinks=False)
-        if not stat.S_ISDIR(root_st.st_mode):
-            raise NotADirectoryError(20, "Not a directory", root)
+        root_fd = open_dir(os.path.abspath(root))
+        root_st = os.fstat(root_fd)
         dev = root_st.st_dev
-        root_fd = os.open(root, _OPEN_DIR)
     except OSError as e:
         finished = clock()
-        return ScanResult(root, started, finished, monotonic() - t0, "error", f"{root}: {e.strerror or e}",
-                          0, 0, (), (), 1, (f"{root}: {e.strerror or e}",))
+        shown = f"{valid_text(root)}: {_why(e)}"
+        return ScanResult(valid_text(root), started, finished, monotonic() - t0, "error", shown,
+                          0, 0, (), (), 1, (shown,))
 
     root_own = root_st.st_blocks * 512
     done_bytes = root_own
@@ -216,7 +262,7 @@ def scan(
                     continue
                 size = st.st_blocks * 512
                 if S_ISDIR(st.st_mode):
-                    subdirs.append((de.name, size))
+                    subdirs.append((de.name, size, st.st_ino))
                     continue
                 if st.st_nlink > 1:
                     key = (st.st_dev, st.st_ino)
@@ -230,43 +276,74 @@ def scan(
         frame.total += own
         entries, done_bytes = n, done_bytes + own
 
+    def enter(frame: _Frame, name: str, own_size: int, ino: int) -> _Frame | None:
+        """Open `name` below `frame` (fd-relative, O_NOFOLLOW) and check it is the directory
+        the listing saw; None (an error entry, its own blocks counted as du does) if not."""
+        nonlocal done_bytes
+        child_path = frame.path.rstrip("/") + "/" + name
+        fd = -1
+        try:
+            fd = os.open(name, _OPEN_DIR, dir_fd=frame.fd)
+            st = os.fstat(fd)
+            if st.st_ino != ino or st.st_dev != dev:
+                raise OSError(errno.ESTALE, "replaced by another directory during the scan")
+        except OSError as e:
+            if fd >= 0:
+                os.close(fd)
+            error(child_path, e)
+            frame.total += own_size
+            done_bytes += own_size
+            dirs.push(own_size, child_path)
+            if on_directory is not None:
+                on_directory(child_path, own_size)
+            return None
+        done_bytes += own_size
+        return _Frame(child_path, fd, own_size, (dev, ino))
+
+    def reopen_parent(child: _Frame, parent: _Frame) -> None:
+        """Give `parent` (whose descriptor was closed) a descriptor again: ".." of `child`,
+        accepted only if it is the very directory `parent` was. Otherwise `parent`'s
+        remaining subdirectories are skipped with an error (never walked by path)."""
+        if child.fd >= 0:
+            try:
+                fd = os.open("..", _OPEN_DIR, dir_fd=child.fd)
+            except OSError as e:
+                error(parent.path, e)
+            else:
+                st = os.fstat(fd)
+                if (st.st_dev, st.st_ino) == parent.ident:
+                    parent.fd = fd
+                    return
+                os.close(fd)
+                error(parent.path, "moved during the scan; its remaining subdirectories were skipped")
+        parent.next_index = len(parent.subdirs)
+
     try:
         try:
-            stack.append(_Frame(root, root_fd, root_own))
+            stack.append(_Frame(root, root_fd, root_own, (dev, root_st.st_ino)))
             read_dir(stack[0])
             while stack:
                 frame = stack[-1]
                 if frame.next_index < len(frame.subdirs):
                     if cancel is not None and cancel.is_set():
                         raise _Stop("cancelled", "scan cancelled")
-                    name, own_size = frame.subdirs[frame.next_index]
+                    name, own_size, ino = frame.subdirs[frame.next_index]
                     frame.next_index += 1
-                    child_path = frame.path.rstrip("/") + "/" + name
-                    try:
-                        if frame.fd >= 0:
-                            fd = os.open(name, _OPEN_DIR, dir_fd=frame.fd)
-                        else:
-                            fd = os.open(child_path, _OPEN_DIR)
-                    except OSError as e:
-                        # unreadable directory: its own entry still counts, as du does
-                        error(child_path, e)
-                        fd = -1
-                        frame.total += own_size
-                        done_bytes += own_size
-                        dirs.push(own_size, child_path)
-                        if on_directory is not None:
-                            on_directory(child_path, own_size)
+                    child = enter(frame, name, own_size, ino)
+                    if child is None:
                         continue
-                    done_bytes += own_size
-                    child = _Frame(child_path, fd, own_size)
                     stack.append(child)
                     read_dir(child)
-                    if len(stack) > _FD_DEPTH_LIMIT:
-                        os.close(child.fd)
-                        child.fd = -1
+                    if len(stack) > FD_WINDOW:
+                        oldest = stack[-1 - FD_WINDOW]
+                        if oldest.fd >= 0:
+                            os.close(oldest.fd)
+                            oldest.fd = -1
                     continue
                 # all subdirectories done: post-order
                 stack.pop()
+                if stack and stack[-1].fd < 0:
+                    reopen_parent(frame, stack[-1])
                 if frame.fd >= 0:
                     os.close(frame.fd)
                     frame.fd = -1
@@ -291,7 +368,7 @@ def scan(
     if status == "ok" and errors:
         message = f"{errors} entries could not be read"
     return ScanResult(
-        path=root,
+        path=valid_text(root),
         started=started,
         finished=clock(),
         duration=monotonic() - t0,

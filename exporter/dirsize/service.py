@@ -10,6 +10,14 @@
   subdirectory older than that is rescanned when it is asked for again.
 * `stop()` cancels running scans (the walk checks a threading.Event) and returns
   within about 2 seconds.
+
+Bounded against a hostile client (issue 16): each root's queue holds at most
+MAX_QUEUED_PER_ROOT paths (more: 503), a forced rescan of a path whose last scan
+finished less than `rescan_min_interval` ago is refused (429), and each root allows
+ROOT_RESCAN_BURST forced rescans, then one per `rescan_min_interval` (429, with how
+long to wait). A requested path is checked the way the scanner opens it: every
+component with O_NOFOLLOW from "/", so a symlink swapped in after `Path.resolve` is
+refused too, and the scan itself re-checks at every level.
 """
 
 from __future__ import annotations
@@ -17,7 +25,6 @@ from __future__ import annotations
 import errno
 import logging
 import os
-import stat
 import threading
 import time
 from collections import OrderedDict, deque
@@ -29,11 +36,14 @@ from typing import Any
 from exporter.config import DirSizeConfig
 from exporter.dirsize import scanner
 from exporter.dirsize.scanner import Progress, ScanResult, is_within
+from exporter.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
 MAX_PATH_LENGTH = 4096
 MAX_CACHED_PATHS = 16
+MAX_QUEUED_PER_ROOT = 8
+ROOT_RESCAN_BURST = 4
 STOP_TIMEOUT = 2.0
 
 ScanFn = Callable[..., ScanResult]
@@ -42,10 +52,11 @@ ScanFn = Callable[..., ScanResult]
 class PathRejected(Exception):
     """A requested path that may not or cannot be scanned; `status` is the HTTP status."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -117,6 +128,8 @@ class DirSizeService:
         self._pending: dict[Path, deque[Path]] = {r: deque() for r in self.roots}
         self._workers: dict[Path, threading.Thread] = {}
         self._scheduler: threading.Thread | None = None
+        self._root_rescans = RateLimiter(ROOT_RESCAN_BURST, max(float(config.rescan_min_interval), 0.001),
+                                         clock=clock)
 
     # --- life cycle -----------------------------------------------------------------
 
@@ -190,19 +203,16 @@ class DirSizeService:
         if self.root_of(resolved) is None:
             raise PathRejected(403, "path is outside the configured roots")
         try:
-            st = os.stat(resolved)
-        except FileNotFoundError:
-            raise PathRejected(404, "no such directory") from None
-        except NotADirectoryError:
-            raise PathRejected(400, "not a directory") from None
-        except PermissionError:
-            raise PathRejected(403, "permission denied") from None
+            fd = scanner.open_dir(str(resolved))  # as the scan will open it: no symlink anywhere
         except OSError as e:
-            if e.errno == errno.ELOOP:
-                raise PathRejected(400, "path contains a symlink loop") from None
+            if e.errno == errno.ENOENT:
+                raise PathRejected(404, "no such directory") from None
+            if e.errno in (errno.ENOTDIR, errno.ELOOP):
+                raise PathRejected(400, "not a directory") from None
+            if e.errno == errno.EACCES:
+                raise PathRejected(403, "permission denied") from None
             raise PathRejected(400, f"cannot access path: {e.strerror or e}") from None
-        if not stat.S_ISDIR(st.st_mode):
-            raise PathRejected(400, "not a directory")
+        os.close(fd)
         return resolved
 
     def root_of(self, path: Path) -> Path | None:
@@ -222,16 +232,40 @@ class DirSizeService:
         root = self.root_of(path)
         if root is None:
             raise PathRejected(403, "path is outside the configured roots")
+        now = self._clock()
         with self._lock:
             st = self._states.get(path)
+            created = st is None
             if st is None:
                 st = _State(path, root)
+            busy = st.running or st.queued
+            want = not busy and (force or self._is_stale(st, now))
+            if want and force:
+                self._check_rescan(st, now)
+            if want and len(self._pending[root]) >= MAX_QUEUED_PER_ROOT:
+                if force or st.result is None:
+                    raise PathRejected(503, f"too many scans are queued for {root}; retry in a minute",
+                                       retry_after=60.0)
+                want = False  # a stale cached result is still an answer
+            if created:
                 self._states[path] = st
-                self._evict()
             self._states.move_to_end(path)
-            if force or self._is_stale(st, self._clock()):
+            if want:
                 self._enqueue(st)
+            if created:
+                self._evict()  # after queueing: a queued path is never evicted
             return st.view()
+
+    def _check_rescan(self, st: _State, now: float) -> None:
+        """Refuse (429) a forced rescan that comes too soon for this path or this root."""
+        interval = float(self.config.rescan_min_interval)
+        if st.result is not None and now - st.result.finished < interval:
+            wait = interval - (now - st.result.finished)
+            raise PathRejected(429, f"{st.path} was scanned {now - st.result.finished:.0f}s ago; "
+                               f"rescans of a path are at most one per {interval:g}s", retry_after=wait)
+        wait = self._root_rescans.take(str(st.root))
+        if wait > 0:
+            raise PathRejected(429, f"too many rescans of {st.root}; retry in {wait:.0f}s", retry_after=wait)
 
     def view(self, path: Path) -> ScanView | None:
         with self._lock:

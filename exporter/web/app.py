@@ -50,8 +50,8 @@ def create_app(runtime: Runtime) -> Flask:
         return response
 
     @app.errorhandler(ApiError)
-    def _api_error(e: ApiError) -> tuple[Response, int]:
-        return jsonify(error=e.message), e.status
+    def _api_error(e: ApiError) -> tuple[Response, int, dict[str, str]]:
+        return jsonify(error=e.message), e.status, e.headers
 
     @app.errorhandler(HTTPException)
     def _http_error(e: HTTPException) -> tuple[Response, int]:

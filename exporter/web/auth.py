@@ -24,12 +24,26 @@ run at once, so a flood of wrong passwords cannot take every CPU.
 Independently of auth, a request announcing a body larger than the app's
 MAX_CONTENT_LENGTH is refused with ``413 {"error": ...}`` before any route runs
 (no route reads a body, so Flask's own limit would never trigger).
+
+Two more checks run before auth, for any configuration:
+
+- **Host** (against DNS rebinding: a page on evil.example whose name is made to resolve to
+  127.0.0.1 reaches a loopback-only exporter with ``Host: evil.example``): the host part
+  must be one of ``web.allowed_hosts``; when that is empty and the exporter listens on
+  loopback, only loopback names are accepted (localhost, 127.0.0.1, [::1]); on any other
+  listen address with no list, every Host is accepted. Otherwise ``400 {"error": ...}``.
+- **Same origin for unsafe methods** (against CSRF: a form on any web page the user visits
+  can POST to a loopback exporter): a POST needs a custom header (``X-Requested-With``,
+  which another origin cannot send without a CORS preflight that is never granted), or
+  ``Sec-Fetch-Site: same-origin``, or an ``Origin`` equal to our own; else
+  ``403 {"error": ...}``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import logging
 import threading
 import time
@@ -37,7 +51,7 @@ from collections.abc import Callable
 
 from flask import Flask, Response, jsonify, request
 
-from exporter.config import WebConfig
+from exporter.config import WebConfig, parse_listen
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +62,42 @@ BCRYPT_CONCURRENCY = 2
 OPEN_PATHS = frozenset({"/healthz"})
 BCRYPT_MAX_PASSWORD = 72  # bcrypt>=5 refuses longer passwords; such a password can never match
 FAILURE_LOG_INTERVAL = 10.0
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "X-Requested-With"
+
+
+def allowed_hosts(web: WebConfig) -> frozenset[str] | None:
+    """Host names (lower case, no port) a request may name; None when any is accepted."""
+    if web.allowed_hosts:
+        return frozenset(h.lower().strip("[]") for h in web.allowed_hosts)
+    host, _port = parse_listen(web.listen)
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    return frozenset(LOOPBACK_HOSTS) if loopback else None
+
+
+def host_name(host_header: str) -> str:
+    """"example.org" from "Example.org:9877", "::1" from "[::1]:9877"."""
+    h = host_header.strip().lower()
+    if h.startswith("["):
+        return h[1:].partition("]")[0]
+    return h.rpartition(":")[0] if h.count(":") == 1 else h
+
+
+def same_origin() -> bool:
+    """True when the request cannot come from a page of another origin (see the module doc)."""
+    if request.headers.get(CSRF_HEADER):
+        return True
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return origin == f"{request.scheme}://{request.host}"
+    return False
 
 
 class BasicAuth:
@@ -136,6 +186,7 @@ def install_auth(app: Flask, web: WebConfig) -> None:
     Call it right after creating the Flask object, before any request is served."""
     app.extensions["sysmon_access"] = web
     limit = app.config.get("MAX_CONTENT_LENGTH")
+    hosts = allowed_hosts(web)
 
     @app.before_request
     def _limit_body() -> Response | None:
@@ -147,8 +198,32 @@ def install_auth(app: Flask, web: WebConfig) -> None:
             return response
         return None
 
-    if not web.basic_auth_users:
-        return
+    @app.before_request
+    def _check_host() -> Response | None:
+        if hosts is None:
+            return None
+        name = host_name(request.host)
+        if name in hosts:
+            return None
+        response = jsonify(error=f"Host {name[:64]!r} is not allowed here (web.allowed_hosts)")
+        response.status_code = 400
+        response.headers["Connection"] = "close"
+        return response
+
+    if web.basic_auth_users:
+        _install_basic_auth(app, web)
+
+    @app.before_request
+    def _check_origin() -> Response | None:  # after auth: a stranger gets 401, not a hint
+        if request.method in SAFE_METHODS or request.url_rule is None or same_origin():  # no route: 404/405
+            return None
+        response = jsonify(error=f"{request.method} needs a same-origin request: send the header {CSRF_HEADER} "
+                                 "(any value), as the page does; cross-site requests are refused")
+        response.status_code = 403
+        return response
+
+
+def _install_basic_auth(app: Flask, web: WebConfig) -> None:
     checker = BasicAuth(web.basic_auth_users)
     app.extensions["sysmon_auth"] = checker
     open_paths = set(OPEN_PATHS)

@@ -2,24 +2,33 @@
 
 GET never waits for a scan: 200 with the cached result, or 202 with the progress of
 the scan it queued. POST queues a rescan (202). Without `path`, GET lists the roots.
+
+Rescans cost a full walk, so POST is limited per client address (CLIENT_BURST, then
+one every CLIENT_PER seconds) on top of the service's per-path and per-root limits,
+each answered 429 with Retry-After; a full queue is 503. POST also needs a same-origin
+request (checked for every unsafe method in exporter/web/auth.py).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from exporter.dirsize.service import DirSizeService, PathRejected, view_json
+from exporter.ratelimit import RateLimiter
 from exporter.web.context import get_runtime
 from exporter.web.errors import ApiError
-from exporter.web.params import check_query
+from exporter.web.params import check_query, whole_number
 
 blueprint = Blueprint("dirsize", __name__)
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 _NO_STORE = {"Cache-Control": "no-store"}
+CLIENT_BURST = 10
+CLIENT_PER = 6.0  # seconds per rescan once the burst is spent: 10 a minute
 
 
 def _service() -> DirSizeService:
@@ -33,9 +42,12 @@ def _limit() -> int:
     raw = request.args.get("limit")
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ApiError(400, f"limit must be a whole number from 1 to {MAX_LIMIT}")
-    return int(raw)
+    return whole_number("limit", raw, 1, MAX_LIMIT)
+
+
+def _rejected(e: PathRejected) -> ApiError:
+    headers = {} if e.retry_after is None else {"Retry-After": str(max(1, math.ceil(e.retry_after)))}
+    return ApiError(e.status, e.message, headers)
 
 
 def _resolve(svc: DirSizeService) -> Any:
@@ -45,7 +57,7 @@ def _resolve(svc: DirSizeService) -> Any:
     try:
         return svc.resolve(path)
     except PathRejected as e:
-        raise ApiError(e.status, e.message) from None
+        raise _rejected(e) from None
 
 
 def _reply(body: dict[str, Any], status: int) -> tuple[Response, int, dict[str, str]]:
@@ -65,7 +77,10 @@ def details() -> tuple[Response, int, dict[str, str]]:
     if path is None:
         roots = [view_json(v, 0, now) | {"result": None, "total_bytes": _total(v)} for v in svc.root_views()]
         return _reply({"enabled": True, "roots": roots, "max_limit": MAX_LIMIT, "kept": svc.keep}, 200)
-    view = svc.request(path)
+    try:
+        view = svc.request(path)
+    except PathRejected as e:
+        raise _rejected(e) from None
     body = view_json(view, limit, now) | {"limit": limit, "kept": svc.keep}
     return _reply(body, 200 if view.result is not None else 202)
 
@@ -78,7 +93,17 @@ def rescan() -> tuple[Response, int, dict[str, str]]:
     path = _resolve(svc)
     if path is None:
         raise ApiError(400, "path is required (one of the roots listed by GET /disk-usage-details)")
-    view = svc.request(path, force=True)
+    current = svc.view(path)
+    if current is None or not (current.running or current.queued):  # joining a queued scan costs nothing
+        clients = current_app.extensions.setdefault("sysmon_rescan_clients", RateLimiter(CLIENT_BURST, CLIENT_PER))
+        wait = clients.take(request.remote_addr or "")
+        if wait > 0:
+            raise ApiError(429, f"too many rescans from this client; retry in {math.ceil(wait)}s",
+                           {"Retry-After": str(math.ceil(wait))})
+    try:
+        view = svc.request(path, force=True)
+    except PathRejected as e:
+        raise _rejected(e) from None
     body = view_json(view, limit, svc.now()) | {"limit": limit, "kept": svc.keep}
     return _reply(body, 202)
 

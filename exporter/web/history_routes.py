@@ -13,7 +13,7 @@ from exporter.config import parse_duration
 from exporter.history.errors import HistoryUnavailable
 from exporter.web.context import get_runtime
 from exporter.web.errors import ApiError
-from exporter.web.params import check_query
+from exporter.web.params import check_query, shown, whole_number
 
 if TYPE_CHECKING:  # the store loads sqlite3; only an enabled history needs it
     from exporter.history.store import HistoryStore
@@ -46,15 +46,16 @@ def parse_time(name: str, text: str, now: float) -> float:
     if text.startswith("-") and _RELATIVE.match(text):
         return max(0.0, now - parse_duration(text[1:].strip()))
     try:
-        value = float(text)
+        value = float(text) if len(text) <= 32 else math.nan  # bounded before conversion
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        raise ApiError(400, f"{name}: expected Unix seconds, 'now' or a relative time such as -1h or -7d, got {text!r}")
+        raise ApiError(400, f"{name}: expected Unix seconds, 'now' or a relative time such as -1h or -7d, "
+                            f"got {shown(text)}")
     if value < 0:
         raise ApiError(400, f"{name}: Unix seconds cannot be negative (for a relative time write -1h, -24h, -7d)")
     if value > MAX_TIMESTAMP:
-        raise ApiError(400, f"{name}: {text} is out of range (Unix seconds up to {MAX_TIMESTAMP:.0f})")
+        raise ApiError(400, f"{name}: {text[:40]} is out of range (Unix seconds up to {MAX_TIMESTAMP:.0f})")
     return value
 
 
@@ -87,12 +88,7 @@ def history() -> Response:
     if points_text is None:
         points = DEFAULT_POINTS
     else:
-        try:
-            points = int(points_text)
-        except ValueError:
-            raise ApiError(400, f"points: expected a whole number, got {points_text!r}") from None
-        if not 1 <= points <= MAX_POINTS:
-            raise ApiError(400, f"points: must be between 1 and {MAX_POINTS}, got {points}")
+        points = whole_number("points", points_text, 1, MAX_POINTS)
     names = _series_names(store)
     try:
         result = store.query(names, start, end, points)

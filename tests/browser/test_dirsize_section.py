@@ -30,7 +30,8 @@ def test_section_shows_largest_entries_rescans_and_refuses_outside_paths(
 ) -> None:
     root = tmp_path / "scanroot"
     make_tree(root)
-    exp = ExporterProcess(tmp_path, {"dirsize": {"roots": [str(root)]}})
+    # rescan_min_interval 0s: the test rescans right after the first scan (the limit is tested in tests/security)
+    exp = ExporterProcess(tmp_path, {"dirsize": {"roots": [str(root)], "rescan_min_interval": "0s"}})
     exp.start()
     try:
         page, console = open_page(f"{exp.url}/?paused=1")

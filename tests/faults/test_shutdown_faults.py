@@ -82,7 +82,8 @@ def big_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @needs_dirsize
 def test_sigterm_during_a_directory_scan(exporter_proc: Any, big_tree: Path) -> None:
-    exp: ExporterProcess = exporter_proc({"dirsize": {"roots": [str(big_tree)], "refresh_interval": "1d"}})
+    exp: ExporterProcess = exporter_proc({"dirsize": {"roots": [str(big_tree)], "refresh_interval": "1d",
+                                                    "rescan_min_interval": "0s"}})
     target = f"/disk-usage-details?path={big_tree}"
 
     def running() -> bool:
@@ -92,7 +93,7 @@ def test_sigterm_during_a_directory_scan(exporter_proc: Any, big_tree: Path) -> 
     for _ in range(3):  # the first (scheduled) scan may finish before we look: force another
         import urllib.request
 
-        req = urllib.request.Request(exp.url + target, method="POST")
+        req = urllib.request.Request(exp.url + target, method="POST", headers={"X-Requested-With": "test"})
         with urllib.request.urlopen(req, timeout=5) as r:
             assert r.status == 202
         try:

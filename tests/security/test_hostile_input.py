@@ -131,7 +131,7 @@ def test_post_is_held_to_the_same_checks(server: LiveApp, tree: Path) -> None:
     for target, expected in ((q(str(tree) + "/../outside"), 403), (q(str(tree) + "/escape"), 403),
                              (f"/disk-usage-details?path={quote(str(tree))}%00", 400),
                              ("/disk-usage-details", 400)):
-        status, data, _, _ = raw_get(server, target, method="POST")
+        status, data, _, _ = raw_get(server, target, method="POST", headers={"X-Requested-With": "test"})
         assert status == expected, (target, data)
         error_of(status, data)
 

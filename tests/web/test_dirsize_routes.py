@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from exporter.config import DirSizeConfig
+from exporter.config import DirSizeConfig, Duration
 from exporter.dirsize.scanner import ScanResult, scan
 from exporter.dirsize.service import DirSizeService
 from exporter.web.dirsize_routes import blueprint
@@ -48,7 +48,8 @@ def tree(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def svc(tree: Path) -> Iterator[DirSizeService]:
-    s = DirSizeService(DirSizeConfig(roots=(str(tree),), top_n=20))
+    # no minimum interval between rescans: these tests rescan at once (the limits are tested in tests/security)
+    s = DirSizeService(DirSizeConfig(roots=(str(tree),), top_n=20, rescan_min_interval=Duration(0)))
     yield s
     s.stop()
 

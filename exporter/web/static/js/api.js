@@ -10,7 +10,7 @@ export class ApiError extends Error {
 }
 
 async function call(url, { method = "GET", signal } = {}) {
-  const r = await fetch(url, { method, signal, cache: "no-store", headers: { Accept: "application/json" } });
+  const r = await fetch(url, { method, signal, cache: "no-store", headers: { Accept: "application/json", "X-Requested-With": "fetch" } });
   const body = await r.json();
   if (!r.ok) throw new ApiError(body.error, r.status);
   return { status: r.status, body };
