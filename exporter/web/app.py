@@ -13,7 +13,9 @@ from exporter.runtime import Runtime
 from exporter.web.assets import HOW_TO_FIX, VENDOR_DIR, missing_assets
 from exporter.web.auth import install_auth
 from exporter.web.context import get_runtime
+from exporter.web.dirsize_routes import blueprint as dirsize_blueprint
 from exporter.web.errors import ApiError
+from exporter.web.history_routes import blueprint as history_blueprint
 from exporter.web.openapi_routes import blueprint as openapi_blueprint
 from exporter.web.params import check_query
 
@@ -61,9 +63,6 @@ def create_app(runtime: Runtime) -> Flask:
     def _unexpected(e: Exception) -> tuple[Response, int]:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return jsonify(error="internal error; see the exporter's log"), 500
-
-    from exporter.web.dirsize_routes import blueprint as dirsize_blueprint
-    from exporter.web.history_routes import blueprint as history_blueprint
 
     app.register_blueprint(dirsize_blueprint)
     app.register_blueprint(history_blueprint)

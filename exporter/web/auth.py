@@ -184,7 +184,6 @@ def install_auth(app: Flask, web: WebConfig) -> None:
     """Register the body-size cap and (when users are configured) basic auth on `app`.
 
     Call it right after creating the Flask object, before any request is served."""
-    app.extensions["sysmon_access"] = web
     limit = app.config.get("MAX_CONTENT_LENGTH")
     hosts = allowed_hosts(web)
 
@@ -225,7 +224,6 @@ def install_auth(app: Flask, web: WebConfig) -> None:
 
 def _install_basic_auth(app: Flask, web: WebConfig) -> None:
     checker = BasicAuth(web.basic_auth_users)
-    app.extensions["sysmon_auth"] = checker
     open_paths = set(OPEN_PATHS)
     if not web.metrics_require_auth:
         open_paths.add("/metrics")

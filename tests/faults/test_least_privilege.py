@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.faults import HERE, dirsize_wired, metric_value
+from tests.support.faults import HERE, metric_value
 from tests.support.servers import ExporterProcess, free_port, http_get, wait_until
 
 pytestmark = [
@@ -75,18 +75,17 @@ def test_nobody_sees_what_root_sees(exporter_proc: Any, world_dir: Path) -> None
         status, body, _ = http_get(url + "/metrics")
         assert status == 200 and metric_value(body.decode(), "sysmon_collector_success", collector="processes") == 1
 
-        if dirsize_wired():
-            def scanned(u: str) -> dict[str, Any] | None:
-                s, b, _ = http_get(f"{u}/disk-usage-details?path={tree}")
-                return json.loads(b)["result"] if s == 200 else None
+        def scanned(u: str) -> dict[str, Any] | None:
+            s, b, _ = http_get(f"{u}/disk-usage-details?path={tree}")
+            return json.loads(b)["result"] if s == 200 else None
 
-            r_root = wait_until(lambda: scanned(root_exp.url), 15, 0.1, what="root's scan")
-            r_nobody = wait_until(lambda: scanned(url), 15, 0.1, what="nobody's scan")
-            assert r_root["errors"]["count"] == 0
-            assert r_nobody["errors"]["count"] >= 1  # the private directory
-            assert r_nobody["total_bytes"] < r_root["total_bytes"]
-            print(f"\nscan as root: {r_root['total_bytes']} B, 0 errors; as nobody: {r_nobody['total_bytes']} B, "
-                  f"{r_nobody['errors']}")
+        r_root = wait_until(lambda: scanned(root_exp.url), 15, 0.1, what="root's scan")
+        r_nobody = wait_until(lambda: scanned(url), 15, 0.1, what="nobody's scan")
+        assert r_root["errors"]["count"] == 0
+        assert r_nobody["errors"]["count"] >= 1  # the private directory
+        assert r_nobody["total_bytes"] < r_root["total_bytes"]
+        print(f"\nscan as root: {r_root['total_bytes']} B, 0 errors; as nobody: {r_nobody['total_bytes']} B, "
+              f"{r_nobody['errors']}")
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)

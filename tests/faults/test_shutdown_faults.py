@@ -17,17 +17,12 @@ from typing import Any
 
 import pytest
 
-from tests.support.faults import HERE, dirsize_wired, history_wired, metric_value
+from tests.support.faults import HERE, metric_value
 from tests.support.servers import ExporterProcess, free_port, http_get, wait_until
 
 pytestmark = pytest.mark.faults
 
 STOP_WITHIN = 2.0
-
-needs_dirsize = pytest.mark.skipif(not dirsize_wired(), reason="feature not wired: the runtime has no dirsize "
-                                   "service / the app no /disk-usage-details (exporter/runtime.py, web/app.py)")
-needs_history = pytest.mark.skipif(not history_wired(), reason="feature not wired: runtime.open_history does not "
-                                   "attach a HistoryStore / the app has no /history (exporter/runtime.py, web/app.py)")
 
 
 def hammer(url: str, stop: threading.Event) -> threading.Thread:
@@ -80,7 +75,6 @@ def big_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return level
 
 
-@needs_dirsize
 def test_sigterm_during_a_directory_scan(exporter_proc: Any, big_tree: Path) -> None:
     exp: ExporterProcess = exporter_proc({"dirsize": {"roots": [str(big_tree)], "refresh_interval": "1d",
                                                     "rescan_min_interval": "0s"}})
@@ -109,7 +103,6 @@ def test_sigterm_during_a_directory_scan(exporter_proc: Any, big_tree: Path) -> 
     print(f"\nSIGTERM during a scan: stopped in {took:.2f} s")
 
 
-@needs_history
 def test_sigterm_during_history_writes_leaves_a_sound_database(exporter_proc: Any, tmp_path: Path) -> None:
     exp: ExporterProcess = exporter_proc({"dirsize": {"enabled": False}, "history": {"sample_interval": "1s"}},
                                          history=True)
@@ -138,7 +131,6 @@ def test_sigterm_during_history_writes_leaves_a_sound_database(exporter_proc: An
     assert again.get("/history/series")[0] == 200
 
 
-@needs_history
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop to nobody")
 def test_unwritable_history_directory() -> None:
     """Run as nobody with a data directory owned by root (0755): history fails, serving does not."""

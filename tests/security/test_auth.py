@@ -11,7 +11,7 @@ from exporter.config import config_from_dict
 from exporter.runtime import build_runtime
 from exporter.web.app import CSP, MAX_CONTENT_LENGTH, create_app
 from exporter.web.auth import BCRYPT_MAX_PASSWORD, BasicAuth
-from tests.support.security import PASSWORD, USER, basic, bcrypt_hash, ensure_wired
+from tests.support.security import PASSWORD, USER, basic, bcrypt_hash
 
 pytestmark = pytest.mark.security
 
@@ -31,7 +31,7 @@ def user_hash() -> str:
 def client(web: dict[str, Any]) -> Any:
     runtime = build_runtime(config_from_dict({"web": web, "dirsize": {"enabled": False},
                                               "history": {"enabled": False}}))
-    return ensure_wired(create_app(runtime), runtime).test_client()
+    return create_app(runtime).test_client()
 
 
 @pytest.fixture(scope="module")

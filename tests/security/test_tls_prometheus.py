@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from exporter.web.app import CSP
-from tests.support.security import PASSWORD, USER, WiredExporter, basic, bcrypt_hash, make_cert
+from tests.support.security import PASSWORD, USER, TlsExporter, basic, bcrypt_hash, make_cert
 from tests.support.servers import BackgroundProcess, free_port, http_get, require_binary, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.security]
@@ -28,14 +28,14 @@ def cert(tmp_path: Path) -> tuple[Path, Path]:
 @pytest.fixture
 def tls_exporter(tmp_path: Path, cert: tuple[Path, Path]) -> Any:
     cert_file, key_file = cert
-    exp = WiredExporter(tmp_path, {"web": {"tls_cert_file": str(cert_file), "tls_key_file": str(key_file),
+    exp = TlsExporter(tmp_path, {"web": {"tls_cert_file": str(cert_file), "tls_key_file": str(key_file),
                                            "basic_auth_users": {USER: bcrypt_hash(PASSWORD, rounds=10)}},
                                    "dirsize": {"enabled": False}}, ca_file=cert_file)
     yield exp.start()
     assert exp.stop() == 0
 
 
-def test_tls_and_basic_auth_over_the_real_server(tls_exporter: WiredExporter) -> None:
+def test_tls_and_basic_auth_over_the_real_server(tls_exporter: TlsExporter) -> None:
     status, body, headers = tls_exporter.request("/data")
     assert status == 401 and json.loads(body) == {"error": "authentication required"}
     assert headers["WWW-Authenticate"] == 'Basic realm="sysmon"' and headers["Content-Security-Policy"] == CSP
@@ -46,7 +46,7 @@ def test_tls_and_basic_auth_over_the_real_server(tls_exporter: WiredExporter) ->
     assert AUTH_WARNING not in tls_exporter.log()
 
 
-def test_plain_http_to_the_tls_port_gets_nothing(tls_exporter: WiredExporter) -> None:
+def test_plain_http_to_the_tls_port_gets_nothing(tls_exporter: TlsExporter) -> None:
     import http.client
 
     conn = http.client.HTTPConnection("127.0.0.1", tls_exporter.port, timeout=5)
@@ -61,7 +61,7 @@ def test_plain_http_to_the_tls_port_gets_nothing(tls_exporter: WiredExporter) ->
         conn.close()
 
 
-def test_unverified_certificate_is_refused_by_a_verifying_client(tls_exporter: WiredExporter) -> None:
+def test_unverified_certificate_is_refused_by_a_verifying_client(tls_exporter: TlsExporter) -> None:
     ctx = ssl.create_default_context()  # the system CAs: our self-signed certificate is not among them
     import http.client
 
@@ -72,7 +72,7 @@ def test_unverified_certificate_is_refused_by_a_verifying_client(tls_exporter: W
 
 
 def test_auth_without_tls_logs_a_warning(tmp_path: Path) -> None:
-    exp = WiredExporter(tmp_path, {"web": {"basic_auth_users": {USER: bcrypt_hash(PASSWORD)}},
+    exp = TlsExporter(tmp_path, {"web": {"basic_auth_users": {USER: bcrypt_hash(PASSWORD)}},
                                    "dirsize": {"enabled": False}}).start()
     try:
         wait_until(lambda: AUTH_WARNING in exp.log(), 5, what="the clear-text warning")
@@ -81,7 +81,7 @@ def test_auth_without_tls_logs_a_warning(tmp_path: Path) -> None:
         assert exp.stop() == 0
 
 
-def prometheus_config(exp: WiredExporter, ca_file: Path, **auth: Any) -> dict[str, Any]:
+def prometheus_config(exp: TlsExporter, ca_file: Path, **auth: Any) -> dict[str, Any]:
     return {
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
         "scrape_configs": [{
@@ -119,7 +119,7 @@ def query(prom: str, expr: str) -> list[dict[str, Any]]:
     return json.loads(body)["data"]["result"]  # type: ignore[no-any-return]
 
 
-def test_prometheus_scrapes_through_tls_and_basic_auth(tls_exporter: WiredExporter, cert: tuple[Path, Path],
+def test_prometheus_scrapes_through_tls_and_basic_auth(tls_exporter: TlsExporter, cert: tuple[Path, Path],
                                                        tmp_path: Path) -> None:
     ca = cert[0]
     good = prometheus_config(tls_exporter, ca, basic_auth={"username": USER, "password": PASSWORD})

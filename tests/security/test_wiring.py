@@ -1,4 +1,5 @@
-"""The app factory itself installs access control and /openapi.json (not only the tests' helper)."""
+"""The app factory itself installs access control and /openapi.json: checked by behaviour,
+on the app `create_app` returns (no helper adds anything)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,27 @@ import pytest
 from exporter.config import config_from_dict
 from exporter.runtime import build_runtime
 from exporter.web.app import create_app
+from tests.support.security import USER, bcrypt_hash
 
 pytestmark = pytest.mark.security
 
 
-def test_create_app_installs_auth_and_openapi() -> None:
-    runtime = build_runtime(config_from_dict({"dirsize": {"enabled": False}, "history": {"enabled": False}}))
-    app = create_app(runtime)
-    assert "sysmon_access" in app.extensions, (
-        "exporter/web/app.py: call install_auth(app, runtime.config.web) right after creating the Flask app")
-    assert "openapi" in app.blueprints, (
-        "exporter/web/app.py: app.register_blueprint(openapi_blueprint) from exporter.web.openapi_routes")
-    assert app.test_client().get("/openapi.json").status_code == 200
+def app_for(web: dict[str, object]):  # type: ignore[no-untyped-def]
+    return create_app(build_runtime(config_from_dict({"web": web, "dirsize": {"enabled": False},
+                                                      "history": {"enabled": False}})))
+
+
+def test_openapi_is_served_by_the_factory() -> None:
+    r = app_for({}).test_client().get("/openapi.json")
+    assert r.status_code == 200 and r.get_json()["openapi"].startswith("3.")
+
+
+def test_configured_users_lock_the_factorys_app() -> None:
+    client = app_for({"basic_auth_users": {USER: bcrypt_hash("pw")}}).test_client()
+    assert client.get("/openapi.json").status_code == 401
+    assert client.get("/data").status_code == 401
+
+
+def test_the_body_cap_is_installed_without_users() -> None:
+    r = app_for({}).test_client().post("/data", data=b"x" * (1 << 20))
+    assert r.status_code == 413 and "too large" in r.get_json()["error"]

@@ -23,12 +23,9 @@ from exporter.config import Config, config_from_dict
 from exporter.history import open_history
 from exporter.runtime import Runtime, build_runtime
 from exporter.web.app import create_app
-from exporter.web.auth import install_auth
-from exporter.web.openapi_routes import blueprint as openapi_blueprint
 from exporter.web.server import make_server
 from tests.support.servers import REPO, free_port, require_binary, terminate, wait_until
 
-HERE = Path(__file__).resolve().parents[1] / "security"
 USER = "prometheus"
 PASSWORD = "s3cret-scrape-pw"
 
@@ -56,17 +53,8 @@ def make_cert(directory: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-def ensure_wired(app: Flask, runtime: Runtime) -> Flask:
-    """Install what the app factory will install once the lead wires it (no-op when it already does)."""
-    if "sysmon_access" not in app.extensions:
-        install_auth(app, runtime.config.web)
-    if "openapi" not in app.blueprints:
-        app.register_blueprint(openapi_blueprint)
-    return app
-
-
-class WiredExporter:
-    """`python -m exporter serve` (through tests/security/wired_serve.py), http or https."""
+class TlsExporter:
+    """`python -m exporter serve`, the real CLI, over http or https."""
 
     def __init__(self, workdir: Path, config: dict[str, Any], ca_file: Path | None = None,
                  extra_args: tuple[str, ...] = ("--no-history",)) -> None:
@@ -104,10 +92,10 @@ class WiredExporter:
         finally:
             conn.close()
 
-    def start(self, timeout: float = 20.0) -> WiredExporter:
+    def start(self, timeout: float = 20.0) -> TlsExporter:
         cfg = self.workdir / f"exporter-{self.port}.yml"
         cfg.write_text(yaml.safe_dump(self.config))
-        args = [sys.executable, str(HERE / "wired_serve.py"), "serve", "--listen", f"127.0.0.1:{self.port}",
+        args = [sys.executable, "-m", "exporter", "serve", "--listen", f"127.0.0.1:{self.port}",
                 "--config", str(cfg), "--data-dir", str(self.workdir / f"data-{self.port}"), *self.extra_args]
         self._log = open(self.log_path, "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(args, cwd=REPO, stdout=self._log, stderr=subprocess.STDOUT)
@@ -146,23 +134,13 @@ class LiveApp:
 
 @contextmanager
 def live_app(config_data: dict[str, Any], *, history_dir: Path | None = None) -> Iterator[LiveApp]:
-    """The real app factory plus every feature blueprint, on cheroot in this process (loopback).
-
-    Wires the dirsize service and history store itself when the runtime does not yet."""
-    from exporter.dirsize.service import DirSizeService
-    from exporter.web import dirsize_routes, history_routes
-
+    """The real app factory on cheroot in this process (loopback); history only with `history_dir`."""
     if history_dir is not None:
         config_data = {**config_data, "data_dir": str(history_dir)}
     config = config_from_dict(config_data)
     store = open_history(config) if history_dir is not None else None
     runtime = build_runtime(config, history=store)
-    if runtime.dirsize is None and config.dirsize.enabled:
-        runtime.dirsize = DirSizeService(config.dirsize)
-    app = ensure_wired(create_app(runtime), runtime)
-    for bp in (dirsize_routes.blueprint, history_routes.blueprint):
-        if bp.name not in app.blueprints:
-            app.register_blueprint(bp)
+    app = create_app(runtime)
     server = make_server(app, config.web, listen="127.0.0.1:0")
     server.prepare()
     port = server.bind_addr[1]
