@@ -12,8 +12,10 @@ import sys
 import time
 from collections.abc import Sequence
 
-from exporter import __version__, service_install
+from exporter import __version__, service_install, tuning
+from exporter.alerting import rules
 from exporter.config import DEFAULT_LISTEN, Config, ConfigError, load_config, parse_listen
+from exporter.dirsize import cli as dirsize_cli
 from exporter.history import HistoryError
 from exporter.log_format import configure_logging
 
@@ -41,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate a configuration file and exit")
     check.add_argument("file", help="YAML configuration file")
 
-    _add_optional_subcommands(sub)
+    dirsize_cli.add_parser(sub)
+    rules.add_parser(sub)
     service_install.add_parser(sub)
     return parser
 
@@ -54,22 +57,6 @@ def _add_serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reset-history", action="store_true",
                    help="move an unreadable history database aside (never deleted) and start a new one")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
-
-
-def _add_optional_subcommands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Subcommands of the feature packages (scan, render-rules)."""
-    try:
-        from exporter.dirsize import cli as dirsize_cli
-    except ImportError:
-        pass
-    else:
-        dirsize_cli.add_parser(sub)
-    try:
-        from exporter.alerting import rules
-    except ImportError:
-        pass
-    else:
-        rules.add_parser(sub)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -94,11 +81,12 @@ def serve(config: Config, *, reset_history: bool = False) -> int:
     from exporter.history import open_history
     from exporter.runtime import build_runtime
     from exporter.web.app import create_app
-    from exporter.web.server import limit_malloc_arenas, make_server, serve_forever, trim_malloc_every
+    from exporter.web.server import make_server, serve_forever
 
     log = logging.getLogger("exporter")
     started = time.monotonic()
-    limit_malloc_arenas()
+    tuning.limit_malloc_arenas()
+    tuning.raise_fd_limit()  # before the process reader sizes its descriptor budget from it
     runtime = build_runtime(config, history=open_history(config, reset=reset_history))
     app = create_app(runtime)
     try:
@@ -107,7 +95,7 @@ def serve(config: Config, *, reset_history: bool = False) -> int:
     except OSError as e:
         raise ConfigError(f"cannot listen on {config.web.listen}: {e.strerror or e}") from None
     runtime.start()
-    trim_malloc_every(60.0)
+    trimmer = tuning.HeapTrimmer(60.0).start()
     scheme = "https" if config.web.tls_cert_file else "http"
     host, port = parse_listen(config.web.listen)
     shown = f"[{host}]" if ":" in host else host
@@ -118,6 +106,7 @@ def serve(config: Config, *, reset_history: bool = False) -> int:
     try:
         serve_forever(server)
     finally:
+        trimmer.stop()
         runtime.stop()
         log.info("stopped")
     return 0

@@ -66,17 +66,10 @@ def parse_stat(data: bytes) -> tuple[bytes, str, float, int, int, int]:
     )
 
 
-def raise_fd_limit(wanted: int = 65536) -> int:
-    """Raise the soft open-files limit towards the hard one; the new soft limit."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-    if soft != resource.RLIM_INFINITY and soft < target:
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-            soft = target
-        except (ValueError, OSError):
-            pass
-    return int(soft)
+def open_files_limit() -> int:
+    """Our soft open-files limit (`serve` raises it first: exporter/tuning.py)."""
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    return 1 << 20 if soft == resource.RLIM_INFINITY else int(soft)
 
 
 class ProcessReader:
@@ -117,7 +110,7 @@ class ProcessReader:
         self._kept: dict[str, list[Any]] = {}
         self._static: dict[tuple[int, int], tuple[str, str, str]] = {}  # for processes read without a kept fd
         if max_open is None:
-            max_open = max(0, raise_fd_limit() - 512)  # leave room for sockets, the database, scans
+            max_open = max(0, open_files_limit() - 512)  # leave room for sockets, the database, scans
         self._max_open = max_open
         self._probe = probe
         self._clock = clock
