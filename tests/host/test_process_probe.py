@@ -15,6 +15,8 @@ import pytest
 
 from exporter.host.paths import HostPaths
 from exporter.host.processes import ProcessReader
+from exporter.sampling.snapshot import Process
+from tests.support.servers import wait_until
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -126,40 +128,47 @@ def test_kernel_without_scheduler_statistics_reads_every_stat(tmp_path: Path) ->
 
 @pytest.mark.integration
 def test_a_real_child_is_followed_through_sleep_work_sleep() -> None:
-    """Real /proc: the probe must notice a sleeping process that wakes, works and sleeps again."""
+    """Real /proc: the probe must notice a sleeping process that wakes, works and sleeps again.
+
+    The child says when it is about to block and when its work is done, so the test waits
+    for those lines (and for the kernel to show it asleep), never for time to pass."""
     code = (
         "import sys, time\n"
+        "print('ready', flush=True)\n"
         "sys.stdin.readline()\n"
         "t = time.process_time()\n"
         "while time.process_time() - t < 0.3: pass\n"
+        "print('done', flush=True)\n"
         "sys.stdin.readline()\n"
     )
-    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE)
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert child.stdin is not None and child.stdout is not None
     reader = ProcessReader(HostPaths())
-    try:
-        import time
+    unprobed = ProcessReader(HostPaths(), probe=False)
 
-        deadline = time.monotonic() + 5
-        while True:  # wait for it to block on stdin
-            before = {p.pid: p for p in reader()}[child.pid]
-            if before.state == "S" or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
+    def asleep() -> Process | None:
+        """The child as a reader that keeps nothing sees it, once it blocks on stdin."""
+        p = {p.pid: p for p in unprobed()}[child.pid]
+        return p if p.state == "S" else None
+
+    try:
+        assert child.stdout.readline() == b"ready\n"
+        wait_until(asleep, 10, what="the child blocking on stdin")
+        before = {p.pid: p for p in reader()}[child.pid]
         assert before.state == "S" and before.threads == 1
         assert {p.pid: p for p in reader()}[child.pid].cpu_seconds == before.cpu_seconds
-        assert child.stdin is not None
         child.stdin.write(b"go\n")
         child.stdin.flush()
-        time.sleep(0.6)  # it works 0.3 s of CPU, then blocks again
+        assert child.stdout.readline() == b"done\n"  # it worked 0.3 s of CPU
+        fresh = wait_until(asleep, 10, what="the child blocking again")
         after = {p.pid: p for p in reader()}[child.pid]
         assert after.cpu_seconds >= before.cpu_seconds + 0.25
-        # The same as a fresh reader that keeps nothing.
-        fresh = {p.pid: p for p in ProcessReader(HostPaths(), probe=False)()}[child.pid]
-        assert fresh.cpu_seconds == after.cpu_seconds
+        assert fresh.cpu_seconds == after.cpu_seconds  # the same as a reader that keeps nothing
     finally:
         child.kill()
         child.wait()
         reader.close()
+        unprobed.close()
 
 
 @pytest.mark.integration
@@ -182,8 +191,15 @@ def test_processes_created_and_ended_between_collections_are_seen_at_once() -> N
         reader.close()
 
 
+CHILDREN = 30
+
+
+@pytest.mark.integration
 def test_keep_files_open_false_holds_no_descriptors() -> None:
-    """processes.keep_files_open: false trades CPU for kernel memory: nothing stays open."""
+    """processes.keep_files_open: false trades CPU for kernel memory: nothing stays open.
+
+    CHILDREN processes of our own make sure there are enough to tell "none" from "one each",
+    whatever else runs on the host."""
     from exporter.config import config_from_dict
     from exporter.host.registry import HostReader
     from exporter.host.self_process import open_fds
@@ -197,7 +213,13 @@ def test_keep_files_open_false_holds_no_descriptors() -> None:
         reader.close()
         return held, len(snap.processes or ())
 
-    held, n = held_after_two_reads(False)
-    assert n > 20 and held < 10  # none per process (slack for other threads' passing descriptors)
-    held, n = held_after_two_reads(True)
-    assert held >= n - 5  # one per process (a few may have exited in between)
+    children = [subprocess.Popen(["sleep", "60"]) for _ in range(CHILDREN)]
+    try:
+        held, n = held_after_two_reads(False)
+        assert n > CHILDREN and held < 10  # none per process (slack for other threads' passing descriptors)
+        held, n = held_after_two_reads(True)
+        assert held >= n - 5  # one per process (a few may have exited in between)
+    finally:
+        for c in children:
+            c.kill()
+            c.wait()
