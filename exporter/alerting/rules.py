@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from exporter.alerting.node_rules import node_rules
 from exporter.config import Config, ConfigError, Threshold, format_duration, load_config
 
 HEADER = (
@@ -251,6 +252,7 @@ def build_rules(config: Config) -> dict[str, Any]:
             {"name": "sysmon-host", "rules": host},
             {"name": "sysmon-health", "rules": health},
             {"name": "sysmon-network", "rules": network},
+            {"name": "sysmon-node", "rules": node_rules()},
         ]
     }
 

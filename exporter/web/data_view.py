@@ -158,7 +158,6 @@ def build_data(config: Config, reading: Reading) -> dict[str, Any]:
             "total": len(cur.processes),
             "table_size": config.processes.table_size,
             "by_state": dict(sorted(states.items())),
-            "table_size": config.processes.table_size,
             "top": _process_rows(reading, mem.total if mem else 0, config.processes.table_size),
         }
     else:

@@ -104,7 +104,8 @@ def test_every_alert_has_severity_summary_and_description_with_value_and_instanc
         "HostCpuHigh", "HostMemoryHigh", "HostSwapHigh", "HostFilesystemAlmostFull", "HostFilesystemFillingUp",
         "HostLoadHigh", "SysmonExporterDown", "SysmonCollectorFailing", "HostFilesystemUnresponsive",
         "SysmonDirectoryScanFailing", "SysmonDirectoryScanStale", "HostNetworkReceiveErrors",
-        "HostNetworkTransmitErrors",
+        "HostNetworkTransmitErrors", "HostClockSkew", "HostClockNotSynchronising", "HostFileDescriptorsHigh",
+        "HostConntrackHigh", "HostMajorPageFaults", "HostNetworkInterfaceFlapping",
     }
     for r in rules:
         assert r["labels"]["severity"] in ("warning", "critical"), r["alert"]
