@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 from exporter.sampling.sampler import Sampler
 from tests.support.servers import wait_until
@@ -18,13 +17,11 @@ class Clock:
         return self.now
 
 
-def counting_collect(delay: float = 0.0):  # type: ignore[no-untyped-def]
+def counting_collect():  # type: ignore[no-untyped-def]
     calls = []
 
     def collect():  # type: ignore[no-untyped-def]
         calls.append(1)
-        if delay:
-            time.sleep(delay)  # a slow collection, so concurrent callers overlap
         return snapshot(len(calls))
 
     return collect, calls
@@ -43,16 +40,45 @@ def test_reuses_snapshot_within_max_age() -> None:
     assert reading.prev is not None and (reading.prev.seq, reading.cur.seq) == (1, 2)
 
 
+class WatchedClock(Clock):
+    """A clock that counts its readers: latest() reads it once before it waits for the
+    collection in flight, so the count tells when every caller is queued behind it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+        self.changed = threading.Condition()
+
+    def __call__(self) -> float:
+        with self.changed:
+            self.reads += 1
+            self.changed.notify_all()
+        return self.now
+
+
 def test_concurrent_callers_share_one_collection() -> None:
-    collect, calls = counting_collect(delay=0.2)
-    s = Sampler(collect, max_age=10.0)
+    callers = 20
+    clock = WatchedClock()
+    calls = []
+
+    def collect():  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 2:  # hold the collection until every caller has come and is waiting for it
+            with clock.changed:
+                assert clock.changed.wait_for(lambda: clock.reads >= queued, timeout=10), clock.reads
+        return snapshot(len(calls))
+
+    s = Sampler(collect, max_age=1.0, monotonic=clock)
+    s.latest()
+    clock.now = 5.0  # the reading is stale: the next callers need a new one
+    queued = clock.reads + callers + 1  # each caller's age check, and the collector's re-check under the lock
     results = []
-    threads = [threading.Thread(target=lambda: results.append(s.latest().seq)) for _ in range(20)]
+    threads = [threading.Thread(target=lambda: results.append(s.latest().seq)) for _ in range(callers)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
-    assert len(calls) == 1 and results == [1] * 20
+        t.join(15)
+    assert len(calls) == 2 and results == [2] * callers
 
 
 def test_stale_while_revalidate_returns_at_once_and_refreshes() -> None:

@@ -145,8 +145,3 @@ def test_every_app_route_is_described(server: LiveApp) -> None:
               if not rule.rule.startswith("/static") and rule.rule != "/"}
     assert routes <= documented, routes - documented
 
-
-def test_report_fuzz_totals() -> None:
-    """Runs last in this module: the numbers docs/security.md quotes."""
-    print(f"\nfuzz totals: {dict(STATS)}")
-    assert STATS["status_5xx"] == 0
