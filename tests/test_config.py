@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import dataclasses
+import typing
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
-from exporter.config import ConfigError, config_from_dict, format_duration, load_config, parse_duration
-
-REPO = Path(__file__).resolve().parents[1]
+from exporter.config import Config, ConfigError, config_from_dict, format_duration, load_config, parse_duration
+from tests.support.servers import REPO
 
 
 def test_defaults_need_no_file() -> None:
@@ -61,13 +64,42 @@ def test_yaml_errors_give_line(tmp_path: Path) -> None:
         load_config(tmp_path / "missing.yml")
 
 
-def test_example_config_is_valid_and_complete() -> None:
-    """The shipped example sets every setting, so it documents them all."""
-    import yaml
+def _schema_paths(cls: Any, prefix: str = "") -> set[str]:
+    """Every setting's key path: a nested settings class is a section, anything else one setting."""
+    hints = typing.get_type_hints(cls)
+    paths: set[str] = set()
+    for f in dataclasses.fields(cls):
+        path = prefix + f.name.rstrip("_")  # `for_` is `for` in YAML
+        paths |= _schema_paths(hints[f.name], path + ".") if dataclasses.is_dataclass(hints[f.name]) else {path}
+    return paths
 
-    example = REPO / "config.example.yml"
-    c = load_config(example)
-    assert c == load_config(None), "the example must show the defaults"
-    data = yaml.safe_load(example.read_text())
-    for section in ("web", "filesystems", "diskio", "network", "processes", "alerts", "dirsize", "history"):
-        assert section in data, f"config.example.yml lacks the {section} section"
+
+def _yaml_paths(data: dict[str, Any], cls: Any, prefix: str = "") -> set[str]:
+    """The key paths a YAML document sets, read along the schema (so a mapping value such as
+    basic_auth_users is one setting, not a section)."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name.rstrip("_"): f.name for f in dataclasses.fields(cls)}
+    paths: set[str] = set()
+    for key, value in data.items():
+        tp = hints[fields[key]]
+        nested = dataclasses.is_dataclass(tp) and isinstance(value, dict)
+        paths |= _yaml_paths(value, tp, f"{prefix}{key}.") if nested else {prefix + key}
+    return paths
+
+
+def test_example_config_shows_the_defaults() -> None:
+    assert load_config(REPO / "config.example.yml") == load_config(None), "the example must show the defaults"
+
+
+def test_example_config_sets_every_setting() -> None:
+    """The shipped example documents every setting: each key path of the settings classes is
+    set in it (a setting left out would load as its default and pass the test above)."""
+    data = yaml.safe_load((REPO / "config.example.yml").read_text())
+    missing = _schema_paths(Config) - _yaml_paths(data, Config)
+    assert not missing, f"config.example.yml does not show: {', '.join(sorted(missing))}"
+
+
+def test_the_completeness_check_sees_a_missing_setting() -> None:
+    data = yaml.safe_load((REPO / "config.example.yml").read_text())
+    del data["processes"]["keep_files_open"]
+    assert "processes.keep_files_open" in _schema_paths(Config) - _yaml_paths(data, Config)
