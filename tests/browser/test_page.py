@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.support.servers import ExporterProcess, free_port, http_get, wait_until
+from tests.support.servers import REPO, ExporterProcess, free_port, http_get, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +32,7 @@ ALERTING_CONFIG: dict[str, Any] = {
 QUIET_CONFIG: dict[str, Any] = {"dirsize": {"enabled": False}}
 
 REFRESH_S = 1  # every test loads the page with ?refresh=1
+FIXTURE_ROOT = REPO / "tests" / "fixtures" / "root"
 
 
 def expect(*args: Any, **kw: Any) -> Any:
@@ -238,16 +240,31 @@ def test_hidden_interfaces_are_hidden_until_toggled(server: ExporterProcess, ope
     expect(page.locator("#chart-net")).to_contain_text(f"{dev} rx")
 
 
-def test_no_swap_and_no_alerts_have_empty_states(server: ExporterProcess, open_page: Any) -> None:
-    page, _ = open_page(f"{server.url}/?debug=1&refresh={REFRESH_S}")
-    wait_for_data(page)
-    expect(page.locator("#alert-banner")).to_be_hidden()
-    data = json.loads(server.get("/data")[1])
-    if not data["alerts"]["log"]:
+# Nothing can fire within a test: every threshold must hold for a day first.
+NEVER_FIRING: dict[str, Any] = {"alerts": {name: {"warning": 0.5, "critical": 0.6, "for": "1d"} for name in
+                                           ("cpu", "memory", "swap", "filesystem", "load_per_core")}}
+
+
+def test_no_swap_and_no_alerts_have_empty_states(tmp_path: Path, open_page: Any) -> None:
+    """Both states come from the configuration, not from the host: a fixture /proc whose
+    meminfo has no swap (root_prefix), and thresholds that need a day before they fire."""
+    root = tmp_path / "root"
+    shutil.copytree(FIXTURE_ROOT, root, symlinks=True)
+    meminfo = root / "proc" / "meminfo"
+    meminfo.write_text(re.sub(r"^(Swap(Total|Free|Cached)):\s+\d+", r"\1: 0", meminfo.read_text(), flags=re.M))
+    proc = ExporterProcess(tmp_path, {**QUIET_CONFIG, **NEVER_FIRING, "root_prefix": str(root)})
+    proc.start()
+    try:
+        page, _ = open_page(f"{proc.url}/?debug=1&refresh={REFRESH_S}")
+        wait_for_data(page)
+        data = json.loads(proc.get("/data")[1])
+        assert data["swap"]["total_bytes"] == 0 and data["alerts"]["firing"] == [] == data["alerts"]["log"]
+        expect(page.locator("#alert-banner")).to_be_hidden()
         expect(page.locator("#alert-log-body")).to_have_text("No alerts so far.")
-    if not data["swap"]["total_bytes"]:
         expect(page.locator("#swap-value")).to_have_text("No swap")
         expect(page.locator("#tile-swap")).to_have_class(re.compile("is-empty"))
+    finally:
+        proc.stop()
 
 
 # ---------------------------------------------------------------- alerts
