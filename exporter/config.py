@@ -137,6 +137,29 @@ class DiskIOConfig:
 
 
 @dataclass(frozen=True)
+class CpuConfig:
+    """node_exporter's --collector.cpu.info* flags: /proc/cpuinfo details, off by default."""
+
+    info: bool = False
+    info_flags_include: Regex = Regex("")  # empty: no node_cpu_flag_info
+    info_bugs_include: Regex = Regex("")  # empty: no node_cpu_bug_info
+
+
+@dataclass(frozen=True)
+class StatConfig:
+    """node_exporter's --collector.stat.softirq: per-vector softirq counts, off by default."""
+
+    softirq: bool = False
+
+
+@dataclass(frozen=True)
+class VmstatConfig:
+    """node_exporter's --collector.vmstat.fields: the /proc/vmstat fields exported."""
+
+    fields: Regex = Regex(r"^(oom_kill|pgpg|pswp|pg.*fault).*")
+
+
+@dataclass(frozen=True)
 class NetworkConfig:
     """Interfaces to report in /metrics (all by default) and to hide on the page."""
 
@@ -244,6 +267,9 @@ class Config:
     web: WebConfig = WebConfig()
     filesystems: FilesystemsConfig = FilesystemsConfig()
     diskio: DiskIOConfig = DiskIOConfig()
+    cpu: CpuConfig = CpuConfig()
+    stat: StatConfig = StatConfig()
+    vmstat: VmstatConfig = VmstatConfig()
     network: NetworkConfig = NetworkConfig()
     processes: ProcessesConfig = ProcessesConfig()
     alerts: AlertsConfig = AlertsConfig()

@@ -126,6 +126,12 @@ class GaugeFamily(Family):
     TYPE = "gauge"
 
 
+class UntypedFamily(Family):
+    """node_exporter's untyped families (vmstat fields); the text format writes `untyped`."""
+
+    TYPE = "unknown"
+
+
 class CounterFamily(Family):
     TYPE = "counter"
     SUFFIX = "_total"

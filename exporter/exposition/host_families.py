@@ -34,13 +34,7 @@ def _cpu(s: Snapshot) -> Iterator[Metric]:
         for mode in c.MODES:
             seconds.add_metric([c.cpu, mode], getattr(c, mode))
     yield seconds
-    yield GaugeFamily("node_procs_running", "Number of processes in runnable state.", s.cpu.procs_running)
-    yield GaugeFamily(
-        "node_procs_blocked", "Number of processes blocked waiting for I/O to complete.", s.cpu.procs_blocked
-    )
-    yield CounterFamily("node_context_switches", "Total number of context switches.", s.cpu.context_switches)
-    yield CounterFamily("node_intr", "Total number of interrupts serviced.", s.cpu.interrupts)
-    yield GaugeFamily("node_boot_time_seconds", "Node boot time, in unixtime.", s.cpu.boot_time)
+    yield from s.cpu.families
 
 
 def _load(s: Snapshot) -> Iterator[Metric]:
@@ -146,7 +140,6 @@ def _network(s: Snapshot) -> Iterator[Metric]:
 
 
 def _system(s: Snapshot) -> Iterator[Metric]:
-    yield GaugeFamily("node_time_seconds", "System time in seconds since epoch (1970).", s.timestamp)
     if s.uname is not None:
         u = s.uname
         info = GaugeFamily(

@@ -27,7 +27,11 @@ class CollectorSpec:
 
 
 COLLECTORS: tuple[CollectorSpec, ...] = (
-    CollectorSpec("cpu", True, "exporter.host.cpu:make", "cpu", help="/proc/stat: CPU seconds per mode"),
+    CollectorSpec("cpu", True, "exporter.host.cpu:make", "cpu", "cpu",
+                  help="/proc/stat: CPU seconds per mode; sysfs thermal throttles, isolated CPUs; "
+                  "/proc/cpuinfo with cpu.info"),
+    CollectorSpec("stat", True, "exporter.host.stat:make", None, "stat",
+                  help="/proc/stat: forks, context switches, interrupts, boot time, procs running/blocked"),
     CollectorSpec("loadavg", True, "exporter.host.load:make", "load", help="/proc/loadavg"),
     CollectorSpec("meminfo", True, "exporter.host.memory:make", "memory", help="/proc/meminfo"),
     CollectorSpec("filesystem", True, "exporter.host.filesystems:make", "filesystems", "filesystems",
@@ -36,6 +40,15 @@ COLLECTORS: tuple[CollectorSpec, ...] = (
     CollectorSpec("netdev", True, "exporter.host.network:make", "network", "network",
                   help="/proc/net/dev and /sys/class/net/*/operstate"),
     CollectorSpec("uname", True, "exporter.host.system:make", "uname", help="uname(2)"),
+    CollectorSpec("vmstat", True, "exporter.host.vmstat:make", None, "vmstat",
+                  help="/proc/vmstat: the fields matching vmstat.fields"),
+    CollectorSpec("pressure", True, "exporter.host.pressure:make", help="/proc/pressure/{cpu,io,memory,irq}"),
+    CollectorSpec("timex", True, "exporter.host.timex:make", help="adjtimex(2): clock sync state and errors"),
+    CollectorSpec("entropy", True, "exporter.host.entropy:make",
+                  help="/proc/sys/kernel/random/{entropy_avail,poolsize}"),
+    CollectorSpec("os", True, "exporter.host.os_release:make", help="etc/os-release or usr/lib/os-release"),
+    CollectorSpec("time", True, "exporter.host.clock:make",
+                  help="system time, time zone offset, /sys/devices/system/clocksource"),
     CollectorSpec("processes", True, "exporter.host.processes:make", "processes", "processes",
                   help="/proc/PID/stat of every process: node_processes_*, process groups, top-N, the page table"),
 )

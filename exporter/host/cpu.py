@@ -1,41 +1,163 @@
-"""CPU seconds per CPU and mode, and the system counters of /proc/stat."""
+"""node_exporter's `cpu` collector: CPU seconds per CPU and mode, plus what it reads beside.
+
+/proc/stat gives the typed CpuInfo the page, alerts and history use (and the
+guest seconds, which node_exporter reports apart although the kernel already
+counts them in user and nice). From sysfs, as node_exporter does by default:
+thermal throttle counts per core and per package, and the isolated CPUs. With
+`cpu.info` (--collector.cpu.info, off by default) also /proc/cpuinfo's model
+and frequency per CPU, and the first CPU's flags and bugs matching the include
+regexes. These extra families ride in CpuInfo.families: only /metrics uses them.
+"""
 
 from __future__ import annotations
 
+import glob
 import os
+import re
 from collections.abc import Callable
 
+from prometheus_client.core import Metric
+
+from exporter.config import CpuConfig
+from exporter.exposition.families import CounterFamily, GaugeFamily
 from exporter.host.context import CollectorContext
 from exporter.host.paths import HostPaths, read_text
+from exporter.host.sysfs import parse_cpu_list, read_stripped
 from exporter.sampling.snapshot import CpuInfo, CpuTimes
 
 # /proc/stat counts in USER_HZ ticks.
 TICKS = float(os.sysconf("SC_CLK_TCK"))
 
 
-def read_cpu(paths: HostPaths) -> CpuInfo:
+def read_proc_stat(paths: HostPaths) -> tuple[list[CpuTimes], float]:
     per_cpu: list[CpuTimes] = []
-    extra = {"procs_running": 0, "procs_blocked": 0, "ctxt": 0, "intr": 0, "btime": 0}
+    btime = 0.0
     for line in read_text(paths.proc("stat")).splitlines():
         parts = line.split()
         if not parts:
             continue
         key = parts[0]
         if key.startswith("cpu") and key != "cpu":
-            v = [int(x) / TICKS for x in parts[1:9]] + [0.0] * (8 - len(parts[1:9]))
-            # guest time is already included in user/nice (node_exporter reports it apart).
-            per_cpu.append(CpuTimes(key[3:], v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]))
-        elif key in extra and len(parts) > 1:
-            extra[key] = int(parts[1])
-    return CpuInfo(
-        per_cpu=tuple(per_cpu),
-        procs_running=extra["procs_running"],
-        procs_blocked=extra["procs_blocked"],
-        context_switches=extra["ctxt"],
-        interrupts=extra["intr"],
-        boot_time=float(extra["btime"]),
+            v = [int(x) / TICKS for x in parts[1:11]] + [0.0] * (10 - len(parts[1:11]))
+            per_cpu.append(CpuTimes(key[3:], *v))
+        elif key == "btime" and len(parts) > 1:
+            btime = float(parts[1])
+    return per_cpu, btime
+
+
+def read_cpu(paths: HostPaths) -> CpuInfo:
+    """The typed part only (the page's CPU chart, the boot time)."""
+    per_cpu, btime = read_proc_stat(paths)
+    return CpuInfo(per_cpu=tuple(per_cpu), boot_time=btime)
+
+
+def throttle_families(paths: HostPaths) -> list[Metric]:
+    """node_cpu_core_throttles_total{core,package} and node_cpu_package_throttles_total{package}."""
+    core_fam = CounterFamily(
+        "node_cpu_core_throttles", "Number of times this CPU core has been throttled.", labels=["package", "core"]
     )
+    pkg_fam = CounterFamily(
+        "node_cpu_package_throttles", "Number of times this CPU package has been throttled.", labels=["package"]
+    )
+    cores: set[tuple[str, str]] = set()
+    packages: set[str] = set()
+    for cpu in sorted(glob.glob(paths.sys("devices", "system", "cpu", "cpu[0-9]*"))):
+        package = read_stripped(os.path.join(cpu, "topology", "physical_package_id"))
+        core = read_stripped(os.path.join(cpu, "topology", "core_id"))
+        if package is None or core is None:
+            continue
+        if (package, core) not in cores:
+            cores.add((package, core))
+            count = read_stripped(os.path.join(cpu, "thermal_throttle", "core_throttle_count"))
+            if count is not None:
+                core_fam.add_metric([package, core], float(count))
+        if package not in packages:
+            packages.add(package)
+            count = read_stripped(os.path.join(cpu, "thermal_throttle", "package_throttle_count"))
+            if count is not None:
+                pkg_fam.add_metric([package], float(count))
+    return [f for f in (core_fam, pkg_fam) if f.rows]
+
+
+def isolated_family(paths: HostPaths) -> list[Metric]:
+    text = read_stripped(paths.sys("devices", "system", "cpu", "isolated"))
+    if not text:
+        return []
+    fam = GaugeFamily(
+        "node_cpu_isolated",
+        "Whether each core is isolated, information from /sys/devices/system/cpu/isolated.",
+        labels=["cpu"],
+    )
+    for cpu in parse_cpu_list(text):
+        fam.add_metric([str(cpu)], 1.0)
+    return [fam]
+
+
+def info_families(paths: HostPaths, config: CpuConfig) -> list[Metric]:
+    """node_cpu_info, node_cpu_frequency_hertz, node_cpu_flag_info and node_cpu_bug_info from /proc/cpuinfo."""
+    info = GaugeFamily(
+        "node_cpu_info",
+        "CPU information from /proc/cpuinfo.",
+        labels=["package", "core", "cpu", "vendor", "family", "model", "model_name", "microcode", "stepping",
+                "cachesize"],
+    )
+    freq = GaugeFamily(
+        "node_cpu_frequency_hertz", "CPU frequency in hertz from /proc/cpuinfo.", labels=["package", "core", "cpu"]
+    )
+    first: dict[str, str] | None = None
+    for block in read_text(paths.proc("cpuinfo")).split("\n\n"):
+        fields: dict[str, str] = {}
+        for line in block.splitlines():
+            key, sep, value = line.partition(":")
+            if sep:
+                fields[key.strip()] = value.strip()
+        if "processor" not in fields:
+            continue
+        if first is None:
+            first = fields
+        g = fields.get
+        pkg, core, cpu = g("physical id", ""), g("core id", ""), fields["processor"]
+        info.add_metric([pkg, core, cpu, g("vendor_id", ""), g("cpu family", ""), g("model", ""),
+                         g("model name", ""), g("microcode", ""), g("stepping", ""), g("cache size", "")], 1.0)
+        if "cpu MHz" in fields:
+            freq.add_metric([pkg, core, cpu], float(fields["cpu MHz"]) * 1e6)
+    fams: list[Metric] = [info, freq]
+    for key, include, name, label in (
+        ("flags", config.info_flags_include, "node_cpu_flag_info", "flag"),
+        ("bugs", config.info_bugs_include, "node_cpu_bug_info", "bug"),
+    ):
+        if not include or first is None:
+            continue
+        fam = GaugeFamily(
+            name, f"The `{key}` field of CPU information from /proc/cpuinfo taken from the first core.",
+            labels=[label],
+        )
+        pattern = re.compile(include)
+        for word in first.get(key, "").split():
+            if pattern.search(word):
+                fam.add_metric([word], 1.0)
+        fams.append(fam)
+    return fams
+
+
+def guest_family(per_cpu: list[CpuTimes]) -> Metric:
+    fam = CounterFamily(
+        "node_cpu_guest_seconds", "Seconds the CPUs spent in guests (VMs) for each mode.", labels=["cpu", "mode"]
+    )
+    for c in per_cpu:
+        fam.add_metric([c.cpu, "nice"], c.guest_nice)
+        fam.add_metric([c.cpu, "user"], c.guest)
+    return fam
 
 
 def make(ctx: CollectorContext) -> Callable[[], CpuInfo]:
-    return lambda: read_cpu(ctx.paths)
+    paths, config = ctx.paths, ctx.config.cpu
+
+    def collect() -> CpuInfo:
+        per_cpu, btime = read_proc_stat(paths)
+        families = [guest_family(per_cpu), *throttle_families(paths), *isolated_family(paths)]
+        if config.info:
+            families.extend(info_families(paths, config))
+        return CpuInfo(per_cpu=tuple(per_cpu), boot_time=btime, families=tuple(families))
+
+    return collect

@@ -25,6 +25,8 @@ class CpuTimes:
     irq: float
     softirq: float
     steal: float
+    guest: float = 0.0  # already counted in user (node_cpu_guest_seconds_total reports it apart)
+    guest_nice: float = 0.0  # already counted in nice
 
     MODES = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
 
@@ -39,12 +41,14 @@ class CpuTimes:
 
 @dataclass(frozen=True)
 class CpuInfo:
+    """The cpu collector's reading: per-CPU seconds and the boot time for the page.
+
+    `families` are its /metrics-only families (guest seconds, throttles, isolated
+    CPUs, cpu info), rendered as they are."""
+
     per_cpu: tuple[CpuTimes, ...]
-    procs_running: int = 0
-    procs_blocked: int = 0
-    context_switches: int = 0
-    interrupts: int = 0
     boot_time: float = 0.0
+    families: tuple[Metric, ...] = ()
 
     @property
     def count(self) -> int:

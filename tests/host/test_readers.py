@@ -23,7 +23,7 @@ def test_cpu() -> None:
     c = read_cpu(FIXTURE)
     assert c.count == 2
     assert c.per_cpu[0].user == 2385 / TICKS and c.per_cpu[1].idle == 837605 / TICKS
-    assert (c.procs_running, c.procs_blocked, c.context_switches, c.boot_time) == (3, 1, 994048, 1700000000)
+    assert c.boot_time == 1700000000
 
 
 def test_load_and_memory() -> None:

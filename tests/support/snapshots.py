@@ -63,7 +63,7 @@ def snapshot(
     return Snapshot(
         timestamp=t,
         monotonic=t,
-        cpu=CpuInfo(cpus, procs_running=2, procs_blocked=0, context_switches=100, interrupts=50, boot_time=t - 3600),
+        cpu=CpuInfo(cpus, boot_time=t - 3600),
         load=LoadAvg(load1, 0.4, 0.3),
         memory=memory,
         filesystems=filesystems,

@@ -1,0 +1,56 @@
+"""node_exporter's `pressure` collector: pressure stall information from /proc/pressure.
+
+Only the cumulative `total=` (µs) of each line is exported, as node_exporter
+does; the averages are derivable from it by rate(). A kernel without PSI has
+no /proc/pressure: FileNotFoundError reports the collector unavailable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from exporter.exposition.families import CounterFamily
+from exporter.host.context import CollectorContext
+from exporter.host.paths import HostPaths, read_text
+
+# (resource, line kind) → (metric name, help), as node_exporter names them.
+_METRICS = {
+    ("cpu", "some"): ("node_pressure_cpu_waiting_seconds",
+                      "Total time in seconds that processes have waited for CPU time"),
+    ("io", "some"): ("node_pressure_io_waiting_seconds",
+                     "Total time in seconds that processes have waited due to IO congestion"),
+    ("io", "full"): ("node_pressure_io_stalled_seconds",
+                     "Total time in seconds no process could make progress due to IO congestion"),
+    ("memory", "some"): ("node_pressure_memory_waiting_seconds",
+                         "Total time in seconds that processes have waited for memory"),
+    ("memory", "full"): ("node_pressure_memory_stalled_seconds",
+                         "Total time in seconds no process could make progress due to memory congestion"),
+    ("irq", "full"): ("node_pressure_irq_stalled_seconds",
+                      "Total time in seconds no process could make progress due to IRQ congestion"),
+}
+RESOURCES = ("cpu", "io", "memory", "irq")
+
+
+def read_pressure(paths: HostPaths) -> list[CounterFamily]:
+    fams = []
+    found = False
+    for resource in RESOURCES:
+        try:
+            text = read_text(paths.proc("pressure", resource))
+        except FileNotFoundError:
+            continue  # irq is newer (5.15+); one missing resource is not a failure
+        found = True
+        for line in text.splitlines():
+            kind, _, rest = line.partition(" ")
+            metric = _METRICS.get((resource, kind))
+            if metric is None:
+                continue
+            total = rest.rpartition("total=")[2]
+            fams.append(CounterFamily(metric[0], metric[1], float(total) / 1000.0 / 1000.0))
+    if not found:
+        raise FileNotFoundError(2, "no pressure stall information", paths.proc("pressure"))
+    return fams
+
+
+def make(ctx: CollectorContext) -> Callable[[], list[CounterFamily]]:
+    return lambda: read_pressure(ctx.paths)

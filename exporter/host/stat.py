@@ -1,0 +1,47 @@
+"""node_exporter's `stat` collector: the system counters of /proc/stat.
+
+Forks, context switches, interrupts, boot time and the runnable/blocked process
+counts; the per-vector softirq counts only with `stat.softirq` (node_exporter's
+--collector.stat.softirq, off by default). The per-CPU seconds are the `cpu`
+collector's, which reads the same file for the page's typed CpuInfo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from exporter.exposition.families import CounterFamily, GaugeFamily
+from exporter.host.context import CollectorContext
+from exporter.host.paths import HostPaths, read_text
+
+# The kernel's softirq vectors, in /proc/stat's order (include/linux/interrupt.h).
+SOFTIRQ_VECTORS = ("hi", "timer", "net_tx", "net_rx", "block", "block_iopoll", "tasklet", "sched", "hrtimer", "rcu")
+
+
+def read_stat(paths: HostPaths, softirq: bool) -> list[CounterFamily | GaugeFamily]:
+    values: dict[str, list[str]] = {}
+    for line in read_text(paths.proc("stat")).splitlines():
+        key, _, rest = line.partition(" ")
+        if not key.startswith("cpu"):
+            values[key] = rest.split()
+    fams: list[CounterFamily | GaugeFamily] = [
+        CounterFamily("node_intr", "Total number of interrupts serviced.", float(values["intr"][0])),
+        CounterFamily("node_context_switches", "Total number of context switches.", float(values["ctxt"][0])),
+        CounterFamily("node_forks", "Total number of forks.", float(values["processes"][0])),
+        GaugeFamily("node_boot_time_seconds", "Node boot time, in unixtime.", float(values["btime"][0])),
+        GaugeFamily("node_procs_running", "Number of processes in runnable state.",
+                    float(values["procs_running"][0])),
+        GaugeFamily("node_procs_blocked", "Number of processes blocked waiting for I/O to complete.",
+                    float(values["procs_blocked"][0])),
+    ]
+    if softirq and "softirq" in values:
+        fam = CounterFamily("node_softirqs", "Number of softirq calls.", labels=["vector"])
+        for vector, n in zip(SOFTIRQ_VECTORS, values["softirq"][1:], strict=False):
+            fam.add_metric([vector], float(n))
+        fams.append(fam)
+    return fams
+
+
+def make(ctx: CollectorContext) -> Callable[[], list[CounterFamily | GaugeFamily]]:
+    softirq = ctx.config.stat.softirq
+    return lambda: read_stat(ctx.paths, softirq)

@@ -1,0 +1,44 @@
+"""Small helpers for the one-value files of /sys, shared by the hardware collectors."""
+
+from __future__ import annotations
+
+import os
+
+from exporter.host.paths import read_text
+
+
+def read_stripped(path: str) -> str | None:
+    """The file's content without surrounding whitespace, or None if it does not exist or cannot be read.
+
+    Optional attributes differ per driver; node_exporter skips those it cannot read."""
+    try:
+        return read_text(path).strip()
+    except OSError:
+        return None
+
+
+def read_float(path: str) -> float | None:
+    text = read_stripped(path)
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def list_dir(path: str) -> list[str]:
+    """Sorted entries of a directory; FileNotFoundError propagates (the collector has nothing to read)."""
+    return sorted(os.listdir(path))
+
+
+def parse_cpu_list(text: str) -> list[int]:
+    """CPU numbers from the kernel's list format ("1,3-5,9")."""
+    cpus: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        lo, sep, hi = part.partition("-")
+        cpus.extend(range(int(lo), int(hi) + 1) if sep else [int(lo)])
+    return cpus

@@ -1,0 +1,31 @@
+"""vmstat: node_exporter's default field filter, untyped families."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from exporter.exposition.encoding import choose
+from exporter.host import vmstat
+from tests.support.host_tree import context, samples, write_tree
+
+VMSTAT = "nr_free_pages 977769\npgpgin 7344136\npgmajfault 507162\npswpout 0\noom_kill 1\nthp_fault_alloc 3\n"
+
+
+def test_default_filter_and_untyped(tmp_path: Path) -> None:
+    fams = vmstat.make(context(write_tree(tmp_path, {"proc/vmstat": VMSTAT})))()
+    assert samples(fams) == {
+        ("node_vmstat_pgpgin", ()): 7344136,
+        ("node_vmstat_pgmajfault", ()): 507162,
+        ("node_vmstat_pswpout", ()): 0,
+        ("node_vmstat_oom_kill", ()): 1,
+    }
+    class Fams:
+        def collect(self):  # type: ignore[no-untyped-def]
+            return fams
+    encoder, _ = choose(None)
+    assert "# TYPE node_vmstat_pgpgin untyped\n" in encoder(Fams()).decode()
+
+
+def test_fields_setting(tmp_path: Path) -> None:
+    fams = vmstat.make(context(write_tree(tmp_path, {"proc/vmstat": VMSTAT}), vmstat={"fields": "^nr_"}))()
+    assert samples(fams) == {("node_vmstat_nr_free_pages", ()): 977769}
