@@ -70,7 +70,8 @@ def test_disabled_areas_are_absent_not_zero() -> None:
 
     reg, _ = registry_for(Snapshot(timestamp=1.0, monotonic=1.0))
     assert reg.get_sample_value("node_memory_MemTotal_bytes") is None
-    assert reg.get_sample_value("node_time_seconds") == 1.0
+    assert reg.get_sample_value("node_load1") is None
+    assert reg.get_sample_value("sysmon_collector_success", {"collector": "cpu"}) is None
 
 
 def test_exposition_renders_once_per_reading() -> None:
