@@ -10,7 +10,7 @@ BIN    := $(VENV)/bin
 ARGS   ?=
 VENDOR := exporter/web/static/vendor
 DEBS   := prometheus prometheus-alertmanager prometheus-node-exporter prometheus-process-exporter \
-          chromium docker-compose sqlite3
+          chromium docker-compose sqlite3 systemd victoria-metrics
 
 .PHONY: run test test-unit test-js lint typecheck pytest debs npm vendor dist bench profile clean
 

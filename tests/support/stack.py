@@ -13,15 +13,15 @@ import threading
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import yaml
 
 from tests.support.servers import REPO, BackgroundProcess, free_port, http_get, require_binary, wait_until
 
 __all__ = [
-    "REPO", "Alertmanager", "Prometheus", "Webhook", "free_port", "http_get", "promql", "require_binary", "run_tool",
-    "wait_until",
+    "REPO", "Alertmanager", "Prometheus", "VictoriaMetrics", "Webhook", "free_port", "http_get", "promql",
+    "require_binary", "run_tool", "wait_until",
 ]
 
 
@@ -48,7 +48,20 @@ def _post(url: str) -> int:
         return int(r.status)
 
 
-class Prometheus:
+class _Served:
+    """A Debian-packaged server run by a test: started (ready polled with a deadline) and stopped."""
+
+    proc: BackgroundProcess
+
+    def start(self) -> Self:
+        self.proc.start(timeout=30)
+        return self
+
+    def stop(self) -> None:
+        self.proc.stop()
+
+
+class Prometheus(_Served):
     """A real Prometheus with our config in `workdir`, 1 s scrape and evaluation, reloadable."""
 
     def __init__(self, workdir: Path, config: dict[str, Any]) -> None:
@@ -68,13 +81,6 @@ class Prometheus:
     def write_config(self, config: dict[str, Any]) -> None:
         self.config_path.write_text(yaml.safe_dump(config, sort_keys=False))
 
-    def start(self) -> Prometheus:
-        self.proc.start(timeout=30)
-        return self
-
-    def stop(self) -> None:
-        self.proc.stop()
-
     def reload(self) -> None:
         assert _post(self.url + "/-/reload") == 200
 
@@ -85,7 +91,35 @@ class Prometheus:
         return self.proc.log_path.read_text(errors="replace")[-3000:]
 
 
-class Alertmanager:
+class VictoriaMetrics(_Served):
+    """A real single-node VictoriaMetrics (Debian's victoria-metrics): a remote_write target that
+    answers PromQL at the same /api/v1 paths as Prometheus."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.binary = require_binary("victoria-metrics", "victoria-metrics")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.write_url = self.url + "/api/v1/write"
+        self.proc = BackgroundProcess(
+            [self.binary, f"-httpListenAddr=127.0.0.1:{self.port}", f"-storageDataPath={workdir / 'vm-data'}",
+             "-retentionPeriod=1d", "-loggerLevel=WARN",
+             # answer queries up to now (its default hides the last 30 s, still being written) and
+             # never from a cache filled before the samples arrived
+             "-search.latencyOffset=0s", "-search.disableCache"],
+            self.url + "/health", workdir / "victoria-metrics.log",
+        )
+
+    def force_flush(self) -> None:
+        """Samples still in memory buffers become searchable and counted in vm_data_size_bytes."""
+        assert http_get(self.url + "/internal/force_flush")[0] == 200
+
+    def own_metrics(self) -> str:
+        status, body, _ = http_get(self.url + "/metrics")
+        assert status == 200
+        return body.decode()
+
+
+class Alertmanager(_Served):
     """A real single-node Alertmanager (no cluster port)."""
 
     def __init__(self, workdir: Path, config: dict[str, Any]) -> None:
@@ -101,13 +135,6 @@ class Alertmanager:
              f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address=", "--log.level=warn"],
             self.url + "/-/ready", workdir / "alertmanager.log",
         )
-
-    def start(self) -> Alertmanager:
-        self.proc.start(timeout=30)
-        return self
-
-    def stop(self) -> None:
-        self.proc.stop()
 
 
 class Webhook:
