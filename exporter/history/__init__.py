@@ -1,7 +1,10 @@
 """History: a SQLite record of the main series, so the embedded mode can answer "what happened last night?".
 
-Modules: `series` (what is recorded from a Reading, units), `store` (the database:
-writer thread, downsampling, retention, range queries), `recorder` (a Sampler
+Modules: `series` (what is recorded from a Reading, units), `store` (the facade:
+open/start/close/submit/flush/query/list_series and the status), behind it
+`database` (file, schema, corruption, --reset-history), `writer` (bounded queue
+and writer thread), `rollup` (downsampling and retention as functions of a
+connection) and `query` (resolution choice, range queries); `recorder` (a Sampler
 subscriber that paces Readings into the store), `families` (sysmon_history_*
 self-metrics). The HTTP side is `exporter.web.history_routes`.
 

@@ -13,7 +13,7 @@ from exporter.config import Duration, HistoryConfig, config_from_dict
 from exporter.history import HistoryRecorder, describe, history_families, series_from
 from exporter.sampling.reading import Reading, make_reading
 from exporter.sampling.snapshot import Disk, Filesystem, NetInterface, Snapshot
-from tests.support.history import HOUR0, FakeClock, make_store
+from tests.support.history import HOUR0, FakeClock, make_store, write
 from tests.support.snapshots import cpu, snapshot
 from tests.support.wiring import runtime_for
 
@@ -143,7 +143,7 @@ class _Families:
 def test_history_families_expose_status_with_help(tmp_path: Path) -> None:
     clock = FakeClock(HOUR0)
     store = make_store(tmp_path, clock)
-    store.write_batch([(HOUR0, {"x": 1.0})])
+    write(store, HOUR0, {"x": 1.0})
     registry = CollectorRegistry()
     registry.register(_Families(store))  # type: ignore[arg-type]
     get = registry.get_sample_value

@@ -22,12 +22,13 @@ from exporter.history import (
     HistoryError,
     HistoryStore,
     HistoryUnavailable,
+    database,
     database_path,
     history_families,
     open_history,
     reset_history,
 )
-from tests.support.history import HOUR0, FakeClock, config, make_store, simulate
+from tests.support.history import HOUR0, FakeClock, config, make_store, read, simulate, write
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -147,20 +148,32 @@ def test_unwritable_data_dir_degrades_instead_of_raising(tmp_path: Path, caplog:
 
 def test_full_disk_is_counted_logged_once_and_recovers(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     clock = FakeClock(HOUR0)
-    store = make_store(tmp_path, clock)
+    opened: list[sqlite3.Connection] = []
+
+    def connect(path: Path) -> sqlite3.Connection:
+        opened.append(database.connect(path))
+        return opened[-1]
+
+    store = make_store(tmp_path, clock, connect=connect)
     simulate(store, clock, 600)
-    assert store._wconn is not None
-    pages = store._wconn.execute("PRAGMA page_count").fetchone()[0]
-    store._wconn.execute(f"PRAGMA max_page_count = {pages}")  # SQLITE_FULL from now on, like a full disk
+    (conn,) = opened
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages}")  # SQLITE_FULL from now on, like a full disk
     with caplog.at_level(logging.WARNING, logger="exporter.history.store"):
-        results = [store.write_batch([(clock.now + i, {f"new{i}.{j}": 1.0 for j in range(200)})]) for i in range(20)]
+        results = []
+        for i in range(20):
+            errors = store.write_errors
+            write(store, clock.now + i, {f"new{i}.{j}": 1.0 for j in range(200)})
+            results.append(store.write_errors == errors)
         assert False in results and results[results.index(False) :] == [False] * (20 - results.index(False))
         assert store.write_errors == results.count(False) and not store.up
         assert metric(store, "sysmon_history_up") == 0
         errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
         assert len(errors) == 1 and "full" in errors[0].getMessage()
-        store._wconn.execute("PRAGMA max_page_count = 1073741823")
-        assert store.write_batch([(clock.now + 100, {"x": 1.0})])
+        conn.execute("PRAGMA max_page_count = 1073741823")
+        written = store.samples_written
+        write(store, clock.now + 100, {"x": 1.0})
+        assert store.samples_written == written + 1
     assert store.up and any("works again" in r.getMessage() for r in caplog.records)
     assert store.query(["x"], clock.now, clock.now + 200, 10).series["x"].avg == [1.0]
     store.close()
@@ -182,7 +195,9 @@ def test_read_only_data_dir_as_a_normal_user() -> None:
             from exporter.history import HistoryStore
             store = HistoryStore(sys.argv[1])
             store.open()
-            ok = store.write_batch([(1.0e9, {"x": 1.0})])
+            store.submit(1.0e9, {"x": 1.0})
+            store.flush()
+            ok = store.samples_written == 1
             print(json.dumps({"up": store.up, "ok": ok, "errors": store.write_errors, "error": store.last_error}))
             """
         )
@@ -244,10 +259,10 @@ def test_kill_9_while_writing_loses_at_most_the_last_batch(tmp_path: Path) -> No
     conn.close()
     store = HistoryStore(path, config())
     store.open()
-    assert store._wconn is not None
-    n, lo, hi, per_series = store._wconn.execute(
-        "SELECT count(DISTINCT ts), min(ts), max(ts), count(*) * 1.0 / count(DISTINCT ts) FROM raw"
-    ).fetchone()
+    assert store.up
+    ((n, lo, hi, per_series),) = read(
+        path, "SELECT count(DISTINCT ts), min(ts), max(ts), count(*) * 1.0 / count(DISTINCT ts) FROM raw"
+    )
     assert n >= confirmed  # everything confirmed as written survived
     assert (hi - lo) / 10 + 1 == n  # no holes: only a trailing, uncommitted batch can be missing
     assert per_series == 30  # no half-written sample

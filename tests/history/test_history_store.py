@@ -7,15 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from exporter.history.store import HOUR, MINUTE, HistoryStore, choose_resolution
-from tests.support.history import HOUR0, FakeClock, config, count, make_store, simulate
-
-
-def rows(store: HistoryStore, table: str, name: str) -> list[tuple]:
-    assert store._wconn is not None
-    return store._wconn.execute(
-        f"SELECT t.* FROM {table} t JOIN series s ON s.id = t.series_id WHERE s.name = ? ORDER BY ts", (name,)
-    ).fetchall()
+from exporter.history.store import HOUR, MINUTE, choose_resolution
+from tests.support.history import HOUR0, FakeClock, config, count, make_store, read, rows, simulate, watermarks, write
 
 
 def test_minute_and_hour_buckets_hold_avg_min_max_and_count(tmp_path: Path) -> None:
@@ -50,8 +43,7 @@ def test_retention_keeps_the_database_bounded_over_simulated_days(tmp_path: Path
     assert raw <= 2 * (600 + 300 + 60) / 30  # retention + maintenance interval + one minute, 2 series
     assert minute <= 2 * (7200 + 3600) / 60
     assert hour <= 2 * (86400 + 3600) / 3600
-    assert store._wconn is not None
-    oldest_hour = store._wconn.execute("SELECT min(ts) FROM hour").fetchone()[0]
+    oldest_hour = read(store.path, "SELECT min(ts) FROM hour")[0][0]
     assert oldest_hour >= clock.now - 86400 - 3600
     store.close()
 
@@ -62,7 +54,7 @@ def test_a_late_sample_recomputes_its_already_folded_buckets(tmp_path: Path) -> 
     simulate(store, clock, 7200, values=lambda now: {"x": 1.0})
     store.maintain()
     assert rows(store, "minute", "x")[0][2:] == (1.0, 1.0, 1.0, 6)
-    store.write_batch([(HOUR0 + 5, {"x": 100.0})])  # 2nd sample slot of the first minute, out of order
+    write(store, HOUR0 + 5, {"x": 100.0})  # 2nd sample slot of the first minute, out of order
     store.maintain()
     assert rows(store, "minute", "x")[0][2:] == (pytest.approx(106 / 7), 1.0, 100.0, 7)
     hour = rows(store, "hour", "x")[0]
@@ -76,7 +68,7 @@ def test_samples_older_than_raw_retention_are_dropped_not_folded(tmp_path: Path)
     simulate(store, clock, 3600, values=lambda now: {"x": 1.0})
     store.maintain()
     before = rows(store, "minute", "x")
-    store.write_batch([(HOUR0 + 15, {"x": 1000.0})])  # far past raw retention
+    write(store, HOUR0 + 15, {"x": 1000.0})  # far past raw retention
     store.maintain()
     assert rows(store, "minute", "x") == before
     store.close()
@@ -87,11 +79,15 @@ def test_reopening_keeps_data_and_watermarks(tmp_path: Path) -> None:
     store = make_store(tmp_path, clock)
     simulate(store, clock, 7200, values=lambda now: {"x": 2.0})
     store.maintain()
-    done = (store._minute_done, store._hour_done)
+    done = watermarks(store.path)
+    assert done.hour_done == HOUR0 + 7200
     store.close()
     again = make_store(tmp_path, clock)
-    assert (again._minute_done, again._hour_done) == done
+    again.maintain()  # a reopened store folds on from the stored watermarks, not from zero
+    assert watermarks(again.path) == done
     assert len(rows(again, "hour", "x")) == 2
+    r = again.query(["x"], clock.now - 30 * 86400, clock.now, 300)
+    assert r.resolution == "1h" and r.series["x"].avg == [2.0]  # one 3-hour bucket
     again.close()
 
 
@@ -148,7 +144,7 @@ def test_coarse_queries_include_the_latest_raw_samples(tmp_path: Path) -> None:
     store = make_store(tmp_path, clock)
     simulate(store, clock, 3 * 3600, values=lambda now: {"x": 1.0})
     simulate(store, clock, 20 * 60, values=lambda now: {"x": 5.0})  # not yet folded into hours
-    assert store._hour_done == HOUR0 + 3 * 3600
+    assert watermarks(store.path).hour_done == HOUR0 + 3 * 3600
     r = store.query(["x"], clock.now - 30 * 86400, clock.now, 300)
     s = r.series["x"]
     assert r.resolution == "1h"
