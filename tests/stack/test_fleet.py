@@ -134,13 +134,29 @@ def query(base: str, expr: str, at: float) -> list[dict[str, Any]]:
     return doc["data"]["result"]  # type: ignore[no-any-return]
 
 
-def series(result: list[dict[str, Any]]) -> dict[tuple[tuple[str, str], ...], float]:
-    """Label set (external labels dropped) → value."""
+Series = dict[tuple[tuple[str, str], ...], float]
+
+
+def series(result: list[dict[str, Any]], drop: frozenset[str] = frozenset()) -> Series:
+    """Label set (external labels and `drop` left out) → value."""
     out = {}
     for r in result:
-        labels = tuple(sorted((k, v) for k, v in r["metric"].items() if k not in EXTERNAL))
+        labels = tuple(sorted((k, v) for k, v in r["metric"].items() if k not in EXTERNAL and k not in drop))
         out[labels] = float(r["value"][1])
     return out
+
+
+def both(fleet: Fleet, expr: str) -> tuple[Series, Series]:
+    """The series of `expr` at the evaluation time from Prometheus and from VictoriaMetrics.
+
+    Where Prometheus' answer has no metric name (a computed value), the name is left out of
+    VictoriaMetrics' too: MetricsQL keeps it through some functions (min_over_time, ...),
+    which changes no series' identity in a dashboard or an alert.
+    """
+    assert fleet.prom is not None and fleet.vm is not None
+    raw = query(fleet.prom.url, expr, fleet.at)
+    drop = frozenset() if all("__name__" in r["metric"] for r in raw) else frozenset({"__name__"})
+    return series(raw), series(query(fleet.vm.url, expr, fleet.at), drop)
 
 
 def same_value(a: float, b: float) -> bool:
@@ -210,9 +226,7 @@ RATE_TOLERANCE = 0.15  # how far the two engines' rate() of the same samples may
 
 def compare(fleet: Fleet, expr: str) -> tuple[dict[Any, float], list[str]]:
     """Prometheus' answer, and what differs in VictoriaMetrics' (empty when they agree)."""
-    assert fleet.prom is not None and fleet.vm is not None
-    p = series(query(fleet.prom.url, expr, fleet.at))
-    v = series(query(fleet.vm.url, expr, fleet.at))
+    p, v = both(fleet, expr)
     ranking = _RANKING.match(expr)
     if ranking:
         agree = same_ranking(p, v, ranking.group(1) == "topk")
@@ -231,8 +245,7 @@ def compare(fleet: Fleet, expr: str) -> tuple[dict[Any, float], list[str]]:
     inner = ranking.group(2) if ranking else threshold.group(1) if threshold else None
     if inner is None:
         return p, [differs]
-    ip = series(query(fleet.prom.url, inner, fleet.at))
-    iv = series(query(fleet.vm.url, inner, fleet.at))
+    ip, iv = both(fleet, inner)
     if set(ip) != set(iv):
         return p, [f"{differs}\n  and the series behind it differ: {sorted(set(ip) ^ set(iv))[:4]}"]
     if threshold:
