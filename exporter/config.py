@@ -134,6 +134,8 @@ class DiskIOConfig:
     """Disks to report; partitions and virtual devices excluded by default, like node_exporter."""
 
     device_exclude: Regex = Regex(r"^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$")
+    # node_exporter's --collector.diskstats.device-include: when set, only these (the exclude is ignored).
+    device_include: Regex = Regex("")
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,6 @@ def _cpu(s: Snapshot) -> Iterator[Metric]:
         for mode in c.MODES:
             seconds.add_metric([c.cpu, mode], getattr(c, mode))
     yield seconds
-    yield from s.cpu.families
 
 
 def _load(s: Snapshot) -> Iterator[Metric]:
@@ -86,34 +85,6 @@ def _filesystems(s: Snapshot) -> Iterator[Metric]:
     yield from fams.values()
     yield readonly
     yield device_error
-
-
-_DISK_FIELDS = [
-    ("reads_completed", "The total number of reads completed successfully."),
-    ("reads_merged", "The total number of reads merged."),
-    ("read_bytes", "The total number of bytes read successfully."),
-    ("read_time_seconds", "The total number of seconds spent by all reads."),
-    ("writes_completed", "The total number of writes completed successfully."),
-    ("writes_merged", "The number of writes merged."),
-    ("written_bytes", "The total number of bytes written successfully."),
-    ("write_time_seconds", "This is the total number of seconds spent by all writes."),
-    ("io_time_seconds", "Total seconds spent doing I/Os."),
-    ("io_time_weighted_seconds", "The weighted # of seconds spent doing I/Os."),
-]
-
-
-def _disks(s: Snapshot) -> Iterator[Metric]:
-    if s.disks is None:
-        return
-    for attr, help_text in _DISK_FIELDS:
-        fam = CounterFamily(f"node_disk_{attr}", help_text, labels=["device"])
-        for d in s.disks:
-            fam.add_metric([d.device], getattr(d, attr))
-        yield fam
-    io_now = GaugeFamily("node_disk_io_now", "The number of I/Os currently in progress.", labels=["device"])
-    for d in s.disks:
-        io_now.add_metric([d.device], d.io_now)
-    yield io_now
 
 
 _NET_FIELDS = [
@@ -235,7 +206,6 @@ def reading_families(reading: Reading, top_n: int, groups: tuple[GroupStats, ...
     yield from _load(s)
     yield from _memory(s)
     yield from _filesystems(s)
-    yield from _disks(s)
     yield from _network(s)
     yield from _system(s)
     yield from _process_states(s)

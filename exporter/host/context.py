@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from exporter.host.paths import HostPaths
 
 if TYPE_CHECKING:
+    from prometheus_client.core import Metric
+
     from exporter.config import Config
 
 
@@ -18,3 +20,11 @@ class CollectorContext:
     config: Config
     # statfs(2) for the filesystem collector; tests hand in a hanging one.
     statfs: Callable[[str], Any] | None = None
+
+
+class Collected(NamedTuple):
+    """What a collector with a typed Snapshot field may return: the field's value, plus
+    families only /metrics uses (diskstats' discards and udev info beside the page's Disk rows)."""
+
+    value: Any
+    families: Sequence[Metric]

@@ -6,7 +6,7 @@ counts them in user and nice). From sysfs, as node_exporter does by default:
 thermal throttle counts per core and per package, and the isolated CPUs. With
 `cpu.info` (--collector.cpu.info, off by default) also /proc/cpuinfo's model
 and frequency per CPU, and the first CPU's flags and bugs matching the include
-regexes. These extra families ride in CpuInfo.families: only /metrics uses them.
+regexes. Only /metrics uses these extra families: they are returned beside CpuInfo.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from prometheus_client.core import Metric
 
 from exporter.config import CpuConfig
 from exporter.exposition.families import CounterFamily, GaugeFamily
-from exporter.host.context import CollectorContext
+from exporter.host.context import Collected, CollectorContext
 from exporter.host.paths import HostPaths, read_text
 from exporter.host.sysfs import parse_cpu_list, read_stripped
 from exporter.sampling.snapshot import CpuInfo, CpuTimes
@@ -150,14 +150,14 @@ def guest_family(per_cpu: list[CpuTimes]) -> Metric:
     return fam
 
 
-def make(ctx: CollectorContext) -> Callable[[], CpuInfo]:
+def make(ctx: CollectorContext) -> Callable[[], Collected]:
     paths, config = ctx.paths, ctx.config.cpu
 
-    def collect() -> CpuInfo:
+    def collect() -> Collected:
         per_cpu, btime = read_proc_stat(paths)
         families = [guest_family(per_cpu), *throttle_families(paths), *isolated_family(paths)]
         if config.info:
             families.extend(info_families(paths, config))
-        return CpuInfo(per_cpu=tuple(per_cpu), boot_time=btime, families=tuple(families))
+        return Collected(CpuInfo(per_cpu=tuple(per_cpu), boot_time=btime), families)
 
     return collect

@@ -19,7 +19,7 @@ from typing import Any
 
 from exporter.config import Config
 from exporter.host.collectors import COLLECTORS, CollectorSpec
-from exporter.host.context import CollectorContext
+from exporter.host.context import Collected, CollectorContext
 from exporter.host.paths import HostPaths
 from exporter.sampling.snapshot import CollectorResult, Snapshot
 
@@ -84,6 +84,9 @@ class HostReader:
                 value = collect()
                 if spec.field is None:
                     families.extend(value)
+                elif isinstance(value, Collected):
+                    values[spec.field] = value.value
+                    families.extend(value.families)
                 else:
                     values[spec.field] = value
                 ok, err = True, ""

@@ -41,14 +41,10 @@ class CpuTimes:
 
 @dataclass(frozen=True)
 class CpuInfo:
-    """The cpu collector's reading: per-CPU seconds and the boot time for the page.
-
-    `families` are its /metrics-only families (guest seconds, throttles, isolated
-    CPUs, cpu info), rendered as they are."""
+    """The cpu collector's typed reading: per-CPU seconds, and the boot time for the page."""
 
     per_cpu: tuple[CpuTimes, ...]
     boot_time: float = 0.0
-    families: tuple[Metric, ...] = ()
 
     @property
     def count(self) -> int:

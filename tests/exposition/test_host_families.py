@@ -26,7 +26,6 @@ def test_node_exporter_names_and_values() -> None:
     assert get("node_filesystem_device_error", labels) == 0
     assert get("node_network_receive_bytes_total", {"device": "eth0"}) == 1000
     assert get("node_network_up", {"device": "lo"}) == 0
-    assert get("node_disk_read_bytes_total", {"device": "sda"}) == 4096
     assert get("node_load1") == 0.5
     assert get("node_uname_info", {"nodename": "testhost", "sysname": "Linux", "release": "6.1.0",
                                    "version": "#1 SMP", "machine": "x86_64", "domainname": "(none)"}) == 1

@@ -47,11 +47,11 @@ def tree(tmp_path: Path) -> Path:
 
 
 def test_typed_reading_and_guest_seconds(tmp_path: Path) -> None:
-    info = cpu.make(context(tree(tmp_path)))()
+    info, families = cpu.make(context(tree(tmp_path)))()
     assert info.count == 2 and info.boot_time == 1418183276
     assert info.per_cpu[0].user == 44490 / TICKS and info.per_cpu[0].guest == 2 / TICKS
     assert info.per_cpu[1].guest == 0.0  # a kernel without guest columns
-    got = samples(info.families)
+    got = samples(families)
     assert got[("node_cpu_guest_seconds_total", (("cpu", "0"), ("mode", "user")))] == 2 / TICKS
     assert got[("node_cpu_guest_seconds_total", (("cpu", "0"), ("mode", "nice")))] == 1 / TICKS
 

@@ -9,7 +9,7 @@ import pytest
 
 from exporter.config import DiskIOConfig, NetworkConfig
 from exporter.host.cpu import TICKS, read_cpu
-from exporter.host.diskio import read_disks
+from exporter.host.diskstats import read_disks
 from exporter.host.load import read_load
 from exporter.host.memory import read_memory
 from exporter.host.network import read_network

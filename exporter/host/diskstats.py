@@ -1,0 +1,141 @@
+"""node_exporter's `diskstats` collector: /proc/diskstats per device, with udev and sysfs details.
+
+One read of /proc/diskstats gives the typed Disk rows the page, rates and
+history use, and node_exporter's whole set of families: the 11 classic
+counters, discards (kernel 4.18+) and flushes (5.5+) where the line has them,
+node_disk_info (udev's path, WWN, model, serial, revision; sysfs' rotational),
+node_disk_filesystem_info, node_disk_device_mapper_info and the ATA write-cache
+and rotation-rate gauges. udev's database is read at <root>/run/udev/data
+(node_exporter's --path.udev.data); a device without an entry has empty labels.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from prometheus_client.core import Metric
+
+from exporter.config import DiskIOConfig
+from exporter.exposition.families import CounterFamily, GaugeFamily
+from exporter.host.context import Collected, CollectorContext
+from exporter.host.paths import HostPaths, read_text
+from exporter.host.sysfs import read_stripped
+from exporter.sampling.snapshot import Disk
+
+SECTOR_BYTES = 512  # the kernel always counts 512-byte sectors here
+UDEV_DATA = "/run/udev/data"
+
+# /proc/diskstats fields after major, minor, name: (family, help, scale); None scale = a gauge.
+_FIELDS: tuple[tuple[str, str, float | None], ...] = (
+    ("node_disk_reads_completed", "The total number of reads completed successfully.", 1.0),
+    ("node_disk_reads_merged", "The total number of reads merged.", 1.0),
+    ("node_disk_read_bytes", "The total number of bytes read successfully.", SECTOR_BYTES),
+    ("node_disk_read_time_seconds", "The total number of seconds spent by all reads.", 0.001),
+    ("node_disk_writes_completed", "The total number of writes completed successfully.", 1.0),
+    ("node_disk_writes_merged", "The number of writes merged.", 1.0),
+    ("node_disk_written_bytes", "The total number of bytes written successfully.", SECTOR_BYTES),
+    ("node_disk_write_time_seconds", "This is the total number of seconds spent by all writes.", 0.001),
+    ("node_disk_io_now", "The number of I/Os currently in progress.", None),
+    ("node_disk_io_time_seconds", "Total seconds spent doing I/Os.", 0.001),
+    ("node_disk_io_time_weighted_seconds", "The weighted # of seconds spent doing I/Os.", 0.001),
+    ("node_disk_discards_completed", "The total number of discards completed successfully.", 1.0),
+    ("node_disk_discards_merged", "The total number of discards merged.", 1.0),
+    ("node_disk_discarded_sectors", "The total number of sectors discarded successfully.", 1.0),
+    ("node_disk_discard_time_seconds", "This is the total number of seconds spent by all discards.", 0.001),
+    ("node_disk_flush_requests", "The total number of flush requests completed successfully", 1.0),
+    ("node_disk_flush_requests_time_seconds", "This is the total number of seconds spent by all flush requests.",
+     0.001),
+)
+_INFO_LABELS = ["device", "major", "minor", "path", "wwn", "model", "serial", "revision", "rotational"]
+_ATA = (
+    ("ID_ATA_WRITE_CACHE", "node_disk_ata_write_cache", "ATA disk has a write cache."),
+    ("ID_ATA_WRITE_CACHE_ENABLED", "node_disk_ata_write_cache_enabled", "ATA disk has its write cache enabled."),
+    ("ID_ATA_ROTATION_RATE_RPM", "node_disk_ata_rotation_rate_rpm", "ATA disk rotation rate in RPMs (0 for SSDs)."),
+)
+
+
+def udev_properties(paths: HostPaths, major: str, minor: str) -> dict[str, str]:
+    """The E: properties of udev's database entry for a block device ({} without one)."""
+    try:
+        text = read_text(paths.rootfs(f"{UDEV_DATA}/b{major}:{minor}"))
+    except OSError:
+        return {}
+    props = {}
+    for line in text.splitlines():
+        if line.startswith("E:"):
+            key, _, value = line[2:].partition("=")
+            props[key] = value
+    return props
+
+
+class DiskStats:
+    def __init__(self, paths: HostPaths, config: DiskIOConfig) -> None:
+        self._paths = paths
+        self._include = re.compile(config.device_include) if config.device_include else None
+        self._exclude = re.compile(config.device_exclude)
+
+    def _wanted(self, device: str) -> bool:
+        if self._include is not None:
+            return bool(self._include.search(device))
+        return not self._exclude.search(device)
+
+    def __call__(self) -> Collected:
+        fams = [
+            (GaugeFamily if scale is None else CounterFamily)(name, help_text, labels=["device"])
+            for name, help_text, scale in _FIELDS
+        ]
+        scales = [scale or 1.0 for _n, _h, scale in _FIELDS]
+        info = GaugeFamily("node_disk_info", "Info of /sys/block/<block_device>.", labels=_INFO_LABELS)
+        fs_info = GaugeFamily(
+            "node_disk_filesystem_info", "Info about disk filesystem.",
+            labels=["device", "type", "usage", "uuid", "version"],
+        )
+        dm_info = GaugeFamily(
+            "node_disk_device_mapper_info", "Info about disk device mapper.",
+            labels=["device", "name", "uuid", "vg_name", "lv_name", "lv_layer"],
+        )
+        ata = [(key, GaugeFamily(name, help_text, labels=["device"])) for key, name, help_text in _ATA]
+        disks = []
+        for line in read_text(self._paths.proc("diskstats")).splitlines():
+            p = line.split()
+            if len(p) < 14 or not self._wanted(p[2]):
+                continue
+            major, minor, dev = p[0], p[1], p[2]
+            n = [int(x) for x in p[3:]]
+            for fam, scale, value in zip(fams, scales, n, strict=False):
+                fam.add_metric([dev], value * scale)
+            disks.append(Disk(dev, n[0], n[1], n[2] * SECTOR_BYTES, n[3] / 1000.0, n[4], n[5],
+                              n[6] * SECTOR_BYTES, n[7] / 1000.0, n[8], n[9] / 1000.0, n[10] / 1000.0))
+            props = udev_properties(self._paths, major, minor)
+            g = props.get
+            rotational = read_stripped(self._paths.sys("block", dev, "queue", "rotational")) or "0"
+            info.add_metric([dev, major, minor, g("ID_PATH", ""), g("ID_WWN", ""), g("ID_MODEL", ""),
+                             g("SCSI_IDENT_SERIAL") or g("ID_SERIAL_SHORT") or g("ID_SERIAL", ""), g("ID_REVISION", ""),
+                             rotational], 1.0)
+            if g("ID_FS_TYPE"):
+                fs_info.add_metric([dev, g("ID_FS_TYPE", ""), g("ID_FS_USAGE", ""), g("ID_FS_UUID", ""),
+                                    g("ID_FS_VERSION", "")], 1.0)
+            if g("DM_NAME"):
+                dm_info.add_metric([dev, g("DM_NAME", ""), g("DM_UUID", ""), g("DM_VG_NAME", ""),
+                                    g("DM_LV_NAME", ""), g("DM_LV_LAYER", "")], 1.0)
+            if g("ID_ATA"):
+                for key, fam in ata:
+                    try:
+                        fam.add_metric([dev], float(props[key]))
+                    except (KeyError, ValueError):
+                        continue
+        families: list[Metric] = [f for f in fams if f.rows]
+        families += [info, fs_info, dm_info]
+        families += [fam for _key, fam in ata if fam.rows]
+        return Collected(tuple(disks), families)
+
+
+def read_disks(paths: HostPaths, config: DiskIOConfig) -> tuple[Disk, ...]:
+    """The typed rows alone."""
+    disks: tuple[Disk, ...] = DiskStats(paths, config)().value
+    return disks
+
+
+def make(ctx: CollectorContext) -> Callable[[], Collected]:
+    return DiskStats(ctx.paths, ctx.config.diskio)

@@ -1,0 +1,84 @@
+"""diskstats: node_exporter's full set from one /proc/diskstats read, udev and sysfs details, the typed rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from exporter.host import diskstats
+from tests.support.host_tree import context, samples, write_tree
+
+DISKSTATS = """\
+   8       0 sda 25354637 34367663 1003346126 18492372 28444756 11134226 505697032 63877960 0 9653880 82621804
+   8       1 sda1 1 2 3 4 5 6 7 8 0 9 10
+   8      16 sdb 326552 841 9657779 84 41822 2895 1972905 5007 0 60730 67070 68851 0 1925173784 11130
+ 259       0 nvme0n1 47114 4 4643973 21650 1344184 1 149354 234 0 1 2 3 4 5 6 7 8
+   7       0 loop0 1 1 1 1 1 1 1 1 1 1 1
+"""
+UDEV_SDA = """S:disk/by-id/wwn-0x7c72382b8de36a64
+E:ID_ATA=1
+E:ID_MODEL=TOSHIBA_KSDB4U86
+E:ID_REVISION=0102
+E:ID_SERIAL_SHORT=2160A0D5FVGG
+E:ID_ATA_WRITE_CACHE=1
+E:ID_ATA_WRITE_CACHE_ENABLED=0
+E:ID_ATA_ROTATION_RATE_RPM=7200
+E:ID_WWN=0x7c72382b8de36a64
+E:ID_PATH=pci-0000:3b:00.0-sas-phy7-lun-0
+E:ID_FS_UUID=cVVv6j
+E:ID_FS_VERSION=LVM2 001
+E:ID_FS_TYPE=LVM2_member
+E:ID_FS_USAGE=raid
+E:SCSI_IDENT_SERIAL=SCSI-SERIAL
+"""
+UDEV_DM = "E:DM_NAME=system-root\nE:DM_UUID=LVM-abc\nE:DM_VG_NAME=system\nE:DM_LV_NAME=root\n"
+
+
+def tree(tmp_path: Path) -> Path:
+    return write_tree(tmp_path, {
+        "proc/diskstats": DISKSTATS + " 252       0 dm-0 1 0 8 0 0 0 0 0 0 0 0\n",
+        "run/udev/data/b8:0": UDEV_SDA,
+        "run/udev/data/b252:0": UDEV_DM,
+        "sys/block/sda/queue/rotational": "1\n",
+    })
+
+
+def test_counters_by_kernel_generation(tmp_path: Path) -> None:
+    got = samples(diskstats.make(context(tree(tmp_path)))().families)
+    dev = (("device", "sda"),)
+    assert got[("node_disk_read_bytes_total", dev)] == 1003346126 * 512
+    assert got[("node_disk_read_time_seconds_total", dev)] == 18492.372
+    assert got[("node_disk_io_now", dev)] == 0
+    assert got[("node_disk_io_time_weighted_seconds_total", dev)] == 82621.804
+    # 14 fields: no discards; 18: discards; 20: flushes as well.
+    assert ("node_disk_discards_completed_total", dev) not in got
+    assert got[("node_disk_discarded_sectors_total", (("device", "sdb"),))] == 1925173784
+    assert got[("node_disk_discard_time_seconds_total", (("device", "sdb"),))] == 11.13
+    assert ("node_disk_flush_requests_total", (("device", "sdb"),)) not in got
+    assert got[("node_disk_flush_requests_total", (("device", "nvme0n1"),))] == 7
+    assert got[("node_disk_flush_requests_time_seconds_total", (("device", "nvme0n1"),))] == 0.008
+    assert {k[1] for k in got if k[0] == "node_disk_io_now"} == {
+        (("device", d),) for d in ("sda", "sdb", "nvme0n1", "dm-0")}  # partitions and loops left out
+
+
+def test_udev_and_sysfs_info(tmp_path: Path) -> None:
+    got = samples(diskstats.make(context(tree(tmp_path)))().families)
+    info = {dict(k[1])["device"]: dict(k[1]) for k in got if k[0] == "node_disk_info"}
+    assert info["sda"] == {"device": "sda", "major": "8", "minor": "0", "path": "pci-0000:3b:00.0-sas-phy7-lun-0",
+                           "wwn": "0x7c72382b8de36a64", "model": "TOSHIBA_KSDB4U86", "serial": "SCSI-SERIAL",
+                           "revision": "0102", "rotational": "1"}
+    assert info["sdb"]["serial"] == "" and info["sdb"]["rotational"] == "0"  # no udev entry, no sysfs queue
+    assert got[("node_disk_filesystem_info", (("device", "sda"), ("type", "LVM2_member"), ("usage", "raid"),
+                                              ("uuid", "cVVv6j"), ("version", "LVM2 001")))] == 1
+    assert got[("node_disk_device_mapper_info", (("device", "dm-0"), ("lv_layer", ""), ("lv_name", "root"),
+                                                 ("name", "system-root"), ("uuid", "LVM-abc"),
+                                                 ("vg_name", "system")))] == 1
+    assert got[("node_disk_ata_rotation_rate_rpm", (("device", "sda"),))] == 7200
+    assert got[("node_disk_ata_write_cache_enabled", (("device", "sda"),))] == 0
+
+
+def test_typed_rows_and_include(tmp_path: Path) -> None:
+    disks = diskstats.make(context(tree(tmp_path)))().value
+    sda = disks[0]
+    assert (sda.device, sda.read_bytes, sda.write_time_seconds) == ("sda", 1003346126 * 512, 63877.96)
+    only = diskstats.make(context(tree(tmp_path), diskio={"device_include": "^sda1$"}))().value
+    assert [d.device for d in only] == ["sda1"]
