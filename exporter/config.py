@@ -180,9 +180,34 @@ class ProcessesConfig:
     # One open descriptor per process makes a collection about 3× cheaper, for about
     # 5 KiB of kernel memory per process; false reads every file with open/read/close.
     keep_files_open: bool = True
+    # What names a process group: the process name, or its cgroup v2 path (process-exporter's
+    # {{.Cgroups}}: one group per systemd service or container).
+    group_by: str = "name"
 
     def _check(self, path: str) -> None:
         for name, lo, hi in (("max_groups", 1, 1000), ("top_n", 0, 100), ("table_size", 1, 500)):
+            v = getattr(self, name)
+            if not lo <= v <= hi:
+                raise ConfigError(f"{path}.{name}: must be between {lo} and {hi}, got {v}")
+        if self.group_by not in ("name", "cgroup"):
+            raise ConfigError(f"{path}.group_by: expected name or cgroup, got {self.group_by!r}")
+
+
+@dataclass(frozen=True)
+class CgroupsConfig:
+    """Per-service resource use from cgroup v2 (sysmon_cgroup_*), and the quiet-cgroup skip."""
+
+    # Cgroups exported by path (sticky slots, heaviest first); the rest are summed as "other".
+    max_series: int = 100
+    # How deep below the root: 2 reaches /system.slice/ssh.service, 3 a user's services and
+    # /kubepods.slice/... pods. Deeper cgroups count in their ancestors' figures.
+    max_depth: int = 3
+    # Serve the last reading of every process of a cgroup whose CPU usage did not move,
+    # without reading its /proc files (false: probe every process each collection).
+    skip_quiet_processes: bool = True
+
+    def _check(self, path: str) -> None:
+        for name, lo, hi in (("max_series", 1, 10000), ("max_depth", 1, 16)):
             v = getattr(self, name)
             if not lo <= v <= hi:
                 raise ConfigError(f"{path}.{name}: must be between {lo} and {hi}, got {v}")
@@ -274,6 +299,7 @@ class Config:
     vmstat: VmstatConfig = VmstatConfig()
     network: NetworkConfig = NetworkConfig()
     processes: ProcessesConfig = ProcessesConfig()
+    cgroups: CgroupsConfig = CgroupsConfig()
     alerts: AlertsConfig = AlertsConfig()
     dirsize: DirSizeConfig = DirSizeConfig()
     history: HistoryConfig = HistoryConfig()

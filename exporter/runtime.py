@@ -81,7 +81,7 @@ def build_runtime(
         sources.append(lambda: dirsize_families(dirsize))
     if history is not None:
         sources.append(lambda: history_families(history))
-    groups = ProcessGroups(config.processes.max_groups)
+    groups = ProcessGroups(config.processes.max_groups, config.processes.group_by)
     exposition = Exposition(config.processes.top_n, groups, sources)
     alerts = AlertEngine(config.alerts)
 

@@ -145,6 +145,51 @@ def _process_states(s: Snapshot) -> Iterator[Metric]:
     yield states
 
 
+_CGROUP_COUNTERS = (
+    ("cpu_seconds", "sysmon_cgroup_cpu_usage_seconds",
+     "CPU seconds used by the cgroup's tasks and its descendants' (cpu.stat usage_usec)."),
+    ("io_read_bytes", "sysmon_cgroup_io_read_bytes", "Bytes read from block devices by the cgroup (io.stat rbytes)."),
+    ("io_written_bytes", "sysmon_cgroup_io_written_bytes",
+     "Bytes written to block devices by the cgroup (io.stat wbytes)."),
+    ("cpu_waiting_seconds", "sysmon_cgroup_pressure_cpu_waiting_seconds",
+     "Seconds some of the cgroup's tasks waited for a CPU (cpu.pressure some)."),
+    ("io_waiting_seconds", "sysmon_cgroup_pressure_io_waiting_seconds",
+     "Seconds some of the cgroup's tasks waited for I/O (io.pressure some)."),
+    ("io_stalled_seconds", "sysmon_cgroup_pressure_io_stalled_seconds",
+     "Seconds all of the cgroup's runnable tasks were stalled on I/O (io.pressure full)."),
+    ("memory_waiting_seconds", "sysmon_cgroup_pressure_memory_waiting_seconds",
+     "Seconds some of the cgroup's tasks waited for memory (memory.pressure some)."),
+    ("memory_stalled_seconds", "sysmon_cgroup_pressure_memory_stalled_seconds",
+     "Seconds all of the cgroup's runnable tasks were stalled on memory (memory.pressure full)."),
+)
+
+
+def _cgroups(s: Snapshot) -> Iterator[Metric]:
+    """Per-service use: one series per cgroup path (bounded by cgroups.max_series) and "other"."""
+    if s.cgroups is None:
+        return
+    label = ["cgroup"]
+    for attr, name, help_text in _CGROUP_COUNTERS:
+        fam = CounterFamily(name, help_text, labels=label)
+        for c in s.cgroups:
+            v = getattr(c, attr)
+            if v is not None:
+                fam.add_metric([c.name], v)
+        yield fam
+    mem = GaugeFamily("sysmon_cgroup_memory_current_bytes",
+                      "Memory charged to the cgroup (memory.current), where the memory controller is on v2.",
+                      labels=label)
+    count = GaugeFamily("sysmon_cgroup_cgroups",
+                        "Cgroups summed in the series: 1, or those beyond cgroups.max_series for \"other\".",
+                        labels=label)
+    for c in s.cgroups:
+        if c.memory_bytes is not None:
+            mem.add_metric([c.name], c.memory_bytes)
+        count.add_metric([c.name], c.cgroups)
+    yield mem
+    yield count
+
+
 def group_families(stats: tuple[GroupStats, ...]) -> Iterator[Metric]:
     """The process groups (bounded by processes.max_groups, with an "other" group)."""
     label = ["groupname"]
@@ -209,6 +254,7 @@ def reading_families(reading: Reading, top_n: int, groups: tuple[GroupStats, ...
     yield from _network(s)
     yield from _system(s)
     yield from _process_states(s)
+    yield from _cgroups(s)
     if s.processes is not None and groups is not None:
         yield from group_families(groups)
     yield from _top_processes(reading, top_n)

@@ -52,6 +52,9 @@ COLLECTORS: tuple[CollectorSpec, ...] = (
                   help="system time, time zone offset, /sys/devices/system/clocksource"),
     CollectorSpec("processes", True, "exporter.host.processes:make", "processes", "processes",
                   help="/proc/PID/stat of every process: node_processes_*, process groups, top-N, the page table"),
+    # After processes: both use one cpu.stat sample of the cgroup tree per collection.
+    CollectorSpec("cgroup_usage", True, "exporter.host.cgroups:make", "cgroups", "cgroups",
+                  help="cgroup v2 cpu.stat, memory.current, io.stat, *.pressure: sysmon_cgroup_* per service"),
 )
 
 NAMES: tuple[str, ...] = tuple(c.name for c in COLLECTORS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from exporter.host.paths import HostPaths
@@ -20,6 +20,9 @@ class CollectorContext:
     config: Config
     # statfs(2) for the filesystem collector; tests hand in a hanging one.
     statfs: Callable[[str], Any] | None = None
+    # Readers that several collectors share (one per registry), such as the cgroup tree
+    # whose CPU samples both the process reader and the cgroup collector use.
+    shared: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 class Collected(NamedTuple):

@@ -1,9 +1,12 @@
-"""Per-process-name groups with bounded cardinality and honest counters.
+"""Process groups (by name, or by cgroup) with bounded cardinality and honest counters.
 
 A group's CPU counter must never go down when one of its processes exits
 (Prometheus would read that as a reset), so the seconds of exited processes
 are kept in the group's base. Group slots are sticky: once a name has one it
 keeps it; when `max_groups` is reached new names fall into `other`.
+
+`key="cgroup"` groups by the process's cgroup v2 path instead of its name
+(process-exporter's {{.Cgroups}}): one group per systemd service or container.
 
 ProcessGroups subscribes to the Sampler, so it sees every Reading: a process that
 exits between two scrapes still adds all the seconds it used to its group.
@@ -29,9 +32,13 @@ class GroupStats:
     cpu_seconds_total: float
 
 
+_KEY_FIELDS = {"name": 1, "cgroup": 9}  # the Process field that names a group
+
+
 class ProcessGroups:
-    def __init__(self, max_groups: int) -> None:
+    def __init__(self, max_groups: int, key: str = "name") -> None:
         self._max = max_groups
+        self._key = _KEY_FIELDS[key]
         self._groups: set[str] = set()
         self._base: dict[str, float] = {}
         self._last: dict[tuple[int, int], tuple[str, float]] = {}
@@ -88,9 +95,10 @@ class ProcessGroups:
         if old is None or len(old) != len(processes):
             return False
         changed = []
+        k = self._key
         for a, b in zip(old, processes, strict=True):
             if a is not b:
-                if a[0] != b[0] or a[8] != b[8] or a[1] != b[1]:
+                if a[0] != b[0] or a[8] != b[8] or a[k] != b[k]:
                     return False
                 changed.append((a, b))
         agg, last = self._agg, self._last
@@ -105,17 +113,21 @@ class ProcessGroups:
         return True
 
     def _recount(self, processes: tuple[Process, ...]) -> None:
+        k = self._key
         if not self._groups:
             # First sight: give slots to the heaviest names first.
             weight: dict[str, float] = {}
             for p in processes:
-                weight[p.name] = weight.get(p.name, 0.0) + p.cpu_seconds + p.rss_bytes / 1e9
-            for name in sorted(weight, key=lambda n: -weight[n]):
-                self._group_of(name)
+                label: str = p[k]  # type: ignore[assignment]
+                weight[label] = weight.get(label, 0.0) + p.cpu_seconds + p.rss_bytes / 1e9
+            for label in sorted(weight, key=lambda n: -weight[n]):
+                self._group_of(label)
         current: dict[tuple[int, int], tuple[str, float]] = {}
         agg: dict[str, list[float]] = {}
         memo: dict[str, str] = {}
-        for pid, name, _u, _c, _s, cpu, rss, threads, start in processes:
+        for p in processes:
+            pid, cpu, rss, threads, start = p[0], p[5], p[6], p[7], p[8]
+            name: str = p[k]  # type: ignore[assignment]
             group = memo.get(name)
             if group is None:
                 group = memo[name] = self._group_of(name)

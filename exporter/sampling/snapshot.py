@@ -166,10 +166,31 @@ class Process(NamedTuple):
     rss_bytes: int
     threads: int
     start_time: int
+    cgroup: str = ""  # cgroup v2 path ("/system.slice/ssh.service"; "/" the root), "" without cgroup v2
 
     @property
     def key(self) -> tuple[int, int]:
         return (self.pid, self.start_time)
+
+
+@dataclass(frozen=True)
+class CgroupUsage:
+    """One cgroup series of /metrics and the page's services: a cgroup v2 path, or "other"
+    (the sum of the cgroups beyond cgroups.max_series). Each counter includes what the
+    cgroups that have left this series had used, so it never goes down. A field is None
+    when no cgroup of the series has the file (the controller is not on v2 here)."""
+
+    name: str
+    cpu_seconds: float
+    memory_bytes: int | None = None  # memory.current
+    io_read_bytes: float | None = None  # io.stat rbytes, every device
+    io_written_bytes: float | None = None  # io.stat wbytes
+    cpu_waiting_seconds: float | None = None  # cpu.pressure "some" total
+    io_waiting_seconds: float | None = None  # io.pressure "some"
+    io_stalled_seconds: float | None = None  # io.pressure "full"
+    memory_waiting_seconds: float | None = None  # memory.pressure "some"
+    memory_stalled_seconds: float | None = None  # memory.pressure "full"
+    cgroups: int = 1  # cgroups summed in this series (several for "other")
 
 
 @dataclass(frozen=True)
@@ -205,6 +226,7 @@ class Snapshot:
     disks: tuple[Disk, ...] | None = None
     network: tuple[NetInterface, ...] | None = None
     processes: tuple[Process, ...] | None = None
+    cgroups: tuple[CgroupUsage, ...] | None = None
     uname: Uname | None = None
     # Metric families of the collectors whose data only feeds /metrics (netstat, vmstat...),
     # in collector-table order: they need no typed field of their own.

@@ -6,7 +6,6 @@ case exact; one test drives a real child process through sleep → work → slee
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,46 +15,8 @@ import pytest
 from exporter.host.paths import HostPaths
 from exporter.host.processes import ProcessReader
 from exporter.sampling.snapshot import Process
+from tests.support.procfs import PAGE, TICKS, FakeProc, stat_line
 from tests.support.servers import wait_until
-
-PAGE = os.sysconf("SC_PAGE_SIZE")
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def stat_line(pid: int, state: str = "S", ticks: int = 100, threads: int = 1, rss_pages: int = 1000) -> str:
-    return (
-        f"{pid} (worker) {state} 1 {pid} {pid} 0 -1 4194304 500 0 0 0 {ticks} 0 0 0 20 0 {threads} 0 "
-        f"900 500000000 {rss_pages} 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n"
-    )
-
-
-class FakeProc:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        (root / "proc").mkdir(parents=True, exist_ok=True)
-        self.now = 1000.0
-
-    def clock(self) -> float:
-        return self.now
-
-    def set(self, pid: int, stat: str | None = None, sched: str | None = None) -> None:
-        d = self.root / "proc" / str(pid)
-        d.mkdir(exist_ok=True)
-        (d / "cmdline").write_bytes(b"worker\0")
-        if stat is not None:
-            self._write(d / "stat", stat)
-        if sched is not None:
-            self._write(d / "schedstat", sched)
-
-    @staticmethod
-    def _write(path: Path, text: str) -> None:
-        # In place (same inode), as the kernel's files are: a kept descriptor sees the change.
-        with open(path, "r+b" if path.exists() else "wb") as f:
-            f.write(text.encode())
-            f.truncate()
-
-    def reader(self) -> ProcessReader:
-        return ProcessReader(HostPaths(str(self.root)), max_open=100, clock=self.clock)
 
 
 @pytest.fixture()

@@ -69,3 +69,18 @@ def test_sums_patched_from_changed_processes_equal_a_full_recount() -> None:
         for s in ours:
             assert s.cpu_seconds_total >= highest.get(s.name, 0.0)
             highest[s.name] = s.cpu_seconds_total
+
+
+def test_groups_keyed_by_cgroup_follow_a_process_that_moves() -> None:
+    """processes.group_by: cgroup (process-exporter's {{.Cgroups}}): one group per service;
+    a process moved to another service takes its live seconds along, and no counter drops."""
+    g = ProcessGroups(max_groups=10, key="cgroup")
+    web = "/system.slice/web.service"
+    db = "/system.slice/db.service"
+    first = {s.name: s for s in g.update(1, (proc(1, "nginx", 10.0, cgroup=web), proc(2, "nginx", 5.0, cgroup=web),
+                                             proc(3, "postgres", 7.0, cgroup=db)))}
+    assert first[web].processes == 2 and first[web].cpu_seconds_total == 15.0 and first[db].processes == 1
+    second = {s.name: s for s in g.update(2, (proc(1, "nginx", 10.0, cgroup=web), proc(2, "nginx", 6.0, cgroup=db),
+                                              proc(3, "postgres", 7.0, cgroup=db)))}
+    assert second[db].processes == 2 and second[db].cpu_seconds_total == 13.0
+    assert second[web].cpu_seconds_total == 15.0  # never below what was exported
