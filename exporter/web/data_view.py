@@ -156,7 +156,6 @@ def build_data(config: Config, reading: Reading) -> dict[str, Any]:
         states = Counter(STATE_NAMES.get(p.state, p.state) for p in cur.processes)
         data["processes"] = {
             "total": len(cur.processes),
-            "table_size": config.processes.table_size,
             "by_state": dict(sorted(states.items())),
             "top": _process_rows(reading, mem.total if mem else 0, config.processes.table_size),
         }
@@ -168,6 +167,16 @@ def build_data(config: Config, reading: Reading) -> dict[str, Any]:
     ]
     data["series"] = series_from(reading, hide)
     return data
+
+
+def thresholds_json(config: Config) -> dict[str, dict[str, float]]:
+    """The configured alert levels, so the page colours bars and draws lines at the same values."""
+    a = config.alerts
+    return {
+        name: {"warning": t.warning, "critical": t.critical, "for_seconds": float(t.for_)}
+        for name, t in (("cpu", a.cpu), ("memory", a.memory), ("swap", a.swap), ("filesystem", a.filesystem),
+                        ("load_per_core", a.load_per_core))
+    }
 
 
 class DataView:
@@ -193,7 +202,7 @@ class DataView:
             if reading.seq <= self._seq:  # same Reading, or an older one from a slower thread
                 return self._data, self._body
             data = build_data(self._config, reading)
-            data["alerts"] = self._alerts.to_json()
+            data["alerts"] = self._alerts.to_json() | {"thresholds": thresholds_json(self._config)}
             data.update(self._features)
             self._seq, self._data = reading.seq, data
             self._body = json.dumps(data, separators=(",", ":")).encode()

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { fixed, humanAge, humanBytes, humanDuration, humanPercent, humanRate, humanTime, isNum }
+import { fixed, humanAge, humanBytes, humanDuration, humanPercent, humanRate, humanTime, isNum, niceIncrs, timeTick }
   from "../../exporter/web/static/js/format.js";
 
 test("humanBytes: binary units, three significant digits, no 1024 of a unit", () => {
@@ -56,4 +56,24 @@ test("humanTime: time only today, date and time otherwise", () => {
 test("isNum", () => {
   assert.ok(isNum(0) && isNum(-1.5));
   assert.ok(!isNum(NaN) && !isNum(Infinity) && !isNum("1") && !isNum(null));
+});
+
+test("niceIncrs: 1, 2, 5 × 10ⁿ, and for bytes the same within each binary unit", () => {
+  const dec = niceIncrs();
+  for (const v of [0.01, 0.02, 0.05, 1, 2, 5, 10, 200, 5000]) assert.ok(dec.includes(v), `${v}`);
+  assert.ok(!dec.includes(3) && !dec.includes(25));
+  const bin = niceIncrs(true);
+  assert.deepEqual(bin.slice(8, 12), [500, 1024, 2048, 5120]);
+  for (const step of bin) assert.match(humanBytes(step), /^(1|2|5|10|20|50|100|200|500) [KMGTPE]?i?B$/);
+  assert.ok(bin.every((v, i) => i === 0 || v > bin[i - 1]), "increasing");
+});
+
+test("timeTick: one line, seconds only below a minute, the date for days and at midnight", () => {
+  const at = (h, m, s = 0) => new Date(2026, 11, 1, h, m, s).getTime() / 1000;
+  assert.equal(timeTick(at(7, 52, 30), 15), "07:52:30");
+  assert.equal(timeTick(at(7, 52, 30), 300), "07:52");
+  const date = new Date(2026, 11, 1).toLocaleDateString(undefined, { month: "short", day: "numeric" });
+  assert.equal(timeTick(at(0, 0), 3600), date);
+  assert.equal(timeTick(at(13, 0), 2 * 86400), date);
+  assert.ok(!timeTick(at(7, 53), 60).includes("\n"));
 });

@@ -55,3 +55,25 @@ test("liveValues: /data's series plus the rates of hidden interfaces", () => {
     "net.lo.rx_bytes_per_second": 3, "net.lo.tx_bytes_per_second": 4,
   });
 });
+
+test("prefill puts recorded points before the live ones, and never over them", () => {
+  const live = new LiveSeries(10);
+  live.append(100, { a: 1, b: 2 });
+  live.append(102, { a: 3, b: 4 });
+  const added = live.prefill({
+    a: { t: [70, 80, 90, 100, 101], avg: [7, 8, 9, 999, 999] },
+    c: { t: [80], avg: [5] },
+  });
+  assert.equal(added, 3);
+  assert.deepEqual(live.window(["a", "b", "c"]), [[70, 80, 90, 100, 102], [7, 8, 9, 1, 3],
+    [null, null, null, 2, 4], [null, 5, null, null, null]]);
+  assert.equal(live.prefill({ a: { t: [100, 200], avg: [1, 2] } }), 0, "nothing older than the first live point");
+  assert.ok(live.append(103, { a: 5 }), "appending goes on after a prefill");
+});
+
+test("prefill keeps the newest points when history and live exceed the capacity", () => {
+  const live = new LiveSeries(3);
+  live.append(10, { a: 1 });
+  live.prefill({ a: { t: [1, 2, 3, 4], avg: [1, 2, 3, 4] } });
+  assert.deepEqual(live.window(["a"]), [[3, 4, 10], [3, 4, 1]]);
+});

@@ -75,3 +75,80 @@ test("historyData joins series on one x axis (no point where a series has none),
   assert.deepEqual(b, [undefined, 5, 6]);
   assert.deepEqual(gone, [undefined, undefined, undefined]);
 });
+
+import { culprits, heldFor, logMessage } from "../../exporter/web/static/js/panels/alerts.js";
+import { lastValue, thresholdLines } from "../../exporter/web/static/js/panels/charts.js";
+import { relativePath } from "../../exporter/web/static/js/panels/dirsize.js";
+import { thresholdLevel } from "../../exporter/web/static/js/panels/filesystems.js";
+import { hiddenSummary, isHidden } from "../../exporter/web/static/js/panels/network.js";
+import { matches } from "../../exporter/web/static/js/panels/processes.js";
+
+test("historyData draws a bucket that began before recording at the first recorded time", async () => {
+  await ready;
+  const spec = { series: [{ key: "a" }] };
+  const [x, a] = historyData(spec, { series: { a: { t: [3600, 7200], avg: [1, 2] } } }, 5000);
+  assert.deepEqual([Array.from(x), Array.from(a)], [[5000, 7200], [1, 2]]);
+});
+
+test("thresholdLines: warning and critical in each chart's unit, load for all cores", () => {
+  const th = { cpu: { warning: 0.85, critical: 0.95 }, memory: { warning: 0.5, critical: 0.9 },
+    load_per_core: { warning: 1.5, critical: 3 } };
+  assert.deepEqual(thresholdLines("chart-cpu", th, 4), [{ value: 85, level: "warn" }, { value: 95, level: "crit" }]);
+  assert.deepEqual(thresholdLines("chart-load", th, 4).map((l) => l.value), [6, 12]);
+  assert.deepEqual(thresholdLines("chart-load", th, null), []);
+  assert.deepEqual(thresholdLines("chart-net", th, 4), []);
+  assert.deepEqual(thresholdLines("chart-cpu", undefined, 4), []);
+});
+
+test("lastValue: the legend at rest shows the newest number", () => {
+  assert.equal(lastValue([1, 2, null, undefined]), 2);
+  assert.equal(lastValue([null]), null);
+});
+
+test("the process filter matches name, command line, user or PID", () => {
+  const p = { pid: 42, name: "nginx", cmdline: "nginx: worker process", user: "www-data" };
+  for (const t of ["", "NGINX", "worker", "www", "42", "  42 "]) assert.ok(matches(p, t), t);
+  for (const t of ["4", "apache"]) assert.ok(!matches(p, t), t);
+  const rows = tableRows([p, { pid: 7, name: "sshd", cmdline: "", user: "root", cpu_percent: 1 }], 25,
+    { key: "pid", dir: "asc", basis: "cpu_percent" }, "ssh");
+  assert.deepEqual(rows.map((r) => r.pid), [7]);
+});
+
+test("network: down and page_hide interfaces are hidden, and the summary stays short", () => {
+  const net = ["a", "b", "c", "d", "e", "f"].map((device, i) => ({ device, hidden: i > 1, up: i !== 1 }));
+  assert.deepEqual(net.map(isHidden), [false, true, true, true, true, true]);
+  assert.equal(hiddenSummary(net), "(b down, c, d, e, +1 more)");
+  assert.equal(hiddenSummary([{ device: "eth0", hidden: false, up: true }]), "(none)");
+});
+
+test("filesystem bars take the alert thresholds' colour at once", () => {
+  const th = { warning: 0.85, critical: 0.95 };
+  assert.equal(thresholdLevel(84.9, th), "ok");
+  assert.equal(thresholdLevel(85, th), "warn");
+  assert.equal(thresholdLevel(96, th), "crit");
+  assert.equal(thresholdLevel(null, th), "ok");
+  assert.equal(thresholdLevel(99, undefined), "ok");
+});
+
+test("directory entries are shown relative to the shown directory", () => {
+  assert.equal(relativePath("/var/log/nginx/access.log", "/var/log"), "nginx/access.log");
+  assert.equal(relativePath("/var/log/x", "/var/log/"), "x");
+  assert.equal(relativePath("/var/logs/x", "/var/log"), "/var/logs/x");
+  assert.equal(relativePath("/", "/"), "/");
+});
+
+test("alerts: the log names the peak, the banner the time held and the top processes", () => {
+  const a = { resource: "cpu", instance: "", peak: 1, threshold: 0.5, since: 100, value: 0.6 };
+  assert.equal(logMessage(a), "CPU reached 100.0 % (≥ 50.0 %)");
+  assert.equal(logMessage({ resource: "filesystem", instance: "/home", peak: 0.97, threshold: 0.95 }),
+    "Filesystem /home reached 97.0 % (≥ 95.0 %)");
+  assert.equal(heldFor(a, 112), "12s");
+  const processes = { top: [
+    { name: "idle", cpu_percent: 0, rss_bytes: 1, memory_percent: 0 },
+    { name: "stress", cpu_percent: 48.5, rss_bytes: 10, memory_percent: 1 },
+    { name: "db", cpu_percent: 3, rss_bytes: 900, memory_percent: 40 },
+  ] };
+  assert.deepEqual(culprits(a, processes), ["stress 48.5 %", "db 3.0 %"]);
+  assert.deepEqual(culprits({ resource: "memory" }, processes), ["db 40.0 %", "stress 1.0 %", "idle 0.0 %"]);
+  assert.deepEqual(culprits({ resource: "filesystem" }, processes), []);
+});

@@ -81,3 +81,35 @@ export function humanTime(epoch, now = new Date()) {
   const dt = new Date(epoch * 1000);
   return now.toDateString() === dt.toDateString() ? dt.toLocaleTimeString() : dt.toLocaleString();
 }
+
+/* Tick steps for uPlot's y axes: 1, 2 and 5 × 10ⁿ, or for bytes the same within each binary
+ * unit (…, 200 KiB, 500 KiB, 1 MiB, 2 MiB …), so every tick reads as a round number. */
+export function niceIncrs(binary = false) {
+  const out = [];
+  if (binary) {
+    for (let unit = 0; unit < UNITS.length; unit++) {
+      for (const m of [1, 2, 5, 10, 20, 50, 100, 200, 500]) out.push(m * 1024 ** unit);
+    }
+    return out;
+  }
+  for (let e = -3; e <= 15; e++) for (const m of [1, 2, 5]) out.push(Number((m * 10 ** e).toPrecision(1)));
+  return out;
+}
+
+const pad2 = (n) => String(n).padStart(2, "0");
+
+/* One single-line label for a time-axis tick, chosen by the tick step (`incr`, seconds):
+ * seconds shown below a minute, dates from a day up, and a day's first tick as its date. */
+export function timeTick(epoch, incr) {
+  const d = new Date(epoch * 1000);
+  const date = d.toLocaleDateString(undefined, { month: "short", day: "numeric" });
+  if (incr >= 86400) return date;
+  if (d.getHours() === 0 && d.getMinutes() === 0 && d.getSeconds() === 0) return date;
+  const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+  return incr < 60 ? `${hm}:${pad2(d.getSeconds())}` : hm;
+}
+
+/* The legend's time: the full local date and time of a point. */
+export function pointTime(epoch) {
+  return isNum(epoch) ? new Date(epoch * 1000).toLocaleString() : "–";
+}

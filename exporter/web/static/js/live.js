@@ -64,6 +64,31 @@ export class LiveSeries {
     return true;
   }
 
+  /* Put recorded points ({name: {t, avg}}, from /history) before the live ones, so a page
+   * opens with the last hour drawn. Points at or after the first live one are dropped.
+   * Returns how many time points were added. */
+  prefill(recorded) {
+    const first = this.t.len ? this.t.get(0) : Infinity;
+    const times = [...new Set(Object.values(recorded).flatMap((s) => s.t))].filter((t) => t < first);
+    times.sort((a, b) => a - b);
+    if (!times.length) return 0;
+    const at = new Map(Object.entries(recorded).map(([name, s]) => [name, new Map(s.t.map((t, i) => [t, s.avg[i]]))]));
+    const liveT = this.t.slice();
+    const liveSeries = new Map([...this.series].map(([name, ring]) => [name, ring.slice()]));
+    const names = new Set([...liveSeries.keys(), ...at.keys()]);
+    this.t = new Ring(this.cap);
+    this.series = new Map([...names].map((name) => [name, new Ring(this.cap)]));
+    for (const t of times) {
+      this.t.push(t);
+      for (const name of names) this.series.get(name).push(at.get(name)?.get(t) ?? null);
+    }
+    liveT.forEach((t, i) => {
+      this.t.push(t);
+      for (const name of names) this.series.get(name).push(liveSeries.get(name)?.[i] ?? null);
+    });
+    return times.length;
+  }
+
   /* uPlot data for `keys` over the last `seconds`: [t, ys…]; a missing key is all nulls.
    * A single point makes uPlot span years on a time axis, so it is led by an empty one. */
   window(keys, seconds = LIVE_WINDOW) {
@@ -86,35 +111,11 @@ export class LiveSeries {
 /* What the live charts draw from one /data document: the recorded series, plus the rates
  * of hidden interfaces (lo, veth…), which history leaves out but "show hidden" may chart. */
 export function liveValues(d) {
-  const values = { ...seriesOf(d) };
+  const values = { ...d.series };
   for (const n of d.network || []) {
     if (!n.hidden) continue;
     values[`net.${n.device}.rx_bytes_per_second`] = n.rx_bytes_per_second;
     values[`net.${n.device}.tx_bytes_per_second`] = n.tx_bytes_per_second;
   }
   return values;
-}
-
-/* /data's `series`; until the server sends it, the same names derived here (delete then). */
-function seriesOf(d) {
-  if (d.series) return d.series;
-  const s = {};
-  const put = (name, v) => {
-    if (typeof v === "number" && Number.isFinite(v)) s[name] = v;
-  };
-  put("cpu.percent", d.cpu?.percent);
-  put("load.load1", d.load?.load1);
-  put("memory.percent", d.memory?.percent);
-  put("swap.percent", d.swap?.percent);
-  for (const fs of d.filesystems || []) if (!fs.error) put(`fs.${fs.mountpoint}.percent`, fs.percent);
-  for (const n of d.network || []) {
-    if (n.hidden) continue;
-    put(`net.${n.device}.rx_bytes_per_second`, n.rx_bytes_per_second);
-    put(`net.${n.device}.tx_bytes_per_second`, n.tx_bytes_per_second);
-  }
-  for (const k of d.disks || []) {
-    put(`disk.${k.device}.read_bytes_per_second`, k.read_bytes_per_second);
-    put(`disk.${k.device}.write_bytes_per_second`, k.write_bytes_per_second);
-  }
-  return s;
 }

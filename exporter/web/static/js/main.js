@@ -52,16 +52,64 @@ poller.addEventListener("conn", ({ detail }) => {
   if (detail.conn === "live" && detail.was === "lost") history.load(ctx);
 });
 
+function togglePause() {
+  ctx.set({ paused: !settings.paused });
+  poller.setPaused(settings.paused);
+  if (!settings.paused) history.resume(ctx);
+}
+
+function showHelp(open) {
+  $("help").hidden = !open;
+  if (open) $("help-close").focus();
+}
+
+/* Keys for the frequent actions (listed in the help overlay); never while typing in a field. */
+const RANGE_KEYS = ["live", "1h", "24h", "7d", "30d"];
+const KEYS = {
+  p: togglePause,
+  " ": togglePause,
+  "/": processes.focusFilter,
+  h: () => {
+    $("show-hidden-ifaces").checked = !settings.showHidden;
+    ctx.set({ showHidden: !settings.showHidden });
+  },
+  "?": () => showHelp($("help").hidden),
+  ArrowLeft: () => charts.pan(-0.5, ctx),
+  ArrowRight: () => charts.pan(0.5, ctx),
+  Escape: () => {
+    if (!$("help").hidden) showHelp(false);
+    else charts.setZoom(null, ctx);
+  },
+};
+RANGE_KEYS.forEach((range, i) => {
+  KEYS[String(i + 1)] = () => history.setRange(range, ctx);
+});
+
+document.addEventListener("keydown", (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.key === " " && e.target.closest?.("button")) return; // the button's own click
+  const field = e.target.closest?.("input, select, textarea");
+  if (field) {
+    if (e.key === "Escape") field.blur();
+    return;
+  }
+  const action = KEYS[e.key];
+  if (!action) return;
+  e.preventDefault();
+  action();
+});
+$("help-open").addEventListener("click", () => showHelp(true));
+$("help-close").addEventListener("click", () => showHelp(false));
+$("help").addEventListener("click", (e) => {
+  if (e.target === $("help")) showHelp(false);
+});
+
 $("refresh").value = String(settings.refresh);
 $("refresh").addEventListener("change", (e) => {
   ctx.set({ refresh: Number(e.target.value) });
   poller.setRefresh(settings.refresh);
 });
-$("pause").addEventListener("click", () => {
-  ctx.set({ paused: !settings.paused });
-  poller.setPaused(settings.paused);
-  if (!settings.paused) history.resume(ctx);
-});
+$("pause").addEventListener("click", togglePause);
 
 for (const p of [network, processes, charts, history, dirsize]) p.mount(ctx);
 charts.ready.then(ctx.redraw);

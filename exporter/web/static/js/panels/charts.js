@@ -2,7 +2,7 @@
  * chartSpecs() decides which series each chart draws from the names the source has. */
 
 import { $, cssVar, el } from "../dom.js";
-import { fixed, humanRate, isNum } from "../format.js";
+import { fixed, humanRate, isNum, niceIncrs, pointTime, timeTick } from "../format.js";
 
 const COLORS = ["#3b82f6", "#ef4444", "#10b981", "#f59e0b", "#8b5cf6", "#ec4899", "#14b8a6", "#f97316",
   "#6366f1", "#84cc16"];
@@ -24,9 +24,12 @@ export function nameParts(prefix, suffix, names) {
   return [...new Set(out)];
 }
 
-function perDevice(devices, prefix, [a, b], [la, lb]) {
+/* Two series per device, one colour per device: its place among all the source's devices,
+ * so hiding or showing another one never re-colours it. */
+function perDevice(devices, hidden, prefix, [a, b], [la, lb]) {
   const series = [];
   devices.forEach((dev, i) => {
+    if (hidden.has(dev)) return;
     const color = COLORS[i % COLORS.length];
     series.push({ key: `${prefix}${dev}.${a}`, label: `${dev} ${la}`, color });
     series.push({ key: `${prefix}${dev}.${b}`, label: `${dev} ${lb}`, color, dash: [5, 3] });
@@ -37,7 +40,7 @@ function perDevice(devices, prefix, [a, b], [la, lb]) {
 /* Which charts and series to draw from the series `names` available in the current source.
  * `hidden`: interfaces to leave out; `cores`: the CPU count for the load chart's reference line. */
 export function chartSpecs(names, { hidden = new Set(), cores = null, muted = "#888" } = {}) {
-  const ifaces = nameParts("net.", ".rx_bytes_per_second", names).filter((dev) => !hidden.has(dev));
+  const ifaces = nameParts("net.", ".rx_bytes_per_second", names).sort();
   const disks = nameParts("disk.", ".read_bytes_per_second", names);
   return [
     { id: "chart-cpu", unit: "percent", series: [{ key: "cpu.percent", label: "CPU", color: COLORS[0] }] },
@@ -51,9 +54,9 @@ export function chartSpecs(names, { hidden = new Set(), cores = null, muted = "#
       series: [{ key: "memory.percent", label: "memory", color: COLORS[2] }].concat(
         names.includes("swap.percent") ? [{ key: "swap.percent", label: "swap", color: COLORS[3] }] : []),
     },
-    { id: "chart-net", unit: "rate", series: perDevice(ifaces, "net.", ["rx_bytes_per_second", "tx_bytes_per_second"],
-      ["rx", "tx"]) },
-    { id: "chart-disk", unit: "rate", series: perDevice(disks, "disk.",
+    { id: "chart-net", unit: "rate", series: perDevice(ifaces, hidden, "net.",
+      ["rx_bytes_per_second", "tx_bytes_per_second"], ["rx", "tx"]) },
+    { id: "chart-disk", unit: "rate", series: perDevice(disks, new Set(), "disk.",
       ["read_bytes_per_second", "write_bytes_per_second"], ["read", "write"]) },
   ];
 }
@@ -63,13 +66,14 @@ export function recordedKeys(specs) {
   return [...new Set(specs.flatMap((s) => s.series.filter((x) => x.constant === undefined).map((x) => x.key)))];
 }
 
-/* uPlot data for a spec from a /history answer: one x axis joined over every series. */
-export function historyData(spec, history) {
+/* uPlot data for a spec from a /history answer: one x axis joined over every series. A bucket
+ * that starts before recording began (`first`) is drawn where recording began, not before. */
+export function historyData(spec, history, first = -Infinity) {
   const series = history?.series || {};
   const drawn = spec.series.filter((s) => s.constant === undefined);
   const tables = drawn.map((s) => {
     const e = series[s.key];
-    return e ? [e.t, e.avg] : [[], []];
+    return e ? [e.t.map((t) => Math.max(t, first)), e.avg] : [[], []];
   });
   const joined = tables.length ? uPlot.join(tables) : [[]];
   const x = joined[0] || [];
@@ -77,9 +81,26 @@ export function historyData(spec, history) {
   return [x].concat(spec.series.map((s) => (s.constant !== undefined ? x.map(() => s.constant) : joined[j++])));
 }
 
+/* Horizontal lines at the warning and critical levels of the alert a chart shows:
+ * [{value, level}] in the chart's unit (percent, or load for all cores). */
+export function thresholdLines(specId, thresholds, cores) {
+  const t = thresholds || {};
+  const pick = (th, scale) => (th ? [{ value: th.warning * scale, level: "warn" },
+    { value: th.critical * scale, level: "crit" }] : []);
+  if (specId === "chart-cpu") return pick(t.cpu, 100);
+  if (specId === "chart-memory") return pick(t.memory, 100);
+  if (specId === "chart-load" && cores) return pick(t.load_per_core, cores);
+  return [];
+}
+
+/* The last value of a column that is a number (the legend at rest shows it). */
+export function lastValue(col) {
+  for (let i = col.length - 1; i >= 0; i--) if (isNum(col[i])) return col[i];
+  return null;
+}
+
 function liveData(spec, live) {
-  const keys = spec.series.map((s) => s.key);
-  const data = live.window(keys);
+  const data = live.window(spec.series.map((s) => s.key));
   spec.series.forEach((s, i) => {
     if (s.constant !== undefined) data[i + 1] = data[0].map(() => s.constant);
   });
@@ -92,14 +113,37 @@ const VALUE = {
   load: (v) => fixed(v, 2),
 };
 const AXIS = {
-  percent: (u, vals) => vals.map((v) => `${v}%`),
+  percent: (u, vals) => vals.map((v) => `${v} %`),
   rate: (u, vals) => vals.map(humanRate),
   load: (u, vals) => vals.map(String),
 };
+const INCRS = { percent: [1, 2, 5, 10, 20, 25, 50], rate: niceIncrs(true), load: niceIncrs(false) };
+
+/* Zoom: one x window for every chart; while set, the charts keep the data they had. */
+const zoom = { range: null, taken: false };
 
 function plotWidth(fig) {
   const plot = fig.querySelector(".plot");
   return Math.max(200, Math.floor(plot.clientWidth || fig.clientWidth || 300));
+}
+
+function drawThresholds(u, lines) {
+  if (!lines.length) return;
+  const c = u.ctx;
+  const { left, width } = u.bbox;
+  c.save();
+  c.lineWidth = Math.max(1, window.devicePixelRatio || 1);
+  c.setLineDash([6, 4]);
+  for (const line of lines) {
+    const y = Math.round(u.valToPos(line.value, "y", true));
+    if (y < u.bbox.top || y > u.bbox.top + u.bbox.height) continue;
+    c.strokeStyle = cssVar(line.level === "crit" ? "--crit" : "--warn");
+    c.beginPath();
+    c.moveTo(left, y);
+    c.lineTo(left + width, y);
+    c.stroke();
+  }
+  c.restore();
 }
 
 function makeChart(spec, fig, ctx) {
@@ -114,31 +158,80 @@ function makeChart(spec, fig, ctx) {
   const yRange = spec.unit === "percent"
     ? [0, 100]
     : (u, min, max) => [0, isNum(max) && max > 0 ? max * 1.1 : spec.unit === "rate" ? 1024 : 1];
-  // Live: at least a minute wide, so a fresh page does not show sub-second ticks.
   const xRange = (u, min, max) => {
+    if (zoom.range) return [zoom.range.min, zoom.range.max];
+    if (ctx.settings.range !== "live") {
+      const h = ctx.history.data;
+      if (h) return [Math.max(h.from, ctx.history.first ?? h.from), h.to]; // only the recorded span
+    }
     if (!isNum(min) || !isNum(max)) return [0, 1];
-    return ctx.settings.range === "live" && max - min < 60 ? [max - 60, max] : [min, max];
+    return max - min < 60 ? [max - 60, max] : [min, max]; // at least a minute: no sub-second ticks
   };
   const fmt = VALUE[spec.unit];
+  const atRest = (u, v, sidx, idx) => (idx === null ? lastValue(u.data[sidx]) : v);
   const opts = {
     width: plotWidth(fig),
     height: HEIGHT,
-    cursor: { sync: { key: "sysmon", setSeries: false }, drag: { x: false, y: false } },
+    cursor: { sync: { key: "sysmon", setSeries: false }, drag: { x: true, y: false, setScale: false } },
     legend: { live: true },
     scales: { x: { time: true, range: xRange }, y: { range: yRange } },
-    axes: [{ ...axis }, { ...axis, size: spec.unit === "rate" ? 78 : 48, values: AXIS[spec.unit] }],
-    series: [{ value: "{HH}:{mm}:{ss}" }].concat(spec.series.map((s) => ({
-      label: s.label, stroke: s.color, width: 1.5, dash: s.dash, value: (u, v) => fmt(v),
+    axes: [
+      { ...axis, space: 80, values: (u, splits, ax, space, incr) => splits.map((v) => timeTick(v, incr)) },
+      { ...axis, size: spec.unit === "rate" ? 78 : 56, values: AXIS[spec.unit], incrs: INCRS[spec.unit] },
+    ],
+    series: [{ value: (u, v, sidx, idx) => pointTime(atRest(u, v, sidx, idx)) }].concat(spec.series.map((s) => ({
+      label: s.label, stroke: s.color, width: 1.5, dash: s.dash, value: (u, v, sidx, idx) => fmt(atRest(u, v, sidx, idx)),
     }))),
+    hooks: {
+      draw: [(u) => drawThresholds(u, thresholdLines(spec.id, ctx.latest?.alerts?.thresholds, ctx.latest?.cpu?.count))],
+      setSelect: [(u) => onSelect(u, ctx)],
+    },
   };
-  return new uPlot(opts, [[]].concat(spec.series.map(() => [])), plot);
+  const u = new uPlot(opts, [[]].concat(spec.series.map(() => [])), plot);
+  u.over.addEventListener("dblclick", () => setZoom(null, ctx));
+  return u;
+}
+
+/* A drag across a chart zooms every chart to that span (synced cursors make each chart
+ * report the same selection: the first one wins). */
+function onSelect(u, ctx) {
+  const { left, width } = u.select;
+  u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+  if (width < 5 || zoom.taken) return;
+  zoom.taken = true;
+  queueMicrotask(() => {
+    zoom.taken = false;
+  });
+  setZoom({ min: u.posToVal(left, "x"), max: u.posToVal(left + width, "x") }, ctx);
+}
+
+/* Zoom all charts to {min, max} (Unix seconds), or back to the whole span with null. */
+export function setZoom(range, ctx) {
+  zoom.range = range;
+  const bar = $("zoom-bar");
+  bar.hidden = !range;
+  if (range) {
+    $("zoom-span").textContent = `${pointTime(range.min)} – ${pointTime(range.max)}`;
+  }
+  document.body.classList.toggle("is-zoomed", !!range);
+  render(ctx.latest, ctx, true);
+}
+
+/* Move the zoomed window by `fraction` of its width (negative: back in time). */
+export function pan(fraction, ctx) {
+  if (!zoom.range) return;
+  const shift = (zoom.range.max - zoom.range.min) * fraction;
+  setZoom({ min: zoom.range.min + shift, max: zoom.range.max + shift }, ctx);
 }
 
 export function mount(ctx) {
   window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => {
     themeVersion += 1;
-    render(null, ctx);
+    render(null, ctx, true);
   });
+  $("zoom-reset").addEventListener("click", () => setZoom(null, ctx));
+  $("pan-back").addEventListener("click", () => pan(-0.5, ctx));
+  $("pan-forward").addEventListener("click", () => pan(0.5, ctx));
   let pending = false;
   new ResizeObserver(() => {
     if (pending) return;
@@ -153,12 +246,15 @@ export function mount(ctx) {
 /* The specs for the current source: the recorded names (history) or the live rings. */
 export function specsFor(names, ctx) {
   const d = ctx.latest || {};
-  const hidden = new Set((d.network || []).filter((n) => n.hidden && !ctx.settings.showHidden).map((n) => n.device));
+  const hidden = new Set(ctx.settings.showHidden ? []
+    : (d.network || []).filter((n) => n.hidden || !n.up).map((n) => n.device));
   return chartSpecs(names, { hidden, cores: d.cpu?.count || null, muted: cssVar("--muted") });
 }
 
-export function render(d, ctx) {
-  if (!uPlot) return;
+/* Draw the current source. While zoomed the charts keep their data ("paused while zoomed")
+ * unless `force` (a zoom, a pan, a theme change). */
+export function render(d, ctx, force = false) {
+  if (!uPlot || (zoom.range && !force)) return;
   const useHistory = ctx.settings.range !== "live";
   const names = useHistory
     ? (ctx.history.data ? Object.keys(ctx.history.data.series) : ctx.history.names)
@@ -172,8 +268,11 @@ export function render(d, ctx) {
       ch = charts[spec.id] = { u: makeChart(spec, fig, ctx), sig };
     }
     if (!ch.u) continue;
-    ch.u.setData(useHistory ? historyData(spec, ctx.history.data) : liveData(spec, ctx.live));
+    ch.u.setData(useHistory ? historyData(spec, ctx.history.data, ctx.history.first) : liveData(spec, ctx.live));
+    const x = ch.u.scales.x;
     fig.dataset.points = String(ch.u.data[0].length);
     fig.dataset.source = useHistory ? "history" : "live";
+    fig.dataset.xMin = String(x.min);
+    fig.dataset.xMax = String(x.max);
   }
 }

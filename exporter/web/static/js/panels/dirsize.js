@@ -1,6 +1,7 @@
 /* Largest directories and files (/disk-usage-details). Independent of /data: it lists the
  * scan roots once, shows the cached result of a path, and polls every second while a scan
- * of it is queued or running. Paths are user data: textContent only. */
+ * of it is queued or running. A click on a directory row shows that directory. Paths are
+ * user data: textContent only. */
 
 import { ApiError, getDiskUsage, listRoots, rescan } from "../api.js";
 import { $, el } from "../dom.js";
@@ -13,6 +14,14 @@ let current = null; // the path shown
 let lastResult = null; // {fetchedAt, age} of the shown result
 let pollTimer = null;
 let generation = 0; // answers to superseded requests are dropped
+let queuedPolls = 0; // answers in a row that said "queued": only a second one means waiting
+
+/* How an entry is shown under the directory `base`: relative to it (short, and distinct on a
+ * phone where long absolute paths would be cut to the same tail). */
+export function relativePath(path, base) {
+  const prefix = base.endsWith("/") ? base : `${base}/`;
+  return path.startsWith(prefix) && path.length > prefix.length ? path.slice(prefix.length) : path;
+}
 
 function setMessage(text, isError = false) {
   const m = $("du-message");
@@ -34,6 +43,10 @@ export function mount() {
     show(pathInput.value.trim());
   });
   $("du-rescan").addEventListener("click", () => current && start(rescan, current));
+  $("du-dirs").addEventListener("click", (e) => {
+    const row = e.target.closest("tr[data-path]");
+    if (row) show(row.dataset.path);
+  });
   setInterval(updateAge, 10_000);
   listRoots().then((body) => {
     if (!body.enabled) {
@@ -72,6 +85,7 @@ async function fetchAndRender(call, path, gen) {
     if (gen !== generation) return;
     if (e instanceof ApiError) {
       setMessage(e.message, true);
+      clear(); // the tables of the previous path must not stand under the refused one
       return;
     }
     setMessage("Cannot reach the exporter; retrying…", true);
@@ -86,6 +100,16 @@ async function fetchAndRender(call, path, gen) {
   }
 }
 
+function clear() {
+  lastResult = null;
+  $("du-summary").textContent = "";
+  $("du-errors").hidden = true;
+  $("du-progress").hidden = true;
+  fill($("du-dirs"), [], 0, "");
+  fill($("du-files"), [], 0, "");
+  updateAge();
+}
+
 function draw(body) {
   current = body.path;
   const pathInput = $("du-path");
@@ -97,9 +121,10 @@ function draw(body) {
   const p = body.progress;
   $("du-progress").hidden = !busy;
   section.classList.toggle("du-busy", busy);
+  queuedPolls = body.queued && !body.running ? queuedPolls + 1 : 0;
   $("du-progress-text").textContent = body.running && p
     ? `Scanning… ${p.entries.toLocaleString()} entries, ${humanBytes(p.bytes)}, ${p.elapsed_seconds.toFixed(0)} s`
-    : "Scan queued (one scan per root runs at a time)…";
+    : queuedPolls > 1 ? "Waiting for another scan of this root to finish…" : "Starting the scan…";
   $("du-rescan").disabled = busy;
 
   const r = body.result;
@@ -109,8 +134,8 @@ function draw(body) {
   const errors = $("du-errors");
   if (!r) {
     summary.textContent = busy ? "No result yet for this directory." : "";
-    fill($("du-dirs"), [], 0);
-    fill($("du-files"), [], 0);
+    fill($("du-dirs"), [], 0, body.path);
+    fill($("du-files"), [], 0, body.path);
     errors.hidden = true;
     return;
   }
@@ -120,11 +145,11 @@ function draw(body) {
   errors.hidden = !r.errors.count;
   errors.textContent = `${r.errors.count.toLocaleString()} entries could not be read (not counted)` +
     (r.errors.examples.length ? `, e.g. ${r.errors.examples.join("; ")}` : "");
-  fill($("du-dirs"), r.directories, r.total_bytes);
-  fill($("du-files"), r.files, r.total_bytes);
+  fill($("du-dirs"), r.directories, r.total_bytes, body.path);
+  fill($("du-files"), r.files, r.total_bytes, body.path);
 }
 
-function fill(tbody, entries, total) {
+function fill(tbody, entries, total, base) {
   tbody.textContent = "";
   if (!entries.length) {
     const td = el("td", "du-empty", "—");
@@ -135,6 +160,7 @@ function fill(tbody, entries, total) {
   const max = entries[0].bytes || 1;
   for (const e of entries) {
     const row = el("tr", "du-row");
+    row.dataset.path = e.path;
     row.appendChild(el("td", "du-size", humanBytes(e.bytes))).title = `${e.bytes.toLocaleString()} bytes`;
     const barCell = el("td", "du-bar-cell");
     const fillEl = barCell.appendChild(el("div", "du-bar")).appendChild(el("div", "du-bar-fill"));
@@ -142,7 +168,7 @@ function fill(tbody, entries, total) {
     if (total) barCell.title = `${((100 * e.bytes) / total).toFixed(1)}% of the scanned directory`;
     row.appendChild(barCell);
     const pathCell = el("td", "du-path-cell");
-    pathCell.appendChild(el("span", "du-path-text", e.path)).dir = "ltr"; // ltr inside an rtl cell
+    pathCell.appendChild(el("span", "du-path-text", relativePath(e.path, base))).dir = "ltr"; // ltr in an rtl cell
     pathCell.title = e.path;
     row.appendChild(pathCell);
     tbody.appendChild(row);

@@ -1,7 +1,15 @@
-/* One bar per mounted filesystem, coloured by its alert level. */
+/* One bar per mounted filesystem, coloured by the alert thresholds (a disk at 96 % is red at
+ * once, not only after the alert's `for`); a pending or firing alert also marks the row. */
 
 import { $, el, setFill, syncRows } from "../dom.js";
-import { humanBytes, humanPercent } from "../format.js";
+import { humanBytes, humanPercent, isNum } from "../format.js";
+
+/* "crit" | "warn" | "ok" for a percentage (0..100) against {warning, critical} ratios. */
+export function thresholdLevel(percent, threshold) {
+  if (!isNum(percent) || !threshold) return "ok";
+  if (percent >= threshold.critical * 100) return "crit";
+  return percent >= threshold.warning * 100 ? "warn" : "ok";
+}
 
 function newRow() {
   const row = el("div", "fs-row");
@@ -20,12 +28,13 @@ export function render(d, ctx) {
   }
   box.querySelector(":scope > .empty")?.remove();
   syncRows(box, d.filesystems, newRow, (row, fs) => {
-    const level = ctx.levels[`filesystem|${fs.mountpoint}`] || "ok";
+    const level = thresholdLevel(fs.percent, d.alerts?.thresholds?.filesystem);
     row.dataset.mount = fs.mountpoint;
     row.dataset.level = level;
+    row.dataset.alert = ctx.levels[`filesystem|${fs.mountpoint}`] || "none";
     const [name, bar, num] = row.children;
     name.textContent = fs.mountpoint + (fs.readonly ? " (ro)" : "");
-    name.title = `${fs.device} · ${fs.fstype}`;
+    name.title = `${fs.mountpoint}\n${fs.device} · ${fs.fstype}`;
     setFill(bar.firstChild, fs.percent, level);
     num.textContent = fs.error
       ? `error: ${fs.error}`

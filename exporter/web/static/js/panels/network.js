@@ -1,5 +1,6 @@
-/* The network tile: rates per interface; interfaces matching network.page_hide (lo, veth…)
- * only while "show hidden interfaces" is ticked. */
+/* The network tile: rates per interface. Interfaces matching network.page_hide (lo, veth…)
+ * and interfaces that are down show only while "show hidden interfaces" is ticked; the list
+ * of what is hidden names a few and counts the rest, so a host with 50 veths keeps a small tile. */
 
 import { $, el, syncRows } from "../dom.js";
 import { humanRate } from "../format.js";
@@ -8,6 +9,21 @@ export function mount(ctx) {
   const box = $("show-hidden-ifaces");
   box.checked = ctx.settings.showHidden;
   box.addEventListener("change", () => ctx.set({ showHidden: box.checked }));
+}
+
+const NAMED = 4; // hidden interfaces named before "+N more"
+
+/* Whether the tile and the chart leave an interface out by default. */
+export function isHidden(n) {
+  return n.hidden || !n.up;
+}
+
+/* "(lo, ifb0 down, +3 more)" for the toggle's label. */
+export function hiddenSummary(network) {
+  const names = network.filter(isHidden).map((n) => n.device + (n.up ? "" : " down"));
+  if (!names.length) return "(none)";
+  const more = names.length > NAMED ? [`+${names.length - NAMED} more`] : [];
+  return `(${names.slice(0, NAMED).concat(more).join(", ")})`;
 }
 
 function newRow() {
@@ -22,9 +38,8 @@ export function render(d, ctx) {
     list.textContent = "unavailable";
     return;
   }
-  const hidden = d.network.filter((n) => n.hidden).map((n) => n.device);
-  $("hidden-ifaces").textContent = hidden.length ? `(${hidden.join(", ")})` : "(none)";
-  const shown = d.network.filter((n) => ctx.settings.showHidden || !n.hidden);
+  $("hidden-ifaces").textContent = hiddenSummary(d.network);
+  const shown = d.network.filter((n) => ctx.settings.showHidden || !isHidden(n));
   if (!shown.length) {
     list.textContent = "";
     list.appendChild(el("p", "empty", "No interfaces shown."));

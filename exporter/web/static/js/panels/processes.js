@@ -1,12 +1,15 @@
 /* The top-processes table: the server sends the union of its top-N by CPU and by memory
- * (N = processes.table_size); the page shows N of them by the chosen basis, sorted by the
- * clicked column. */
+ * (N = processes.table_size); the page shows N of them by the chosen basis, filtered by the
+ * filter box, sorted by the clicked column. A click on a row shows its full command line,
+ * user, state and threads (the only way on a phone, where those columns are hidden). */
 
 import { $, el, emptyRow, syncRows } from "../dom.js";
 import { fixed, humanBytes } from "../format.js";
 
-const COLUMNS = 7;
+const COLUMNS = 8;
 const sort = { key: "cpu_percent", dir: "desc", basis: "cpu_percent" };
+const expanded = new Set(); // PIDs whose details are open
+let filter = "";
 let latest = null;
 
 /* A comparator on `key` (missing values last, ties by PID), ascending or descending. */
@@ -23,15 +26,41 @@ export function compareBy(key, dir) {
   };
 }
 
-/* The rows to show: `size` rows by the basis (CPU or memory), then ordered by the sort column. */
-export function tableRows(top, size, { key, dir, basis }) {
-  return top.slice().sort(compareBy(basis, "desc")).slice(0, size).sort(compareBy(key, dir));
+/* Whether a process matches the filter text: a substring of its name, command line or user
+ * (any case), or its PID. */
+export function matches(p, text) {
+  const t = text.trim().toLowerCase();
+  if (!t) return true;
+  return String(p.pid) === t || [p.name, p.cmdline, p.user].some((v) => (v || "").toLowerCase().includes(t));
+}
+
+/* The rows to show: the matching ones, `size` of them by the basis (CPU or memory), then
+ * ordered by the sort column. */
+export function tableRows(top, size, { key, dir, basis }, text = "") {
+  return top.filter((p) => matches(p, text)).sort(compareBy(basis, "desc")).slice(0, size).sort(compareBy(key, dir));
 }
 
 export function mount() {
   for (const th of document.querySelectorAll("#proc-table th")) {
     th.querySelector("button").addEventListener("click", () => onSort(th));
   }
+  const box = $("proc-filter");
+  box.addEventListener("input", () => {
+    filter = box.value;
+    if (latest) render(latest);
+  });
+  $("proc-body").addEventListener("click", (e) => {
+    const tr = e.target.closest("tr[data-pid]");
+    if (!tr) return;
+    const pid = Number(tr.dataset.pid);
+    if (!expanded.delete(pid)) expanded.add(pid);
+    if (latest) render(latest);
+  });
+}
+
+/* Focus the filter box (the "/" shortcut). */
+export function focusFilter() {
+  $("proc-filter").focus();
 }
 
 function onSort(th) {
@@ -51,7 +80,8 @@ function onSort(th) {
 
 function newRow() {
   const tr = el("tr");
-  for (const cls of ["num", "", "", "num", "num", "num", ""]) tr.appendChild(el("td", cls));
+  for (const cls of ["num", "user", "cmd", "num threads", "num", "num", "num", "state"]) tr.appendChild(el("td", cls));
+  tr.children[2].append(el("span", "pname"), el("span", "cmdline"), el("span", "detail"));
   return tr;
 }
 
@@ -63,20 +93,30 @@ export function render(d) {
     emptyRow(body, COLUMNS, "Process collector unavailable.");
     return;
   }
-  const rows = tableRows(p.top, p.table_size, sort);
-  $("proc-basis").textContent =
-    `(top ${rows.length} of ${p.total} by ${sort.basis === "cpu_percent" ? "CPU" : "memory"})`;
+  const rows = tableRows(p.top, p.table_size, sort, filter);
+  $("proc-basis").textContent = `(top ${rows.length} of ${p.total} by ${sort.basis === "cpu_percent" ? "CPU" : "memory"}` +
+    `${filter.trim() ? `, matching “${filter.trim()}”` : ""})`;
+  if (!rows.length) {
+    emptyRow(body, COLUMNS, filter.trim() ? "No process in the table matches the filter." : "No processes.");
+    return;
+  }
   if (body.querySelector(".empty")) body.textContent = "";
   syncRows(body, rows, newRow, (tr, r) => {
-    tr.title = r.cmdline || r.name;
     tr.dataset.pid = String(r.pid);
+    const open = expanded.has(r.pid);
+    tr.classList.toggle("is-expanded", open);
+    tr.setAttribute("aria-expanded", open ? "true" : "false");
     const c = tr.children;
     c[0].textContent = String(r.pid);
     c[1].textContent = r.user || "";
-    c[2].textContent = r.name;
-    c[3].textContent = fixed(r.cpu_percent, 1);
-    c[4].textContent = fixed(r.memory_percent, 1);
-    c[5].textContent = humanBytes(r.rss_bytes);
-    c[6].textContent = r.state;
+    const [name, cmd, detail] = c[2].children;
+    name.textContent = r.name;
+    cmd.textContent = r.cmdline && r.cmdline !== r.name ? r.cmdline : "";
+    detail.textContent = open ? `user ${r.user || "?"} · ${r.state} · ${r.threads} thread${r.threads === 1 ? "" : "s"}` : "";
+    c[3].textContent = String(r.threads);
+    c[4].textContent = fixed(r.cpu_percent, 1);
+    c[5].textContent = fixed(r.memory_percent, 1);
+    c[6].textContent = humanBytes(r.rss_bytes);
+    c[7].textContent = r.state;
   });
 }
