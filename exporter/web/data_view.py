@@ -157,6 +157,7 @@ def build_data(config: Config, reading: Reading) -> dict[str, Any]:
         data["processes"] = {
             "total": len(cur.processes),
             "by_state": dict(sorted(states.items())),
+            "table_size": config.processes.table_size,
             "top": _process_rows(reading, mem.total if mem else 0, config.processes.table_size),
         }
     else:

@@ -35,7 +35,7 @@ def test_data_schema(client) -> None:  # type: ignore[no-untyped-def]
     assert d["processes"]["total"] > 0 and len(d["processes"]["top"]) > 0
     row = d["processes"]["top"][0]
     assert set(row) >= {"pid", "user", "name", "cmdline", "state", "cpu_percent", "memory_percent", "rss_bytes"}
-    assert set(d["alerts"]) == {"firing", "pending", "log"}
+    assert set(d["alerts"]) == {"firing", "pending", "log", "thresholds"}
 
 
 @pytest.mark.parametrize("url", ["/data?foo=1", "/metrics?x=", "/healthz?a=b", "/alerts?z=1"])

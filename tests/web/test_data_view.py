@@ -74,6 +74,11 @@ def test_series_are_exactly_what_history_records() -> None:
 
 def test_alerts_and_features_are_read_not_advanced() -> None:
     d = document()
+    thresholds = d["alerts"].pop("thresholds")
     assert d["alerts"] == {"firing": [], "pending": [], "log": []}
+    # The configured levels (defaults here), for the page's bar colours and chart lines.
+    assert thresholds["cpu"] == {"warning": 0.85, "critical": 0.95, "for_seconds": 300.0}
+    assert thresholds["load_per_core"] == {"warning": 1.5, "critical": 3.0, "for_seconds": 600.0}
+    assert sorted(thresholds) == ["cpu", "filesystem", "load_per_core", "memory", "swap"]
     assert d["history"] == {"enabled": False} and d["dirsize"] == {"enabled": False}
     assert [c["name"] for c in d["collectors"]] == ["cpu", "filesystem"]
