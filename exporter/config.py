@@ -162,9 +162,32 @@ class VmstatConfig:
 
 
 @dataclass(frozen=True)
-class NetworkConfig:
-    """Interfaces to report in /metrics (all by default) and to hide on the page."""
+class NetstatConfig:
+    """node_exporter's --collector.netstat.fields: the Protocol_Field counters exported."""
 
+    fields: Regex = Regex(
+        r"^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)"
+        r"|TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts|TCPOFOQueue|TCPRcvQDrop)"
+        r"|Tcp_(ActiveOpens|InSegs|OutSegs|OutRsts|PassiveOpens|RetransSegs|CurrEstab)"
+        r"|Udp6?_(InDatagrams|OutDatagrams|NoPorts|RcvbufErrors|SndbufErrors))$"
+    )
+
+
+@dataclass(frozen=True)
+class ArpConfig:
+    """node_exporter's --collector.arp.device-{include,exclude} (unanchored; empty: not set)."""
+
+    device_include: Regex = Regex("")
+    device_exclude: Regex = Regex("")
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Interfaces to report in /metrics (all by default) and to hide on the page.
+
+    node_exporter's --collector.netdev.device-{include,exclude}: unanchored regexes."""
+
+    device_include: Regex = Regex("")
     device_exclude: Regex = Regex(r"^$")
     page_hide: Regex = Regex(r"^(lo|veth.*|docker\d*|br-.*|virbr.*|cni.*|flannel.*|cali.*)$")
 
@@ -297,6 +320,8 @@ class Config:
     cpu: CpuConfig = CpuConfig()
     stat: StatConfig = StatConfig()
     vmstat: VmstatConfig = VmstatConfig()
+    netstat: NetstatConfig = NetstatConfig()
+    arp: ArpConfig = ArpConfig()
     network: NetworkConfig = NetworkConfig()
     processes: ProcessesConfig = ProcessesConfig()
     cgroups: CgroupsConfig = CgroupsConfig()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from exporter.config import NetworkConfig
 from exporter.host.context import CollectorContext
+from exporter.host.device_filter import device_filter
 from exporter.host.paths import HostPaths, read_text
 from exporter.sampling.snapshot import NetInterface
 
@@ -19,7 +19,7 @@ def _operstate_up(paths: HostPaths, device: str) -> bool:
 
 
 def read_network(paths: HostPaths, config: NetworkConfig) -> tuple[NetInterface, ...]:
-    exclude = re.compile(config.device_exclude)
+    keep = device_filter(config.device_exclude, config.device_include)
     result = []
     # In a container, /proc/net is the container's own namespace; PID 1's is the host's.
     net_dev = paths.proc("1", "net", "dev") if paths.root_prefix else paths.proc("net", "dev")
@@ -28,7 +28,7 @@ def read_network(paths: HostPaths, config: NetworkConfig) -> tuple[NetInterface,
         if not sep:
             continue
         device = name.strip()
-        if config.device_exclude != "^$" and exclude.search(device):
+        if not keep(device):
             continue
         n = [int(x) for x in rest.split()]
         if len(n) < 16:

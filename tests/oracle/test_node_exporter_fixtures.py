@@ -10,7 +10,8 @@ off (they read the real host); every other collector on, including the ones off 
 `--collector.netclass.ignored-devices=(dmz|int)`, `--collector.netclass.ignore-invalid-speed`,
 `--collector.stat.softirq`, `--collector.textfile.directory=textfile/two_metric_files/`,
 `--collector.cpu.info`, `--collector.cpu.info.flags-include=^(aes|avx.?|constant_tsc)$`,
-`--collector.cpu.info.bugs-include=^(cpu_meltdown|spectre_.*|mds)$`. Volatile series
+`--collector.cpu.info.bugs-include=^(cpu_meltdown|spectre_.*|mds)$`, and (end-to-end-test.sh
+has them, the fixture README does not) `--collector.arp.device-exclude=nope --no-collector.arp.netlink`. Volatile series
 (go_*, process_*, scrape durations, textfile mtimes, node_time_*, network bytes and
 packets) are not in it. tests/support/node_fixtures.py unpacks the tree, runs ours with
 the equivalent configuration (`e2e_settings`) and compares series by series: same names,
@@ -27,6 +28,13 @@ from tests.support.node_fixtures import Exposition, differences
 COLLECTORS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "meminfo": (("node_memory_",), ("node_memory_numa_",)),
     "loadavg": (("node_load1", "node_load5", "node_load15"), ()),
+    "netstat": (("node_netstat_",), ()),
+    "sockstat": (("node_sockstat_",), ()),
+    "softnet": (("node_softnet_",), ()),
+    "conntrack": (("node_nf_conntrack_",), ()),
+    "arp": (("node_arp_",), ()),
+    "udp_queues": (("node_udp_queues",), ()),
+    "filefd": (("node_filefd_",), ()),
 }
 
 

@@ -1,0 +1,57 @@
+"""node_exporter's `conntrack` collector: the netfilter connection table's use and per-CPU statistics.
+
+/proc/sys/net/netfilter/nf_conntrack_{count,max} (absent unless the nf_conntrack
+module is loaded: then the collector is not available) and /proc/net/stat/nf_conntrack,
+whose per-CPU hexadecimal columns are summed, as node_exporter does (it exports the
+sums as gauges).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from exporter.exposition.families import GaugeFamily
+from exporter.host.context import CollectorContext
+from exporter.host.paths import HostPaths, read_text
+
+_STATS = (  # (column of /proc/net/stat/nf_conntrack, which is also the metric suffix; help)
+    ("found", "Number of searched entries which were successful."),
+    ("invalid", "Number of packets seen which can not be tracked."),
+    ("ignore", "Number of packets seen which are already connected to a conntrack entry."),
+    ("insert", "Number of entries inserted into the list."),
+    ("insert_failed", "Number of entries for which list insertion was attempted but failed."),
+    ("drop", "Number of packets dropped due to conntrack failure."),
+    ("early_drop",
+     "Number of dropped conntrack entries to make room for new ones, if maximum table size was reached."),
+    ("search_restart",
+     "Number of conntrack table lookups which had to be restarted due to hashtable resizes."),
+)
+
+
+def _stat_sums(text: str) -> dict[str, int]:
+    lines = text.splitlines()
+    header = lines[0].split()
+    sums = dict.fromkeys(header, 0)
+    for line in lines[1:]:
+        for key, value in zip(header, line.split(), strict=False):
+            sums[key] += int(value, 16)
+    return sums
+
+
+def read_conntrack(paths: HostPaths) -> list[GaugeFamily]:
+    netfilter = ("sys", "net", "netfilter")
+    entries = float(read_text(paths.proc(*netfilter, "nf_conntrack_count")))
+    limit = float(read_text(paths.proc(*netfilter, "nf_conntrack_max")))
+    fams = [
+        GaugeFamily("node_nf_conntrack_entries",
+                    "Number of currently allocated flow entries for connection tracking.", entries),
+        GaugeFamily("node_nf_conntrack_entries_limit", "Maximum size of connection tracking table.", limit),
+    ]
+    sums = _stat_sums(read_text(paths.proc("net", "stat", "nf_conntrack")))
+    for column, help_text in _STATS:
+        fams.append(GaugeFamily(f"node_nf_conntrack_stat_{column}", help_text, float(sums.get(column, 0))))
+    return fams
+
+
+def make(ctx: CollectorContext) -> Callable[[], list[GaugeFamily]]:
+    return lambda: read_conntrack(ctx.paths)

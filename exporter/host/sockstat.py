@@ -1,0 +1,56 @@
+"""node_exporter's `sockstat` collector: sockets per protocol and state, /proc/net/sockstat{,6}.
+
+Lines such as "TCP: inuse 4 orphan 0 tw 4 alloc 17 mem 1" become
+node_sockstat_TCP_inuse and so on; a protocol with a `mem` (pages) also gets
+`mem_bytes`. Either file may be missing (IPv4 or IPv6 disabled); both missing
+means the collector is not available here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from exporter.exposition.families import GaugeFamily
+from exporter.host.context import CollectorContext
+from exporter.host.paths import HostPaths, read_text
+
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+_STATES = ("inuse", "orphan", "tw", "alloc", "mem", "memory")  # node_exporter's order per protocol
+
+
+def _families(text: str, ipv6: bool) -> list[GaugeFamily]:
+    fams = []
+    for line in text.splitlines():
+        head, _, rest = line.partition(":")
+        parts = rest.split()
+        values = dict(zip(parts[::2], parts[1::2], strict=False))
+        if head == "sockets":
+            if not ipv6 and "used" in values:
+                fams.append(GaugeFamily("node_sockstat_sockets_used", "Number of IPv4 sockets in use.",
+                                        float(values["used"])))
+            continue
+        if "mem" in values:
+            values["mem_bytes"] = str(int(values["mem"]) * PAGE_SIZE)
+        for state in (*_STATES, "mem_bytes"):
+            if state in values:
+                fams.append(GaugeFamily(f"node_sockstat_{head}_{state}",
+                                        f"Number of {head} sockets in state {state}.", float(values[state])))
+    return fams
+
+
+def read_sockstat(paths: HostPaths) -> list[GaugeFamily]:
+    fams: list[GaugeFamily] = []
+    missing = 0
+    for name, ipv6 in (("sockstat", False), ("sockstat6", True)):
+        try:
+            fams.extend(_families(read_text(paths.proc("net", name)), ipv6))
+        except FileNotFoundError:
+            missing += 1
+            if missing == 2:
+                raise
+    return fams
+
+
+def make(ctx: CollectorContext) -> Callable[[], list[GaugeFamily]]:
+    return lambda: read_sockstat(ctx.paths)
