@@ -12,15 +12,19 @@ CounterMetricFamily would give.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from prometheus_client.metrics_core import Metric
 from prometheus_client.samples import Sample
 from prometheus_client.utils import floatToGoString
-from prometheus_client.validation import _is_valid_legacy_labelname
 
 Row = tuple[Sequence[str], Any]
+
+# The Prometheus data model's (legacy) label-name rule, as prometheus_client applies it;
+# names starting with "__" are reserved. Ours, not the library's private validation helper.
+_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*").fullmatch
 
 
 class Unrenderable(Exception):
@@ -39,7 +43,7 @@ def check_name(name: str) -> None:
     them is written unchanged by both formats' escaping."""
     ok = _valid_names.get(name)
     if ok is None:
-        ok = _valid_names[name] = bool(_is_valid_legacy_labelname(name))
+        ok = _valid_names[name] = _LABEL_NAME(name) is not None and not name.startswith("__")
     if not ok:
         raise Unrenderable(name)
 
