@@ -2,16 +2,18 @@
 
 Each collector is timed and isolated, as node_exporter's registry does: one that
 raises is reported as failed (success 0, its error logged once) and leaves its
-part of the Snapshot empty; the others go on. A collector whose files do not
-exist on this host (FileNotFoundError: no such kernel feature or hardware) is not
-called again for UNAVAILABLE_RETRY_SECONDS, so it costs nothing on the scrapes
-in between; it keeps reporting success 0.
+part of the Snapshot empty; the others go on. A collector whose file does not
+exist on this host (FileNotFoundError: no such kernel feature or hardware) is
+not called again while that file is still missing: later collections cost one
+stat() of the missing path, and the collector comes back as soon as it appears.
+It keeps reporting success 0 meanwhile.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -25,7 +27,6 @@ from exporter.sampling.snapshot import CollectorResult, Snapshot
 
 log = logging.getLogger(__name__)
 
-UNAVAILABLE_RETRY_SECONDS = 300.0
 
 
 def enabled_specs(config: Config) -> tuple[CollectorSpec, ...]:
@@ -52,15 +53,13 @@ class HostReader:
         *,
         statfs: Callable[[str], Any] | None = None,
         clock: Callable[[], float] = time.time,
-        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         ctx = CollectorContext(HostPaths(config.root_prefix), config, statfs)
         self._collectors = [(spec, build_collector(spec, ctx)) for spec in enabled_specs(config)]
         self._clock = clock
-        self._monotonic = monotonic
         self._seq = 0
         self._failing: dict[str, str] = {}
-        self._unavailable_until: dict[str, float] = {}
+        self._missing: dict[str, str] = {}  # collector → the file it missed
         self._lock = threading.Lock()
 
     @property
@@ -74,9 +73,9 @@ class HostReader:
         values: dict[str, Any] = {}
         families: list[Any] = []
         results = []
-        now = self._monotonic()
         for spec, collect in self._collectors:
-            if self._unavailable_until.get(spec.name, 0.0) > now:
+            missing = self._missing.get(spec.name)
+            if missing is not None and not os.path.lexists(missing):
                 results.append(CollectorResult(spec.name, False, 0.0, self._failing[spec.name]))
                 continue
             start = time.perf_counter()
@@ -90,10 +89,11 @@ class HostReader:
                 else:
                     values[spec.field] = value
                 ok, err = True, ""
-                self._unavailable_until.pop(spec.name, None)
-            except FileNotFoundError as e:  # not on this kernel or hardware: do not look again for a while
+                self._missing.pop(spec.name, None)
+            except FileNotFoundError as e:  # not on this kernel or hardware: wait for the file to appear
                 ok, err = False, f"not available here: {e.filename or e}"
-                self._unavailable_until[spec.name] = now + UNAVAILABLE_RETRY_SECONDS
+                if e.filename:
+                    self._missing[spec.name] = os.fsdecode(e.filename)
             except Exception as e:  # noqa: BLE001 - a failing area must not fail the snapshot
                 ok, err = False, f"{type(e).__name__}: {e}"
             results.append(CollectorResult(spec.name, ok, time.perf_counter() - start, err))

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from pathlib import Path
 
 import pytest
 
 from exporter.config import config_from_dict
 from exporter.host import collectors
 from exporter.host.collectors import CollectorSpec
-from exporter.host.registry import UNAVAILABLE_RETRY_SECONDS, HostReader, enabled_specs
+from exporter.host.registry import HostReader, enabled_specs
 
 CALLS: list[str] = []
+
+
+MISSING: list[str] = []  # the path make_missing's collector reads (set by the test)
 
 
 def make_missing(_ctx):  # type: ignore[no-untyped-def]
     def collect():  # type: ignore[no-untyped-def]
         CALLS.append("missing")
-        raise FileNotFoundError(2, "No such file", "/proc/pressure/cpu")
+        with open(MISSING[0]) as f:
+            return f.read()
 
     return collect
 
@@ -37,13 +42,6 @@ def make_families(_ctx):  # type: ignore[no-untyped-def]
     return lambda: [GaugeFamily("node_test_value", "A test value.", 1.0)]
 
 
-class Clock:
-    now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def table(monkeypatch: pytest.MonkeyPatch) -> None:
     """Three collectors of this module in the table (besides the real ones, switched off)."""
@@ -57,22 +55,24 @@ def table(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("exporter.host.registry.COLLECTORS", rows)
 
 
-def test_a_missing_feature_reports_failure_once_and_is_not_probed_again_for_a_while(
-    table: None, caplog: pytest.LogCaptureFixture
+def test_a_missing_feature_reports_failure_once_and_is_called_again_only_when_its_file_appears(
+    table: None, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
-    clock = Clock()
-    reader = HostReader(config_from_dict({}), monotonic=clock)
-    with caplog.at_level(logging.WARNING):
-        for _ in range(5):
-            snap = reader.read()
+    MISSING[:] = [str(tmp_path / "pressure" / "cpu")]
+    reader = HostReader(config_from_dict({}))
+    caplog.set_level(logging.INFO)
+    for _ in range(5):
+        snap = reader.read()
     result = {c.name: c for c in snap.collectors}
-    assert not result["missing"].success and "/proc/pressure/cpu" in result["missing"].error
+    assert not result["missing"].success and MISSING[0] in result["missing"].error
     assert CALLS.count("missing") == 1 and CALLS.count("broken") == 5
     assert sum("collector missing failed" in r.message for r in caplog.records) == 1
     assert [f.name for f in snap.families] == ["node_test_value"]
-    clock.now = UNAVAILABLE_RETRY_SECONDS + 1
-    reader.read()
-    assert CALLS.count("missing") == 2  # looked again after the retry period
+    (tmp_path / "pressure").mkdir()
+    (tmp_path / "pressure" / "cpu").write_text("some")
+    snap = reader.read()
+    assert CALLS.count("missing") == 2 and {c.name: c.success for c in snap.collectors}["missing"]
+    assert sum("collector missing recovered" in r.message for r in caplog.records) == 1
 
 
 def test_off_by_default_collectors_run_only_when_enabled(table: None) -> None:
