@@ -5,6 +5,7 @@ One Reading per collection flows one way (see README "Architecture"):
     HostReader → Sampler ─┬─▶ ProcessGroups.on_reading   (groups advance on every Reading)
                           ├─▶ Exposition.on_reading      (/metrics, after the groups)
                           ├─▶ AlertEngine.on_reading     (the page's alerts)
+                          ├─▶ Notifier.on_reading        (Alertmanager / webhooks, when configured)
                           └─▶ HistoryRecorder.on_reading (SQLite, when history is on)
     /data: DataView reads the latest Reading and the alerts' state; it advances nothing.
 """
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from exporter.alerting.engine import AlertEngine
+from exporter.alerting.notify import Notifier, build_notifier, notify_families
 from exporter.config import Config
 from exporter.dirsize.families import dirsize_families
 from exporter.dirsize.service import DirSizeService
@@ -46,12 +48,15 @@ class Runtime:
     exposition: Exposition
     dirsize: DirSizeService | None = None
     history: HistoryStore | None = None
+    notifier: Notifier | None = None
     _ticker: Ticker | None = field(default=None, repr=False)
 
     def start(self) -> None:
         """Background work: the ticker (alerts and history advance unobserved), scans, history writer."""
         if self.dirsize is not None:
             self.dirsize.start()
+        if self.notifier is not None:
+            self.notifier.start()
         period = min(10.0, float(self.config.history.sample_interval)) if self.history else 10.0
         self._ticker = Ticker(self.sampler, period)
         self._ticker.start()
@@ -59,6 +64,8 @@ class Runtime:
     def stop(self) -> None:
         if self._ticker is not None:
             self._ticker.stop()
+        if self.notifier is not None:
+            self.notifier.close()  # before the history closes: the state may live in its file
         if self.dirsize is not None:
             self.dirsize.stop()
         if self.history is not None:
@@ -81,17 +88,22 @@ def build_runtime(
         sources.append(lambda: dirsize_families(dirsize))
     if history is not None:
         sources.append(lambda: history_families(history))
+    alerts = AlertEngine(config.alerts)
+    notifier = build_notifier(config, alerts, history.path if history is not None else None)
+    if notifier is not None:
+        sources.append(lambda: notify_families(notifier))
     groups = ProcessGroups(config.processes.max_groups, config.processes.group_by)
     exposition = Exposition(config.processes.top_n, groups, sources)
-    alerts = AlertEngine(config.alerts)
 
     sampler.subscribe(groups.on_reading)
     sampler.subscribe(exposition.on_reading)  # after the groups: it renders them as they stand
     sampler.subscribe(alerts.on_reading)
+    if notifier is not None:
+        sampler.subscribe(notifier.on_reading)  # after the engine: it sends what the engine decided
     if history is not None:
         recorder = HistoryRecorder(history, float(config.history.sample_interval), re.compile(config.network.page_hide))
         sampler.subscribe(recorder.on_reading)
 
     features = {"history": {"enabled": history is not None}, "dirsize": {"enabled": dirsize is not None}}
     view = DataView(config, sampler, alerts, features)
-    return Runtime(config, reader, sampler, alerts, groups, view, exposition, dirsize, history)
+    return Runtime(config, reader, sampler, alerts, groups, view, exposition, dirsize, history, notifier)

@@ -155,6 +155,23 @@ class AlertEngine:
         shown = [a for a in alerts if a.severity == "critical" or (a.resource, a.instance) not in critical]
         return sorted(shown, key=lambda a: (a.severity != "critical", a.resource, a.instance))
 
+    def active(self) -> list[Alert]:
+        """Every pending and firing alert, warning twins included (what the notifier sends; Alertmanager
+        inhibits, the page hides)."""
+        with self._lock:
+            return list(self._active.values())
+
+    def restore(self, alerts: list[Alert]) -> None:
+        """Take up pending and firing alerts kept across a restart (exporter.alerting.notify.state), so that
+        a firing alert keeps its start and a pending one its `for` clock; the next Reading resolves
+        what has cleared meanwhile."""
+        with self._lock:
+            for alert in alerts:
+                if alert.state in ("pending", "firing") and alert.key not in self._active:
+                    self._active[alert.key] = alert
+                    if alert.state == "firing":
+                        self._log.append(alert)
+
     def pending(self) -> list[Alert]:
         with self._lock:
             return [a for a in self._active.values() if a.state == "pending"]

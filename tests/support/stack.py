@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import ssl
 import subprocess
 import threading
 import urllib.parse
@@ -138,27 +139,40 @@ class Alertmanager(_Served):
 
 
 class Webhook:
-    """An HTTP server in a thread that records every Alertmanager notification it receives."""
+    """An HTTP server in a thread that records every Alertmanager notification it receives.
 
-    def __init__(self) -> None:
+    `port` 0 picks a free one; a fixed port lets a test start the receiver late (a receiver that was
+    down). `tls` (cert, key) serves HTTPS; `status` is what it answers; `headers` keeps each request's."""
+
+    def __init__(self, port: int = 0, tls: tuple[Path, Path] | None = None) -> None:
         self.notifications: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self.status = 200
         lock = threading.Lock()
         self._lock = lock
-        received = self.notifications
+        received, headers, hook = self.notifications, self.headers, self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with lock:
                     received.append(json.loads(body))
-                self.send_response(200)
+                    headers.append(dict(self.headers.items()))
+                self.send_response(hook.status)
                 self.end_headers()
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alerts"
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        scheme = "http"
+        if tls is not None:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(str(tls[0]), str(tls[1]))
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.port = self.server.server_address[1]
+        self.url = f"{scheme}://127.0.0.1:{self.port}/alerts"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def start(self) -> Webhook:

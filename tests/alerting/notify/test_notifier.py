@@ -1,0 +1,265 @@
+"""The notifier's rules, on injected time and a recording transport: what goes to Alertmanager and to
+webhooks, when, and what a restart keeps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from exporter.alerting.notify.http import SendError
+from exporter.alerting.notify.notifier import RESOLVED_RETENTION
+from exporter.alerting.notify.receivers import BACKOFF_INITIAL, BACKOFF_MAX
+from tests.support.history import HOUR0
+from tests.support.notify import Pipeline, Transport, notify_config
+
+AM = "http://127.0.0.1:9093/api/v2/alerts"
+HOOK = "http://127.0.0.1:5001/alerts"
+T = HOUR0
+
+
+def ts(text: str) -> float:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def memory_alerts(alerts: list[dict]) -> list[dict]:
+    return [a for a in alerts if a["labels"]["alertname"] == "HostMemoryHigh"]
+
+
+def test_a_firing_alert_goes_to_alertmanager_as_prometheus_sends_it(tmp_path: Path) -> None:
+    tr = Transport()
+    p = Pipeline(notify_config(tmp_path, alertmanagers=(AM,)), tr)
+    p.feed(1, T, memory=0.6)
+    (alert,) = tr.alerts(AM)
+    assert alert["labels"] == {"alertname": "HostMemoryHigh", "severity": "warning", "instance": "host-a:9877",
+                               "job": "sysmon", "monitor": "test"}
+    assert alert["annotations"]["summary"] == "Memory used 60% on host-a:9877"
+    assert "at or above the warning threshold of 50% for 0s" in alert["annotations"]["description"]
+    assert ts(alert["startsAt"]) == T and ts(alert["endsAt"]) == T + 4 * 60
+    assert alert["generatorURL"] == "http://host-a:9877/#alerts"
+
+
+def test_pending_alerts_are_not_sent(tmp_path: Path) -> None:
+    tr = Transport()
+    p = Pipeline(notify_config(tmp_path, alertmanagers=(AM,), alerts={"memory": {"for": "5m"}}), tr)
+    p.feed(1, T, memory=0.6)
+    p.feed(2, T + 299, memory=0.6)
+    assert tr.alerts(AM) == []
+    p.feed(3, T + 300, memory=0.6)
+    (alert,) = tr.alerts(AM)
+    assert ts(alert["startsAt"]) == T + 300  # when it began firing, as Prometheus' FiredAt
+
+
+def test_firing_alerts_are_re_sent_every_resend_delay(tmp_path: Path) -> None:
+    tr = Transport()
+    p = Pipeline(notify_config(tmp_path, alertmanagers=(AM,)), tr)
+    for i, t in enumerate((0, 10, 59, 60, 70, 120), 1):
+        p.feed(i, T + t, memory=0.6)
+    sent = tr.alerts(AM)
+    assert [ts(a["endsAt"]) - 240 - T for a in sent] == [0, 60, 120]
+    assert {a["startsAt"] for a in sent} == {sent[0]["startsAt"]}
+
+
+def test_a_resolve_is_sent_at_once_and_repeated_for_15_minutes(tmp_path: Path) -> None:
+    tr = Transport()
+    p = Pipeline(notify_config(tmp_path, alertmanagers=(AM,)), tr)
+    p.feed(1, T, memory=0.6)
+    p.feed(2, T + 10, memory=0.1)
+    resolved = tr.alerts(AM)[-1]
+    assert ts(resolved["endsAt"]) == T + 10
+    t, seq = T + 10, 3
+    while t < T + 10 + RESOLVED_RETENTION + 120:
+        t += 10
+        p.feed(seq, t, memory=0.1)
+        seq += 1
+    resends = [a for a in tr.alerts(AM)[2:] if ts(a["endsAt"]) == T + 10]
+    assert len(resends) == RESOLVED_RETENTION // 60 - 1  # once a minute while within retention
+    assert p.notifier.tracked() == []  # then forgotten
+
+
+def test_critical_and_warning_both_go_out_for_alertmanager_to_inhibit(tmp_path: Path) -> None:
+    tr = Transport()
+    p = Pipeline(notify_config(tmp_path, alertmanagers=(AM,)), tr)
+    p.feed(1, T, memory=0.95)
+    assert sorted(a["labels"]["severity"] for a in memory_alerts(tr.alerts(AM))) == ["critical", "warning"]
+
+
+def test_a_filesystem_alert_carries_node_exporter_labels(tmp_path: Path) -> None:
+    tr = Transport()
+    p = Pipeline(notify_config(tmp_path, alertmanagers=(AM,), alerts={"filesystem": {"for": "0s"}}), tr)
+    p.feed(1, T, memory=0.1, root_fs=0.9)
+    (alert,) = [a for a in tr.alerts(AM) if a["labels"]["alertname"] == "HostFilesystemAlmostFull"]
+    assert alert["labels"] | {} == {"alertname": "HostFilesystemAlmostFull", "severity": "warning",
+                                    "instance": "host-a:9877", "job": "sysmon", "monitor": "test",
+                                    "mountpoint": "/", "device": "/dev/vda1", "fstype": "ext4"}
+    assert alert["annotations"]["summary"] == "Filesystem / 90% full on host-a:9877"
+
+
+def test_a_webhook_hears_once_then_every_repeat_interval_then_the_resolve(tmp_path: Path) -> None:
+    tr = Transport()
+    p = Pipeline(notify_config(tmp_path, webhooks=(HOOK,), repeat_interval="1h"), tr)
+    p.feed(1, T, memory=0.6)
+    p.feed(2, T + 10, memory=0.6)
+    p.feed(3, T + 3599, memory=0.6)
+    (message,) = tr.posts[HOOK]
+    assert message["version"] == "4" and message["status"] == "firing" and message["receiver"] == HOOK
+    assert message["groupLabels"] == {"alertname": "HostMemoryHigh", "instance": "host-a:9877"}
+    assert message["commonLabels"]["severity"] == "warning" and message["externalURL"] == "http://host-a:9877/"
+    assert message["alerts"][0]["status"] == "firing" and message["alerts"][0]["endsAt"] == "0001-01-01T00:00:00Z"
+    p.feed(4, T + 3600, memory=0.6)
+    assert len(tr.posts[HOOK]) == 2
+    p.feed(5, T + 3610, memory=0.1)
+    p.feed(6, T + 3620, memory=0.1)
+    last = tr.posts[HOOK][-1]
+    assert len(tr.posts[HOOK]) == 3 and last["status"] == "resolved"
+    assert ts(last["alerts"][0]["endsAt"]) == T + 3610
+
+
+def test_a_webhook_that_is_down_gets_the_alert_when_it_is_back(tmp_path: Path) -> None:
+    tr = Transport()
+    tr.down.add(HOOK)
+    p = Pipeline(notify_config(tmp_path, webhooks=(HOOK,)), tr)
+    hook = p.notifier.webhooks[0]
+    p.feed(1, T, memory=0.6)
+    assert hook.failed == 1 and hook.next_try == T + BACKOFF_INITIAL
+    delays = []
+    now = T
+    for _ in range(12):
+        now = hook.next_try
+        before = hook.next_try
+        p.notifier.run_once(now)
+        delays.append(hook.next_try - before)
+    assert delays[:4] == [2, 4, 8, 16] and max(delays) == BACKOFF_MAX  # doubling, capped
+    p.notifier.run_once(now + 1)  # within the back-off: not even tried
+    assert hook.failed == 13
+    tr.down.clear()
+    p.notifier.run_once(hook.next_try)
+    (message,) = tr.posts[HOOK]
+    assert message["alerts"][0]["labels"]["alertname"] == "HostMemoryHigh" and hook.sent == 1
+    p.notifier.run_once(hook.next_try + 10)
+    assert len(tr.posts[HOOK]) == 1
+
+
+def test_a_webhook_that_rejects_the_message_is_not_retried(tmp_path: Path) -> None:
+    tr = Transport()
+    tr.status[HOOK] = SendError("HTTP 400 Bad Request", retry=False)
+    p = Pipeline(notify_config(tmp_path, webhooks=(HOOK,)), tr)
+    p.feed(1, T, memory=0.6)
+    p.feed(2, T + 3, memory=0.6)
+    p.feed(3, T + 10, memory=0.6)
+    assert p.notifier.webhooks[0].failed == 1
+
+
+def test_failures_are_logged_once_per_outage(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    tr = Transport()
+    tr.down.add(AM)
+    p = Pipeline(notify_config(tmp_path, alertmanagers=(AM,)), tr)
+    with caplog.at_level("DEBUG", logger="exporter.alerting.notify"):
+        for i in range(5):
+            p.feed(i + 1, T + 60 * i, memory=0.6)
+        tr.down.clear()
+        p.feed(6, T + 300, memory=0.6)
+        tr.down.add(AM)
+        p.feed(7, T + 360, memory=0.6)
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 2 and AM in errors[0] and "connection refused" in errors[0]
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        f"notify: alertmanager {AM} works again"]
+    am = p.notifier.alertmanagers[0]
+    assert (am.sent, am.failed) == (1, 6)
+
+
+def test_on_reading_queues_and_never_sends(tmp_path: Path) -> None:
+    tr = Transport()
+    p = Pipeline(notify_config(tmp_path, alertmanagers=(AM,)), tr)
+    n = p.notifier
+    n._queue_size = 3  # noqa: SLF001 - a small queue, to see it overflow
+    for i in range(5):
+        r_t = T + 60 * i
+        from tests.support.notify import reading
+        r = reading(i + 1, r_t, memory=0.6)
+        p.engine.on_reading(r)
+        n.on_reading(r)
+    assert tr.posts == {} and n.queue_length() == 3 and n.dropped == 2
+    n.run_once(T + 300)
+    assert len(tr.posts[AM]) == 3 and n.queue_length() == 0
+
+
+# --- restarts ------------------------------------------------------------------------------
+
+
+def restart(tmp_path: Path, tr: Transport, history: Path | None = None, **kw: object) -> Pipeline:
+    return Pipeline(notify_config(tmp_path, alertmanagers=(AM,), webhooks=(HOOK,), **kw), tr, history)
+
+
+def test_a_restart_keeps_firing_alerts_with_their_start(tmp_path: Path) -> None:
+    tr = Transport()
+    p = restart(tmp_path, tr)
+    p.feed(1, T, memory=0.6)
+    p.notifier.close()
+    assert (tmp_path / "data" / "alert-state.json").is_file()
+    again = restart(tmp_path, tr)
+    assert [(a.resource, a.state, a.started_at) for a in again.engine.firing()] == [("memory", "firing", T)]
+    again.feed(1, T + 120, memory=0.6)
+    assert len(tr.posts[HOOK]) == 1  # the webhook is not told again
+    assert {a["startsAt"] for a in tr.alerts(AM)} == {tr.alerts(AM)[0]["startsAt"]}  # same alert for Alertmanager
+
+
+def test_a_restart_resolves_what_cleared_meanwhile(tmp_path: Path) -> None:
+    tr = Transport()
+    p = restart(tmp_path, tr)
+    p.feed(1, T, memory=0.6)
+    p.notifier.close()
+    again = restart(tmp_path, tr)
+    again.feed(1, T + 600, memory=0.1)
+    assert tr.posts[HOOK][-1]["status"] == "resolved"
+    assert ts(tr.alerts(AM)[-1]["endsAt"]) == T + 600
+
+
+def test_a_restart_keeps_the_for_clock_of_a_pending_alert(tmp_path: Path) -> None:
+    tr = Transport()
+    p = restart(tmp_path, tr, alerts={"memory": {"for": "5m"}})
+    p.feed(1, T, memory=0.6)
+    p.notifier.close()
+    again = restart(tmp_path, tr, alerts={"memory": {"for": "5m"}})
+    again.feed(1, T + 300, memory=0.6)
+    assert ts(memory_alerts(tr.alerts(AM))[0]["startsAt"]) == T + 300  # fired on time, not 5 minutes late
+
+
+def test_a_resolve_a_webhook_missed_survives_a_restart(tmp_path: Path) -> None:
+    tr = Transport()
+    p = restart(tmp_path, tr)
+    p.feed(1, T, memory=0.6)
+    tr.down.add(HOOK)
+    p.feed(2, T + 10, memory=0.1)
+    p.notifier.close()
+    tr.down.clear()
+    again = restart(tmp_path, tr)
+    again.feed(1, T + 20, memory=0.1)
+    assert [m["status"] for m in tr.posts[HOOK]] == ["firing", "resolved"]
+
+
+def test_with_history_the_state_lives_in_the_history_database(tmp_path: Path) -> None:
+    from tests.support.history import FakeClock, make_store, read
+
+    store = make_store(tmp_path, FakeClock(T))
+    tr = Transport()
+    p = restart(tmp_path, tr, history=store.path)
+    p.feed(1, T, memory=0.6)
+    p.notifier.close()
+    (body,) = read(store.path, "SELECT body FROM alert_state")
+    assert '"HostMemoryHigh"' in body[0]
+    again = restart(tmp_path, tr, history=store.path)
+    assert [a.started_at for a in again.engine.firing()] == [T]
+    assert not (tmp_path / "data" / "alert-state.json").exists()
+    store.close()
+
+
+def test_an_unreadable_state_file_starts_empty(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "alert-state.json").write_text("{not json")
+    tr = Transport()
+    p = restart(tmp_path, tr)
+    assert p.engine.active() == [] and "cannot read" in caplog.text
+    p.feed(1, T, memory=0.6)
+    p.notifier.close()
+    assert restart(tmp_path, tr).engine.active()

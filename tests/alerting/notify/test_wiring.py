@@ -1,0 +1,37 @@
+"""The notifier in the composition root: subscribed after the engine, its metrics on /metrics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from exporter.config import config_from_dict
+from tests.support.snapshots import GiB, snapshot
+from tests.support.wiring import ExpositionRegistry, runtime_for
+
+HOOK = "http://127.0.0.1:5001/alerts"
+
+
+def test_no_receiver_no_notifier() -> None:
+    rt = runtime_for(snapshot(1, 1000.0))
+    assert rt.notifier is None
+
+
+def test_readings_reach_the_notifier_after_the_engine(tmp_path: Path) -> None:
+    cfg = config_from_dict({
+        "dirsize": {"enabled": False}, "history": {"enabled": False}, "data_dir": str(tmp_path),
+        "alerts": {"memory": {"warning": 0.5, "critical": 0.9, "for": "0s"}, "notify": {"webhooks": [{"url": HOOK}]}},
+    })
+    rt = runtime_for(snapshot(1, 1000.0, mem_total=10 * GiB, mem_available=2 * GiB), config=cfg)
+    assert rt.notifier is not None
+    rt.sampler.latest()
+    (tracked,) = rt.notifier.tracked()  # the engine fired first, within the same Reading
+    assert tracked.alert.state == "firing" and tracked.labels["alertname"] == "HostMemoryHigh"
+    reg = ExpositionRegistry(rt)
+    assert reg.get_sample_value("sysmon_notifications_sent_total", {"receiver": HOOK}) == 0
+    assert reg.get_sample_value("sysmon_notifications_failed_total", {"receiver": HOOK}) == 0
+    assert reg.get_sample_value("sysmon_notifications_alerts", {"state": "firing"}) == 1
+    assert reg.get_sample_value("sysmon_notifications_dropped_total") == 0
+    assert reg.get_sample_value("sysmon_notifications_queue_length") == 0
+    for family in reg.collect():
+        if family.name.startswith("sysmon_notifications"):
+            assert family.documentation, family.name
