@@ -255,6 +255,14 @@ class ArpConfig:
 
 
 @dataclass(frozen=True)
+class NetclassConfig:
+    """node_exporter's --collector.netclass.ignored-devices and --collector.netclass.ignore-invalid-speed."""
+
+    ignored_devices: Regex = Regex("^$")
+    ignore_invalid_speed: bool = False
+
+
+@dataclass(frozen=True)
 class NetworkConfig:
     """Interfaces to report in /metrics (all by default) and to hide on the page.
 
@@ -395,6 +403,7 @@ class Config:
     vmstat: VmstatConfig = VmstatConfig()
     netstat: NetstatConfig = NetstatConfig()
     arp: ArpConfig = ArpConfig()
+    netclass: NetclassConfig = NetclassConfig()
     network: NetworkConfig = NetworkConfig()
     processes: ProcessesConfig = ProcessesConfig()
     cgroups: CgroupsConfig = CgroupsConfig()

@@ -19,7 +19,7 @@ from exporter import __version__
 from exporter.exposition.families import CounterFamily, GaugeFamily
 from exporter.sampling.process_groups import GroupStats
 from exporter.sampling.reading import Reading
-from exporter.sampling.snapshot import Snapshot
+from exporter.sampling.snapshot import NetInterface, Snapshot
 
 _FS_LABELS = ["device", "fstype", "mountpoint"]
 
@@ -87,27 +87,18 @@ def _filesystems(s: Snapshot) -> Iterator[Metric]:
     yield device_error
 
 
-_NET_FIELDS = [
-    (f"{direction}_{what}", f"Network device statistic {direction}_{what}.")
-    for direction in ("receive", "transmit")
-    for what in ("bytes", "packets", "errs", "drop")
-]
-
-
 def _network(s: Snapshot) -> Iterator[Metric]:
+    """node_exporter's netdev families (node_network_up and the properties are netclass's)."""
     if s.network is None:
         return
-    for attr, help_text in _NET_FIELDS:
-        fam = CounterFamily(f"node_network_{attr}", help_text, labels=["device"])
+    for attr in NetInterface.COUNTERS:
+        fam = CounterFamily(f"node_network_{attr}", f"Network device statistic {attr}.", labels=["device"])
         for n in s.network:
-            fam.add_metric([n.device], getattr(n, attr))
-        yield fam
-    up = GaugeFamily(
-        "node_network_up", "Value is 1 if operstate is 'up', 0 otherwise.", labels=["device"]
-    )
-    for n in s.network:
-        up.add_metric([n.device], 1.0 if n.up else 0.0)
-    yield up
+            value = getattr(n, attr)
+            if value is not None:
+                fam.add_metric([n.device], value)
+        if fam.rows:
+            yield fam
 
 
 def _system(s: Snapshot) -> Iterator[Metric]:

@@ -1,4 +1,11 @@
-"""Network counters per interface from /proc/net/dev; up/down from /sys/class/net."""
+"""node_exporter's `netdev` collector: every /proc/net/dev counter per interface, and its up/down state.
+
+/proc/net/dev has 8 receive columns (bytes packets errs drop fifo frame compressed
+multicast) and 8 transmit ones (bytes packets errs drop fifo colls carrier
+compressed), node_exporter's names; receive_nohandler, which node_exporter reads over
+netlink, comes from /sys/class/net/<iface>/statistics/rx_nohandler. The operstate
+feeds the page (node_network_up itself is the netclass collector's, as in node_exporter).
+"""
 
 from __future__ import annotations
 
@@ -11,11 +18,11 @@ from exporter.host.paths import HostPaths, read_text
 from exporter.sampling.snapshot import NetInterface
 
 
-def _operstate_up(paths: HostPaths, device: str) -> bool:
+def _sys_value(paths: HostPaths, device: str, *attr: str) -> str | None:
     try:
-        return read_text(paths.sys("class", "net", device, "operstate")).strip() == "up"
+        return read_text(paths.sys("class", "net", device, *attr)).strip()
     except OSError:
-        return False
+        return None
 
 
 def read_network(paths: HostPaths, config: NetworkConfig) -> tuple[NetInterface, ...]:
@@ -33,6 +40,7 @@ def read_network(paths: HostPaths, config: NetworkConfig) -> tuple[NetInterface,
         n = [int(x) for x in rest.split()]
         if len(n) < 16:
             continue
+        nohandler = _sys_value(paths, device, "statistics", "rx_nohandler")
         result.append(
             NetInterface(
                 device=device,
@@ -40,11 +48,20 @@ def read_network(paths: HostPaths, config: NetworkConfig) -> tuple[NetInterface,
                 receive_packets=n[1],
                 receive_errs=n[2],
                 receive_drop=n[3],
+                receive_fifo=n[4],
+                receive_frame=n[5],
+                receive_compressed=n[6],
+                receive_multicast=n[7],
                 transmit_bytes=n[8],
                 transmit_packets=n[9],
                 transmit_errs=n[10],
                 transmit_drop=n[11],
-                up=_operstate_up(paths, device),
+                transmit_fifo=n[12],
+                transmit_colls=n[13],
+                transmit_carrier=n[14],
+                transmit_compressed=n[15],
+                receive_nohandler=int(nohandler) if nohandler else None,
+                up=_sys_value(paths, device, "operstate") == "up",
             )
         )
     return tuple(result)

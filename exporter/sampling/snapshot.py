@@ -137,7 +137,11 @@ class Disk:
 
 @dataclass(frozen=True)
 class NetInterface:
-    """Cumulative counters of one interface from /proc/net/dev, plus its state."""
+    """Cumulative counters of one interface from /proc/net/dev, plus its state.
+
+    COUNTERS are node_exporter's netdev statistics, each exported as
+    node_network_<name>_total; `receive_nohandler` (from sysfs) is None where the
+    kernel does not report it."""
 
     device: str
     receive_bytes: int
@@ -149,6 +153,22 @@ class NetInterface:
     transmit_errs: int
     transmit_drop: int
     up: bool = True
+    receive_fifo: int = 0
+    receive_frame: int = 0
+    receive_compressed: int = 0
+    receive_multicast: int = 0
+    transmit_fifo: int = 0
+    transmit_colls: int = 0
+    transmit_carrier: int = 0
+    transmit_compressed: int = 0
+    receive_nohandler: int | None = None
+
+    COUNTERS = (
+        "receive_bytes", "receive_packets", "receive_errs", "receive_drop", "receive_fifo", "receive_frame",
+        "receive_compressed", "receive_multicast", "receive_nohandler",
+        "transmit_bytes", "transmit_packets", "transmit_errs", "transmit_drop", "transmit_fifo",
+        "transmit_colls", "transmit_carrier", "transmit_compressed",
+    )
 
 
 class Process(NamedTuple):

@@ -25,7 +25,9 @@ def test_node_exporter_names_and_values() -> None:
     assert get("node_filesystem_avail_bytes", labels) == 35 * GiB
     assert get("node_filesystem_device_error", labels) == 0
     assert get("node_network_receive_bytes_total", {"device": "eth0"}) == 1000
-    assert get("node_network_up", {"device": "lo"}) == 0
+    assert get("node_network_receive_multicast_total", {"device": "eth0"}) == 0
+    assert get("node_network_receive_nohandler_total", {"device": "eth0"}) is None  # not reported: no series
+    assert get("node_network_up", {"device": "lo"}) is None  # the netclass collector's, as in node_exporter
     assert get("node_load1") == 0.5
     assert get("node_uname_info", {"nodename": "testhost", "sysname": "Linux", "release": "6.1.0",
                                    "version": "#1 SMP", "machine": "x86_64", "domainname": "(none)"}) == 1

@@ -1,0 +1,106 @@
+"""node_exporter's `netclass` collector: each interface's properties from /sys/class/net/<iface>/.
+
+Carrier, speed, MTU, operstate and the rest, as node_exporter's sysfs path reads
+them (procfs's NetClassIface): an attribute the kernel does not provide (absent,
+EINVAL, EOPNOTSUPP: e.g. the speed of a virtual or down link) is left out, not
+reported as 0. `node_network_up` and `node_network_info` come from here, as there.
+netclass.ignored_devices (an unanchored regex) and netclass.ignore_invalid_speed
+(drop the -1 speed of links that do not know theirs) are node_exporter's flags.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+from collections.abc import Callable
+
+from exporter.exposition.families import CounterFamily, Family, GaugeFamily
+from exporter.host.context import CollectorContext
+from exporter.host.paths import HostPaths, read_text
+
+# (sysfs attribute, node_network_<name>, counter?) in node_exporter's order; speed is handled apart.
+_NUMERIC = (
+    ("addr_assign_type", "address_assign_type", False),
+    ("carrier", "carrier", False),
+    ("carrier_changes", "carrier_changes_total", True),
+    ("carrier_up_count", "carrier_up_changes_total", True),
+    ("carrier_down_count", "carrier_down_changes_total", True),
+    ("dev_id", "device_id", False),
+    ("dormant", "dormant", False),
+    ("flags", "flags", False),
+    ("ifindex", "iface_id", False),
+    ("iflink", "iface_link", False),
+    ("link_mode", "iface_link_mode", False),
+    ("mtu", "mtu_bytes", False),
+    ("name_assign_type", "name_assign_type", False),
+    ("netdev_group", "net_dev_group", False),
+    ("tx_queue_len", "transmit_queue_length", False),
+    ("type", "protocol_type", False),
+)
+_INFO_LABELS = ["device", "address", "broadcast", "duplex", "operstate", "adminstate", "ifalias"]
+_UNSUPPORTED = (errno.EINVAL, errno.EOPNOTSUPP)
+
+
+def _attr(path: str) -> str | None:
+    """The trimmed attribute, or None where the kernel does not provide it for this device."""
+    try:
+        return read_text(path).strip()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        if e.errno in _UNSUPPORTED:
+            return None
+        raise
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    return int(value[2:], 16) if value.startswith("0x") else int(value)
+
+
+def devices(paths: HostPaths) -> list[str]:
+    """The interfaces under /sys/class/net (its regular files, such as bonding_masters, are not)."""
+    with os.scandir(paths.sys("class", "net")) as it:
+        return sorted(e.name for e in it if not e.is_file(follow_symlinks=False))
+
+
+def read_netclass(paths: HostPaths, ignored: re.Pattern[str], ignore_invalid_speed: bool) -> list[Family]:
+    up = GaugeFamily("node_network_up", "Value is 1 if operstate is 'up', 0 otherwise.", labels=["device"])
+    info = GaugeFamily("node_network_info", "Non-numeric data from /sys/class/net/<iface>, value is always 1.",
+                       labels=_INFO_LABELS)
+    fams: dict[str, Family] = {}
+
+    def family(name: str, counter: bool) -> Family:
+        fam = fams.get(name)
+        if fam is None:
+            cls = CounterFamily if counter else GaugeFamily
+            fam = fams[name] = cls(f"node_network_{name}", f"Network device property: {name}", labels=["device"])
+        return fam
+
+    for device in devices(paths):
+        if ignored.search(device):
+            continue
+        base = paths.sys("class", "net", device)
+        operstate = _attr(os.path.join(base, "operstate")) or ""
+        flags = _int(_attr(os.path.join(base, "flags")))
+        adminstate = "unknown" if flags is None else ("up" if flags & 1 else "down")
+        up.add_metric([device], 1.0 if operstate == "up" else 0.0)
+        info.add_metric([device, _attr(os.path.join(base, "address")) or "",
+                         _attr(os.path.join(base, "broadcast")) or "", _attr(os.path.join(base, "duplex")) or "",
+                         operstate, adminstate, _attr(os.path.join(base, "ifalias")) or ""], 1.0)
+        for attr, name, counter in _NUMERIC:
+            value = flags if attr == "flags" else _int(_attr(os.path.join(base, attr)))
+            if value is not None:
+                family(name, counter).add_metric([device], value)
+        speed = _int(_attr(os.path.join(base, "speed")))
+        if speed is not None and (speed >= 0 or not ignore_invalid_speed):
+            family("speed_bytes", False).add_metric([device], speed * 1000 * 1000 // 8)
+    return [up, info, *fams.values()]
+
+
+def make(ctx: CollectorContext) -> Callable[[], list[Family]]:
+    cfg = ctx.config.netclass
+    ignored = re.compile(cfg.ignored_devices)
+    return lambda: read_netclass(ctx.paths, ignored, cfg.ignore_invalid_speed)
