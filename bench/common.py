@@ -107,17 +107,49 @@ def process_exporter(workdir: Path) -> Server | None:
                   f"http://127.0.0.1:{port}")
 
 
+PER_SERVICE = 20  # idle processes per service cgroup, as "50 services of 20 processes" at +1,000
+
+
 @contextlib.contextmanager
-def idle_processes(n: int, lifetime: int = 900) -> Iterator[None]:
-    """n extra sleeping processes (each ends by itself after `lifetime` s), killed on exit."""
+def idle_processes(n: int, lifetime: int = 900, layout: str = "services") -> Iterator[str]:
+    """n extra sleeping processes (each ends by itself after `lifetime` s), killed on exit.
+
+    layout "services" places them the way a real host has them: in cgroup v2 cgroups of
+    their own, PER_SERVICE processes each (bench-svc-N.service under the v2 root; needs
+    root), and "one" leaves them all in our own cgroup (on this VM the root cgroup). Yields
+    the layout actually used ("one" when cgroups cannot be made here)."""
     procs = [subprocess.Popen(["sleep", str(lifetime)]) for _ in range(n)]
+    made = _place(procs, layout) if layout == "services" and n else []
     try:
-        yield
+        yield "services" if made else "one"
     finally:
         for p in procs:
             p.kill()
         for p in procs:
             p.wait()
+        for d in made:
+            with contextlib.suppress(OSError):
+                d.rmdir()
+
+
+def _place(procs: list[subprocess.Popen[bytes]], layout: str) -> list[Path]:
+    from exporter.host.cgroup_tree import find_v2_mount
+    from exporter.host.paths import HostPaths
+
+    mount = find_v2_mount(HostPaths())
+    if mount is None:
+        return []
+    made: list[Path] = []
+    try:
+        for i in range(0, len(procs), PER_SERVICE):
+            d = Path(mount) / f"bench-{os.getpid()}-svc-{i // PER_SERVICE}.service"
+            d.mkdir(exist_ok=True)
+            made.append(d)
+            for p in procs[i : i + PER_SERVICE]:
+                (d / "cgroup.procs").write_text(str(p.pid))
+    except OSError as e:
+        print(f"idle processes stay in one cgroup: cannot make cgroups under {mount} ({e.strerror})", file=sys.stderr)
+    return made
 
 
 def process_count() -> int:

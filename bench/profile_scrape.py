@@ -7,7 +7,7 @@ prints the frames with the most samples, by their own time and including callees
 Idle threads (waiting on a queue, a condition or select) are left out, so the
 percentages are of the time spent serving.
 
-    python bench/profile_scrape.py [--extra 1000] [--seconds 8] [--top 25]
+    python bench/profile_scrape.py [--extra 1000] [--seconds 8] [--top 25] [--layout services|one]
 
 Needs py-spy (`pip install -e '.[bench]'`) and the right to ptrace the exporter (root,
 or kernel.yama.ptrace_scope=0). The raw samples stay in the file named at the end.
@@ -58,12 +58,16 @@ def main() -> None:
     ap.add_argument("--extra", type=int, default=1000, help="idle processes added (default 1000)")
     ap.add_argument("--seconds", type=float, default=8.0, help="how long py-spy records (default 8)")
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--layout", choices=("services", "one"), default="services",
+                    help="idle processes in service cgroups of 20 (default) or all in one cgroup")
     args = ap.parse_args()
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if not Path(spy).exists():
         sys.exit("py-spy not found: pip install -e '.[bench]'")
 
-    with tempfile.TemporaryDirectory() as tmp, idle_processes(args.extra, lifetime=int(args.seconds) + 120):
+    with tempfile.TemporaryDirectory() as tmp, idle_processes(
+        args.extra, lifetime=int(args.seconds) + 120, layout=args.layout
+    ):
         cfg = Path(tmp) / "sysmon.yml"
         cfg.write_text("sample_max_age: 0s\ndirsize: {enabled: false}\n")
         raw = Path(tempfile.gettempdir()) / "sysmon-scrape-profile.txt"

@@ -115,7 +115,9 @@ class Cgroup:
         self.procs_fd = -1 if path == "/" else _open(os.path.join(directory, "cgroup.procs"))
         self.usage = -1  # usage_usec at the latest sample; -1 when unreadable
         self.moved = True  # whether usage moved between the two latest samples (or is unknown)
-        self.members: set[str] = set()  # pid entries listed in its cgroup.procs (non-root only)
+        # Pid entries listed in its cgroup.procs (non-root only). Never changed in place: a
+        # new set whenever it changes, so a cache of it is valid while it is the same object.
+        self.members: set[str] = set()
 
     def close(self) -> None:
         for fd in (self.cpu_fd, self.procs_fd):
@@ -204,7 +206,11 @@ class CgroupTree:
             if pid_cgroup.get(entry) is cg:
                 del pid_cgroup[entry]
         for entry in now:
-            pid_cgroup[entry] = cg
+            was = pid_cgroup.get(entry)
+            if was is not cg:
+                if was is not None:  # moved here from a cgroup that has not been read since
+                    was.members = was.members - {entry}  # a new set: whoever cached the old one knows
+                pid_cgroup[entry] = cg
         cg.members = now
 
     def _descendant_counts(self) -> bytes:

@@ -154,6 +154,9 @@ class CgroupUsageCollector:
         self._high: dict[str, list[float | None]] = {}  # series → the highest counters exported
         self._lock = threading.Lock()
         self._samples_seen = tree.samples
+        self._walked: dict[str, Cgroup] | None = None  # the tree's cgroups when we last listed ours
+        self._live: list[tuple[str, Cgroup]] = []
+        self._out: tuple[CgroupUsage, ...] | None = None
         self.reads = 0  # cgroups whose files were read (the rest were served their last figures)
 
     def __call__(self) -> tuple[CgroupUsage, ...]:
@@ -167,20 +170,30 @@ class CgroupUsageCollector:
             self._tree.sample()
         self._samples_seen = self._tree.samples
         now = self._clock()
-        live = {path: cg for path, cg in self._tree.cgroups.items() if 1 <= cg.depth <= self._max_depth}
-        for path in [p for p in self._watches if p not in live or self._watches[p].cg is not live[p]]:
-            self._watches.pop(path).close()
+        tree_cgroups = self._tree.cgroups
+        walked = tree_cgroups is not self._walked  # the tree was walked again: cgroups came or went
+        if walked:
+            self._walked = tree_cgroups
+            self._live = [(p, cg) for p, cg in tree_cgroups.items() if 1 <= cg.depth <= self._max_depth]
+            live = dict(self._live)
+            for path in [p for p in self._watches if p not in live or self._watches[p].cg is not live[p]]:
+                self._watches.pop(path).close()
+        changed = walked or self._out is None
         current: dict[str, Values] = {}
-        for i, (path, cg) in enumerate(live.items()):
+        for i, (path, cg) in enumerate(self._live):
             w = self._watches.get(path)
             if w is None:
                 w = self._watches[path] = _Watch(cg)
             if cg.usage != w.usage or cg.usage < 0 or now >= w.due:
-                w.values = w.read()
+                values = w.read()
+                changed = changed or values != w.values
+                w.values = values
                 w.usage = cg.usage
                 w.due = now + self.REFRESH_SECONDS * (1.0 + (i % 16) / 16.0)
                 self.reads += 1
             current[path] = w.values
+        if not changed and self._out is not None:
+            return self._out  # nothing moved: the same series (downstream can tell by identity)
         self._assign_slots(current)
         for path in [p for p in self._last if p not in current]:  # gone: its counters stay in its series
             series = self._series_of.pop(path)
@@ -188,7 +201,8 @@ class CgroupUsageCollector:
             for j, v in enumerate(self._last.pop(path)[1]):
                 base[j] = _add(base[j], v)
         self._last = current
-        return self._series(current)
+        self._out = self._series(current)
+        return self._out
 
     def _assign_slots(self, current: dict[str, Values]) -> None:
         new = [p for p in current if p not in self._series_of]

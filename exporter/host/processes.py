@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from exporter.host.cgroup_tree import CgroupTree, shared_tree
+from exporter.host.cgroup_tree import Cgroup, CgroupTree, shared_tree
 from exporter.host.context import CollectorContext
 from exporter.host.paths import HostPaths
 from exporter.sampling.snapshot import Process
@@ -128,9 +128,13 @@ class ProcessReader:
         self._probe = probe
         self._clock = clock
         self._tree = cgroups
-        self._skip_quiet = skip_quiet
+        # cgroup.procs names pids as our pid namespace sees them: the skip needs the /proc we
+        # read to be of that namespace (a container given the host's /proc needs --pid=host).
+        self._skip_quiet = skip_quiet and cgroups is not None and self._same_pid_namespace()
         self._no_cgroup = "/" if cgroups is not None else ""  # the label of a process in no known cgroup
         self.quiet_served = 0
+        # Quiet cgroups served in one go: cgroup → (its members, their readings, first refresh due).
+        self._quiet_cache: dict[Cgroup, tuple[set[str], tuple[Process, ...], float]] = {}
         self._lock = threading.Lock()
         # Listing /proc costs a third of probing every process; the last pid handed out
         # (the last field of /proc/loadavg) tells whether any process was created since.
@@ -179,11 +183,15 @@ class ProcessReader:
             except OSError as e:  # unreadable now: read every process, as without cgroups
                 log.debug("cgroup sample failed: %s", e)
         quiet = 0
+        bulk: list[Process] = []
+        served: set[str] = set()
+        if cgroup_of is not None and tree is not None:
+            bulk, served = self._serve_quiet(tree, now)
         dir_fd = os.open(self._proc, os.O_RDONLY | os.O_DIRECTORY)
         try:
             entries = self._listing(dir_fd, now)
             static_before, self._static = self._static, {}
-            for entry in entries:
+            for entry in [e for e in entries if e not in served] if served else entries:
                 k = kept.get(entry)
                 if k is None:
                     p = self._first_sight(entry, dir_fd, now, static_before)
@@ -223,8 +231,14 @@ class ProcessReader:
                     alive.pop()
         finally:
             os.close(dir_fd)
+        if bulk:
+            procs.extend(bulk)
+            alive.extend(served)
+            hits += len(bulk)
+        if cgroup_of is not None and tree is not None:
+            self._cache_quiet(tree, now)
         self._entries = alive
-        self.quiet_served += quiet
+        self.quiet_served += quiet + len(bulk)
         if hits < known:  # some kept processes were not listed: they exited
             live = set(entries)
             for entry in [e for e in kept if e not in live]:
@@ -367,6 +381,41 @@ class ProcessReader:
                 os.close(sched_fd)
             self._kept[entry] = [fd, False, None, p, self._due(pid, now)]
         return p
+
+    def _same_pid_namespace(self) -> bool:
+        try:
+            return int(os.readlink(os.path.join(self._proc, "self"))) == os.getpid()
+        except (OSError, ValueError):
+            return False
+
+    def _serve_quiet(self, tree: CgroupTree, now: float) -> tuple[list[Process], set[str]]:
+        """The readings of every process of the cgroups that did not move, in one go per
+        cgroup (a list extend instead of a loop over its processes), and their entries."""
+        bulk: list[Process] = []
+        served: set[str] = set()
+        cache = self._quiet_cache
+        valid: dict[Cgroup, tuple[set[str], tuple[Process, ...], float]] = {}
+        for cg, c in cache.items():
+            # Same members as when cached (the set is replaced whenever it is read again),
+            # no member due for a refresh, and nothing ran in the cgroup since.
+            if not cg.moved and c[0] is cg.members and now < c[2] and cg.procs_fd >= 0:
+                bulk.extend(c[1])
+                served |= c[0]
+                valid[cg] = c
+        self._quiet_cache = valid
+        return bulk, served
+
+    def _cache_quiet(self, tree: CgroupTree, now: float) -> None:
+        """Cache the readings of each cgroup not served from the cache this time, for the
+        next collection, when every member is a kept process labelled with this cgroup."""
+        cache, kept = self._quiet_cache, self._kept
+        for cg in tree.cgroups.values():
+            if cg in cache or not cg.members or cg.procs_fd < 0:
+                continue
+            ks = [kept.get(e) for e in cg.members]
+            if any(k is None or k[3][9] != cg.path for k in ks):
+                continue
+            cache[cg] = (cg.members, tuple(k[3] for k in ks if k is not None), min(k[4] for k in ks if k is not None))
 
     def _cgroup(self, entry: str) -> str:
         """The cgroup label of a process: its non-root cgroup, else "/" (or "" without cgroup v2)."""

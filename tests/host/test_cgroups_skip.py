@@ -199,3 +199,17 @@ def test_real_processes_in_real_cgroups() -> None:
         finally:
             child.kill()
             child.wait()
+
+
+def test_a_proc_of_another_pid_namespace_is_never_skipped(host: tuple[FakeProc, FakeCgroups]) -> None:
+    """cgroup.procs names pids in our namespace: with a /proc whose self is not us (a container
+    given the host's /proc without --pid=host) the pids would not match, so nothing is skipped."""
+    proc, cgroups = host
+    (proc.root / "proc" / "self").unlink()
+    (proc.root / "proc" / "self").symlink_to("4242")
+    reader = proc.reader(cgroups.tree(proc))
+    reader()
+    proc.set(10, stat_line(10, ticks=150, threads=4))
+    proc.now += 1
+    assert cpu_by_pid(reader)[10] == 150 / TICKS and reader.quiet_served == 0
+    reader.close()

@@ -64,7 +64,9 @@ class FakeCgroups:
         where = "/sys/fs/cgroup/unified" if hybrid else "/sys/fs/cgroup"
         self.mount = root / where.lstrip("/")
         self.mount.mkdir(parents=True, exist_ok=True)
-        (root / "proc" / "self").mkdir(parents=True, exist_ok=True)
+        # proc/self is us, as in the kernel's /proc of our own pid namespace.
+        (root / "proc" / str(os.getpid())).mkdir(parents=True, exist_ok=True)
+        (root / "proc" / "self").symlink_to(str(os.getpid()))
         lines = ["22 1 0:21 / /proc rw,nosuid - proc proc rw"]
         if hybrid:
             lines.append("31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755")
