@@ -205,9 +205,10 @@ def test_a_proc_of_another_pid_namespace_is_never_skipped(host: tuple[FakeProc, 
     """cgroup.procs names pids in our namespace: with a /proc whose self is not us (a container
     given the host's /proc without --pid=host) the pids would not match, so nothing is skipped."""
     proc, cgroups = host
+    tree = cgroups.tree(proc)
     (proc.root / "proc" / "self").unlink()
     (proc.root / "proc" / "self").symlink_to("4242")
-    reader = proc.reader(cgroups.tree(proc))
+    reader = proc.reader(tree)
     reader()
     proc.set(10, stat_line(10, ticks=150, threads=4))
     proc.now += 1
