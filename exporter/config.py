@@ -235,6 +235,32 @@ class VmstatConfig:
 
 
 @dataclass(frozen=True)
+class HwmonConfig:
+    """node_exporter's --collector.hwmon.{chip,sensor}-{include,exclude}; empty: no filter.
+
+    Sensors are matched as "chip;sensor" (e.g. platform_coretemp_0;temp3)."""
+
+    chip_include: Regex = Regex("")
+    chip_exclude: Regex = Regex("")
+    sensor_include: Regex = Regex("")
+    sensor_exclude: Regex = Regex("")
+
+
+@dataclass(frozen=True)
+class PowerSupplyConfig:
+    """node_exporter's --collector.powersupply.ignored-supplies."""
+
+    ignored_supplies: Regex = Regex("^$")
+
+
+@dataclass(frozen=True)
+class RaplConfig:
+    """node_exporter's --collector.rapl.enable-zone-label: one family with a rapl_zone label."""
+
+    enable_zone_label: bool = False
+
+
+@dataclass(frozen=True)
 class NetstatConfig:
     """node_exporter's --collector.netstat.fields: the Protocol_Field counters exported."""
 
@@ -404,6 +430,9 @@ class Config:
     netstat: NetstatConfig = NetstatConfig()
     arp: ArpConfig = ArpConfig()
     netclass: NetclassConfig = NetclassConfig()
+    hwmon: HwmonConfig = HwmonConfig()
+    powersupplyclass: PowerSupplyConfig = PowerSupplyConfig()
+    rapl: RaplConfig = RaplConfig()
     network: NetworkConfig = NetworkConfig()
     processes: ProcessesConfig = ProcessesConfig()
     cgroups: CgroupsConfig = CgroupsConfig()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 from exporter.host.paths import read_text
 
@@ -42,3 +43,16 @@ def parse_cpu_list(text: str) -> list[int]:
         lo, sep, hi = part.partition("-")
         cpus.extend(range(int(lo), int(hi) + 1) if sep else [int(lo)])
     return cpus
+
+
+class IncludeExclude:
+    """node_exporter's device filter: with an include regex, only matches; else all but exclude matches."""
+
+    def __init__(self, include: str, exclude: str) -> None:
+        self._include = re.compile(include) if include else None
+        self._exclude = re.compile(exclude) if exclude else None
+
+    def wanted(self, name: str) -> bool:
+        if self._include is not None:
+            return bool(self._include.search(name))
+        return self._exclude is None or not self._exclude.search(name)
