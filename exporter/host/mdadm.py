@@ -99,10 +99,10 @@ def read_mdadm(paths: HostPaths) -> list[GaugeFamily]:
     degraded = GaugeFamily("node_md_degraded", "Number of degraded disks on device.", labels=dev)
     for md in sorted(glob.glob(paths.sys("block", "md*", "md"))):
         name = os.path.basename(os.path.dirname(md))
-        n = read_float(os.path.join(md, "raid_disks"))
-        if n is None:
+        count = read_float(os.path.join(md, "raid_disks"))
+        if count is None:
             continue
-        raid_disks.add_metric([name], n)
+        raid_disks.add_metric([name], count)
         degraded.add_metric([name], read_float(os.path.join(md, "degraded")) or 0.0)
     return [required, disks, states, blocks, synced, raid_disks, degraded]
 

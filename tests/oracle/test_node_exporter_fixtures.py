@@ -20,9 +20,13 @@ label sets, values and types, restricted to each collector's metric-name prefixe
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from exporter.host import os_release
 from exporter.sampling.snapshot import NetInterface
+from tests.support.host_tree import context, samples
 from tests.support.node_fixtures import Exposition, differences
 
 # collector → (the prefixes of its metric names, prefixes under those that belong to another collector)
@@ -40,6 +44,27 @@ COLLECTORS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "arp": (("node_arp_",), ()),
     "udp_queues": (("node_udp_queues",), ()),
     "filefd": (("node_filefd_",), ()),
+    "stat": (("node_intr_total", "node_context_switches_total", "node_forks_total", "node_boot_time_seconds",
+              "node_procs_", "node_softirqs_total"), ()),
+    "cpu": (("node_cpu_seconds_total", "node_cpu_guest_seconds_total", "node_cpu_core_throttles_total",
+             "node_cpu_package_throttles_total", "node_cpu_isolated", "node_cpu_info", "node_cpu_frequency_hertz",
+             "node_cpu_flag_info", "node_cpu_bug_info"), ()),
+    "vmstat": (("node_vmstat_",), ()),
+    "pressure": (("node_pressure_",), ()),
+    "entropy": (("node_entropy_",), ()),
+    "time": (("node_time_clocksource_",), ()),
+    "diskstats": (("node_disk_",), ()),
+    "hwmon": (("node_hwmon_",), ()),
+    "thermal_zone": (("node_thermal_zone_", "node_cooling_device_"), ()),
+    "cpufreq": (("node_cpu_scaling_",), ()),
+    "mdadm": (("node_md_",), ()),
+    "bonding": (("node_bonding_",), ()),
+    "nvme": (("node_nvme_",), ()),
+    "edac": (("node_edac_",), ()),
+    "powersupplyclass": (("node_power_supply_",), ()),
+    "schedstat": (("node_schedstat_",), ()),
+    "watchdog": (("node_watchdog_",), ()),
+    "dmi": (("node_dmi_",), ()),
 }
 
 
@@ -49,3 +74,40 @@ def test_matches_node_exporter(collector: str, ours: Exposition, theirs: Exposit
     assert theirs.select(prefixes, exclude), f"the golden file has no {collector} series under {prefixes}"
     problems = differences(theirs, ours, prefixes, exclude)
     assert not problems, f"{collector}: {len(problems)} differences:\n" + "\n".join(problems[:40])
+
+
+def test_rapl_matches_node_exporter(ours: Exposition, theirs: Exposition, fixture_root: Path) -> None:
+    """rapl's `path` label is the zone's directory: node_exporter ran with a relative sysfs path,
+    ours is absolute under root_prefix (on a host: /sys/class/powercap/...); the rest is identical."""
+    ours_rapl = Exposition(types=ours.types)
+    for (name, labels), value in ours.select(("node_rapl_",)).items():
+        relabeled = tuple((k, v.replace(str(fixture_root), "collector/fixtures") if k == "path" else v)
+                          for k, v in labels)
+        ours_rapl.samples[(name, relabeled)] = value
+    assert theirs.select(("node_rapl_",))
+    assert not differences(theirs, ours_rapl, ("node_rapl_",))
+
+
+# Ubuntu 20.04.2's /usr/lib/os-release, which node_exporter's fixture tree has and the shared copy lacks.
+FOCAL_OS_RELEASE = """NAME="Ubuntu"
+VERSION="20.04.2 LTS (Focal Fossa)"
+ID=ubuntu
+ID_LIKE=debian
+PRETTY_NAME="Ubuntu 20.04.2 LTS"
+VERSION_ID="20.04"
+HOME_URL="https://www.ubuntu.com/"
+SUPPORT_URL="https://help.ubuntu.com/"
+BUG_REPORT_URL="https://bugs.launchpad.net/ubuntu/"
+PRIVACY_POLICY_URL="https://www.ubuntu.com/legal/terms-and-policies/privacy-policy"
+VERSION_CODENAME=focal
+UBUNTU_CODENAME=focal
+"""
+
+
+def test_os_matches_node_exporter(theirs: Exposition, tmp_path: Path) -> None:
+    (tmp_path / "usr" / "lib").mkdir(parents=True)
+    (tmp_path / "usr" / "lib" / "os-release").write_text(FOCAL_OS_RELEASE)
+    got = Exposition(samples=samples(os_release.make(context(tmp_path))()))
+    got.types = {"node_os_info": "gauge", "node_os_version": "gauge"}
+    assert theirs.select(("node_os_",))
+    assert not differences(theirs, got, ("node_os_",))

@@ -153,6 +153,10 @@ def e2e_settings(root: Path) -> dict[str, Any]:
         "network": {"device_include": "lo"},
         "netclass": {"ignored_devices": "(dmz|int)", "ignore_invalid_speed": True},
         "arp": {"device_exclude": "nope"},
+        "stat": {"softirq": True},
+        "cpu": {"info": True, "info_flags_include": "^(aes|avx.?|constant_tsc)$",
+                "info_bugs_include": "^(cpu_meltdown|spectre_.*|mds)$"},
+        "hwmon": {"chip_include": "(applesmc|asus_nb_wmi|coretemp|hwmon4|ieee80211|nct6779)"},
         "dirsize": {"enabled": False},
         "history": {"enabled": False},
     }

@@ -1,0 +1,69 @@
+"""The small sysfs collectors: absent hardware is unavailable (FileNotFoundError), odd files are skipped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from exporter.host import (
+    bonding,
+    cpufreq,
+    dmi,
+    edac,
+    mdadm,
+    nvme,
+    powersupplyclass,
+    rapl,
+    schedstat,
+    thermal_zone,
+    watchdog,
+)
+from tests.support.host_tree import collect, context, write_tree
+
+
+@pytest.mark.parametrize("module", [bonding, cpufreq, dmi, edac, mdadm, nvme, powersupplyclass, rapl, schedstat,
+                                    thermal_zone, watchdog])
+def test_missing_hardware_is_unavailable(module, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "proc").mkdir()
+    (tmp_path / "sys" / "class").mkdir(parents=True)
+    with pytest.raises(FileNotFoundError):
+        module.make(context(tmp_path))()
+
+
+def test_edac_labels_and_unknown_rows(tmp_path: Path) -> None:
+    mc = "sys/devices/system/edac/mc/mc0"
+    got = collect(edac.make, write_tree(tmp_path, {
+        f"{mc}/ce_count": "1\n", f"{mc}/ue_count": "5\n", f"{mc}/ce_noinfo_count": "2\n",
+        f"{mc}/csrow0/ce_count": "3\n", f"{mc}/csrow0/ch0_ce_count": "0\n", f"{mc}/csrow0/ch0_ue_count": "2\n",
+        f"{mc}/csrow0/ch0_dimm_label": "mc#0csrow#0channel#0\n", f"{mc}/csrow0/ch1_ce_count": "4\n",
+    }))
+    assert got[("node_edac_csrow_correctable_errors_total", (("controller", "0"), ("csrow", "unknown")))] == 2
+    assert got[("node_edac_channel_uncorrectable_errors_total", (
+        ("channel", "0"), ("controller", "0"), ("csrow", "0"), ("dimm_label", "mc0_csrow0_channel0")))] == 2
+    assert got[("node_edac_channel_correctable_errors_total", (
+        ("channel", "1"), ("controller", "0"), ("csrow", "0"), ("dimm_label", "unknown")))] == 4
+
+
+def test_power_supply_info_labels_and_ignored(tmp_path: Path) -> None:
+    ps = "sys/class/power_supply"
+    root = write_tree(tmp_path, {f"{ps}/AC/online": "1\n", f"{ps}/AC/type": "Mains\n",
+                                 f"{ps}/BAT0/type": "Battery\n", f"{ps}/BAT0/energy_now": "36580000\n",
+                                 f"{ps}/BAT0/temp": "305\n", f"{ps}/BAT0/status": "\n"})
+    got = collect(powersupplyclass.make, root)
+    assert got[("node_power_supply_info", (("power_supply", "AC"), ("type", "Mains")))] == 1
+    assert got[("node_power_supply_info", (("power_supply", "BAT0"), ("type", "Battery")))] == 1  # empty: no label
+    assert got[("node_power_supply_energy_watthour", (("power_supply", "BAT0"),))] == 36.58
+    assert got[("node_power_supply_temp_celsius", (("power_supply", "BAT0"),))] == 30.5
+    ignored = collect(powersupplyclass.make, root, powersupplyclass={"ignored_supplies": "^BAT"})
+    assert {dict(k[1])["power_supply"] for k in ignored} == {"AC"}
+
+
+def test_rapl_zone_label(tmp_path: Path) -> None:
+    pc = "sys/class/powercap"
+    root = write_tree(tmp_path, {f"{pc}/intel-rapl:0/name": "package-0\n", f"{pc}/intel-rapl:0/energy_uj": "2e6\n",
+                                 f"{pc}/intel-rapl:0:1/name": "dram\n", f"{pc}/intel-rapl:0:1/energy_uj": "5000000\n"})
+    zone = str(root / pc / "intel-rapl:0:1")
+    assert collect(rapl.make, root)[("node_rapl_dram_joules_total", (("index", "1"), ("path", zone)))] == 5.0
+    labelled = collect(rapl.make, root, rapl={"enable_zone_label": True})
+    assert labelled[("node_rapl_joules_total", (("index", "1"), ("path", zone), ("rapl_zone", "dram")))] == 5.0
