@@ -13,6 +13,7 @@ import pytest
 
 from exporter.dirsize.scanner import PROGRESS_EVERY, Progress, TopN, scan
 from tests.support.dirsize import du_dirs, make_tree
+from tests.support.nobody import DROP, nobody_env
 
 
 @pytest.mark.integration
@@ -111,7 +112,7 @@ def test_not_a_directory_is_an_error_result(tmp_path: Path) -> None:
 _AS_NOBODY = r"""
 import json, os, subprocess, sys
 from exporter.dirsize.scanner import scan  # imported first: the venv may not be readable by nobody
-os.setgroups([]); os.setgid(65534); os.setuid(65534)
+DROP
 sizes = {}
 r = scan(sys.argv[1], top_n=50, on_directory=lambda p, s: sizes.__setitem__(p, s))
 du = subprocess.run(["du", "-x", "-B1", "-0", sys.argv[1]], capture_output=True)
@@ -137,9 +138,8 @@ def test_unreadable_directories_are_counted_not_fatal() -> None:
             os.chmod(d, 0o755)
         (tree / "a" / "b").chmod(0o000)  # cannot be opened
         (tree / "wide").chmod(0o644)  # can be listed, entries cannot be stat'ed
-        env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
-        out = subprocess.run([sys.executable, "-c", _AS_NOBODY, str(tree)], capture_output=True, text=True,
-                             env=env, timeout=60, cwd="/")
+        out = subprocess.run([sys.executable, "-c", _AS_NOBODY.replace("DROP", DROP), str(tree)],
+                             capture_output=True, text=True, env=nobody_env(), timeout=60, cwd="/")
         assert out.returncode == 0, out.stderr
         got = json.loads(out.stdout)
     finally:

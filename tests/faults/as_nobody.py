@@ -1,50 +1,37 @@
 """Run `python -m exporter ...` (argv) or a reader snapshot (`--snapshot`) as uid/gid 65534 (nobody).
 
-The interpreter lives under /root (mode 700 here), so the process starts as root, imports
-everything it will need, warms the app once, and only then drops privileges for good
-(setgroups, setgid, setuid) before serving or reading. From then on it has exactly the
-rights of `nobody`.
+The interpreter and the checkout may live where nobody cannot read (a root user's clone
+under /root, any 0700 folder), so the process starts as root, imports everything it will
+need, warms the app once, and only then drops privileges for good before serving or
+reading. From then on it has exactly the rights of `nobody`. Start it with
+`tests.support.nobody.nobody_env()`, so what it reads after the drop comes from a
+world-readable copy of the package.
 """
 
 from __future__ import annotations
 
+import encodings.idna  # noqa: F401  (lazy imports that would fail after the drop)
+import gzip  # noqa: F401
 import json
 import os
+import sqlite3  # noqa: F401
+import ssl  # noqa: F401
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-import encodings.idna  # noqa: E402,F401  (lazy imports that would fail after the drop)
-import gzip  # noqa: E402,F401
-import sqlite3  # noqa: E402,F401
-import ssl  # noqa: E402,F401
-
-from exporter import cli  # noqa: E402
-from exporter.config import config_from_dict  # noqa: E402
-from exporter.host.registry import HostReader  # noqa: E402
-from exporter.runtime import build_runtime  # noqa: E402
-from exporter.web.app import create_app  # noqa: E402
-from exporter.web.server import make_server  # noqa: E402,F401
-
-NOBODY = 65534
-
-
-def drop() -> None:
-    os.setgroups([])
-    os.setgid(NOBODY)
-    os.setuid(NOBODY)
-    assert os.getuid() == NOBODY and os.geteuid() == NOBODY
+from exporter import cli
+from exporter.config import config_from_dict
+from exporter.host.registry import HostReader
+from exporter.runtime import build_runtime
+from exporter.web.app import create_app
+from exporter.web.server import make_server  # noqa: F401
+from tests.support.nobody import drop
 
 
 def warm() -> None:
     """Import what the first requests import lazily (the templates, JSON, exposition)."""
     for mod in ("exporter.history", "exporter.dirsize.service", "exporter.web.dirsize_routes",
                 "exporter.web.history_routes", "exporter.web.auth", "exporter.web.openapi_routes"):
-        try:
-            __import__(mod)
-        except ImportError:
-            pass
+        __import__(mod)
     runtime = build_runtime(config_from_dict({"dirsize": {"enabled": False}, "history": {"enabled": False}}))
     client = create_app(runtime).test_client()
     for path in ("/", "/data", "/metrics", "/alerts", "/healthz", "/static/js/main.js"):

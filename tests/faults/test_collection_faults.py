@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -21,7 +20,8 @@ from exporter.host import processes as processes_module
 from exporter.host.registry import HostReader
 from exporter.runtime import build_runtime
 from exporter.web.app import create_app
-from tests.support.faults import HERE, metric_value
+from tests.support.faults import metric_value
+from tests.support.nobody import as_nobody, nobody_env
 
 pytestmark = pytest.mark.faults
 
@@ -188,7 +188,7 @@ def test_hung_statfs_does_not_hang_scrapes(tmp_path: Path) -> None:
 
 
 def run_as_nobody_snapshot() -> dict[str, Any]:
-    out = subprocess.run([sys.executable, str(HERE / "as_nobody.py"), "--snapshot", "--also-root"],
+    out = subprocess.run(as_nobody("--snapshot", "--also-root"), env=nobody_env(),
                          capture_output=True, text=True, timeout=60, check=True)
     return json.loads(out.stdout)  # type: ignore[no-any-return]
 

@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.faults import HERE, metric_value
+from tests.support.faults import metric_value
+from tests.support.nobody import as_nobody, nobody_env
 from tests.support.servers import ExporterProcess, free_port, http_get, wait_until
 
 pytestmark = [
@@ -41,8 +41,8 @@ def start_as_nobody(workdir: Path, config: str) -> tuple[subprocess.Popen[bytes]
     port = free_port()
     log = workdir / "nobody.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, str(HERE / "as_nobody.py"), "serve", "--no-history", "--listen",
-                                 f"127.0.0.1:{port}", "--config", str(cfg)], stdout=out, stderr=subprocess.STDOUT)
+        args = as_nobody("serve", "--no-history", "--listen", f"127.0.0.1:{port}", "--config", str(cfg))
+        proc = subprocess.Popen(args, env=nobody_env(), stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     wait_until(lambda: http_get(url + "/healthz", timeout=1)[0] == 200, 20, what=f"exporter as nobody ({log})")
     return proc, url, log

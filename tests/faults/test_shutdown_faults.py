@@ -8,7 +8,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -17,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.faults import HERE, metric_value
+from tests.support.faults import metric_value
+from tests.support.nobody import as_nobody, nobody_env
 from tests.support.servers import ExporterProcess, free_port, http_get, wait_until
 
 pytestmark = pytest.mark.faults
@@ -148,9 +148,9 @@ def run_unwritable_history(tmp_path: Path) -> None:
     port = free_port()
     log = tmp_path / "exporter.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, str(HERE / "as_nobody.py"), "serve", "--listen",
-                                 f"127.0.0.1:{port}", "--config", str(cfg), "--data-dir", str(data)],
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(as_nobody("serve", "--listen", f"127.0.0.1:{port}", "--config", str(cfg),
+                                          "--data-dir", str(data)), env=nobody_env(), stdout=out,
+                                stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: http_get(url + "/healthz", timeout=1)[0] == 200, 20, what=f"exporter ({log})")

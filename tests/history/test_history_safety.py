@@ -29,6 +29,7 @@ from exporter.history import (
     reset_history,
 )
 from tests.support.history import HOUR0, FakeClock, config, make_store, read, simulate, write
+from tests.support.nobody import DROP, nobody_env
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -179,10 +180,10 @@ def test_full_disk_is_counted_logged_once_and_recovers(tmp_path: Path, caplog: p
     store.close()
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not Path("/usr/bin/setpriv").exists(), reason="needs root and setpriv")
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop to nobody in a child")
 @pytest.mark.integration
 def test_read_only_data_dir_as_a_normal_user() -> None:
-    """A real permission problem: the exporter runs as `nobody` against a directory it cannot write."""
+    """A real permission problem: the store runs as `nobody` against a directory it cannot write."""
     base = Path(tempfile.mkdtemp(prefix="sysmon-ro-"))  # pytest's tmp_path is private to root
     try:
         data = base / "data"
@@ -193,6 +194,7 @@ def test_read_only_data_dir_as_a_normal_user() -> None:
             """
             import json, sys
             from exporter.history import HistoryStore
+            DROP
             store = HistoryStore(sys.argv[1])
             store.open()
             store.submit(1.0e9, {"x": 1.0})
@@ -200,12 +202,9 @@ def test_read_only_data_dir_as_a_normal_user() -> None:
             ok = store.samples_written == 1
             print(json.dumps({"up": store.up, "ok": ok, "errors": store.write_errors, "error": store.last_error}))
             """
-        )
-        out = subprocess.run(
-            ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-             sys.executable, "-c", script, str(data / "history.sqlite3")],
-            capture_output=True, text=True, timeout=60, cwd=base, env={**os.environ, "PYTHONPATH": str(REPO)},
-        )
+        ).replace("DROP", DROP)
+        out = subprocess.run([sys.executable, "-c", script, str(data / "history.sqlite3")],
+                             capture_output=True, text=True, timeout=60, cwd=base, env=nobody_env())
         assert out.returncode == 0, out.stderr
         status = json.loads(out.stdout)
         assert status["up"] is False and status["ok"] is False and status["errors"] >= 1

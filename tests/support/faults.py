@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
-HERE = Path(__file__).resolve().parents[1] / "faults"
 
 
 def metric_value(text: str, name: str, **labels: str) -> float | None:
