@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from exporter import __version__, service_install, tuning
 from exporter.alerting import rules
@@ -60,9 +61,15 @@ def _add_serve_args(p: argparse.ArgumentParser) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    configure_logging(args.log_level, sys.stderr)  # journald-friendly when not on a terminal
+    return serve(_config_from_args(args), reset_history=args.reset_history,
+                 reload=(lambda: _config_from_args(args)) if args.config else None)
+
+
+def _config_from_args(args: argparse.Namespace) -> Config:
+    """The file's configuration with the command line's overrides (also on SIGHUP)."""
     import dataclasses
 
-    configure_logging(args.log_level, sys.stderr)  # journald-friendly when not on a terminal
     config = load_config(args.config)
     if args.listen:
         try:
@@ -74,17 +81,19 @@ def _serve(args: argparse.Namespace) -> int:
         config = dataclasses.replace(config, data_dir=args.data_dir)
     if args.no_history:
         config = dataclasses.replace(config, history=dataclasses.replace(config.history, enabled=False))
-    return serve(config, reset_history=args.reset_history)
+    return config
 
 
-def serve(config: Config, *, reset_history: bool = False) -> int:
+def serve(config: Config, *, reset_history: bool = False, reload: Callable[[], Config] | None = None) -> int:
     from exporter.history import open_history
     from exporter.runtime import build_runtime
     from exporter.web.app import create_app
-    from exporter.web.server import make_server, serve_forever
+    from exporter.web.server import Lifecycle, make_server
 
     log = logging.getLogger("exporter")
     started = time.monotonic()
+    life = Lifecycle()
+    life.install()  # before the port opens: SIGTERM at any moment exits 0, SIGHUP never kills
     tuning.limit_malloc_arenas()
     tuning.raise_fd_limit()  # before the process reader sizes its descriptor budget from it
     runtime = build_runtime(config, history=open_history(config, reset=reset_history))
@@ -101,10 +110,17 @@ def serve(config: Config, *, reset_history: bool = False) -> int:
     shown = f"[{host}]" if ":" in host else host
     log.info("sysmon-exporter %s listening on %s://%s:%d (ready in %.2fs)", __version__, scheme, shown,
              server.bind_addr[1] if isinstance(server.bind_addr, tuple) else port, time.monotonic() - started)
+    if os.geteuid() == 0:
+        log.warning("running as root, which is not needed: see docs/security.md (least privilege: a dedicated "
+                    "user with CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE)")
     if config.web.basic_auth_users and not config.web.tls_cert_file:
         log.warning("basic auth is on without TLS: passwords cross the network in clear text")
+    if reload is not None:
+        from exporter.reload import Reloader
+
+        life.on_reload = Reloader(reload, config, app)
     try:
-        serve_forever(server)
+        life.serve(server)
     finally:
         trimmer.stop()
         runtime.stop()

@@ -8,6 +8,7 @@ path (``alerts.cpu.warning``), which the CLI prints as one line.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 import types
@@ -45,6 +46,8 @@ def parse_duration(value: Any) -> float:
         seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(value))
     else:
         raise ValueError(f"expected a duration such as 30s, 5m or 1h, got {value!r}")
+    if not math.isfinite(seconds):  # YAML's .inf / .nan: would pass every check and then mean nothing
+        raise ValueError(f"a duration must be a finite number, got {value!r}")
     if seconds < 0:
         raise ValueError("a duration cannot be negative")
     return seconds
@@ -348,7 +351,9 @@ class DirSizeConfig:
     """Background `du`-style scans of allowlisted roots."""
 
     enabled: bool = True
-    roots: tuple[str, ...] = ("~",)
+    # Empty: the running user's home, except when running as root (then none: a root
+    # exporter must not show /root's largest files to whoever reaches the port).
+    roots: tuple[str, ...] = ()
     refresh_interval: Duration = Duration(600.0)
     time_limit: Duration = Duration(300.0)
     top_n: int = 100
@@ -365,7 +370,8 @@ class DirSizeConfig:
             raise ConfigError(f"{path}.time_limit: must be positive")
 
     def resolved_roots(self) -> tuple[Path, ...]:
-        return tuple(Path(os.path.expanduser(r)).resolve() for r in self.roots)
+        roots = self.roots or (() if os.geteuid() == 0 else ("~",))
+        return tuple(Path(os.path.expanduser(r)).resolve() for r in roots)
 
 
 @dataclass(frozen=True)
@@ -381,6 +387,20 @@ class HistoryConfig:
     def _check(self, path: str) -> None:
         if self.sample_interval < 1:
             raise ConfigError(f"{path}.sample_interval: must be at least 1s")
+
+
+_BCRYPT_RE = re.compile(r"^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$")
+
+
+def _check_private_key(key_path: str, file: str) -> None:
+    """Refuse a TLS private key that every local user can read, as sshd refuses host keys."""
+    try:
+        st = os.stat(os.path.expanduser(file))
+    except OSError as e:
+        raise ConfigError(f"{key_path}: cannot read {file}: {e.strerror or e}") from None
+    if st.st_mode & 0o004:
+        raise ConfigError(f"{key_path}: {file} is readable by every user (mode {st.st_mode & 0o777:o}); "
+                          f"chmod o-rwx {file}")
 
 
 @dataclass(frozen=True)
@@ -404,8 +424,11 @@ class WebConfig:
         if bool(self.tls_cert_file) != bool(self.tls_key_file):
             raise ConfigError(f"{path}: tls_cert_file and tls_key_file go together")
         for user, h in self.basic_auth_users.items():
-            if not str(h).startswith(("$2a$", "$2b$", "$2y$")):
-                raise ConfigError(f"{path}.basic_auth_users.{user}: expected a bcrypt hash ($2b$...)")
+            if not _BCRYPT_RE.match(str(h)):
+                raise ConfigError(f"{path}.basic_auth_users.{user}: expected a bcrypt hash "
+                                  "($2b$, a cost from 04 to 31, then 53 characters of ./A-Za-z0-9)")
+        if self.tls_key_file:
+            _check_private_key(f"{path}.tls_key_file", self.tls_key_file)
         if not 1 <= self.threads <= 64:
             raise ConfigError(f"{path}.threads: must be between 1 and 64")
 
@@ -558,16 +581,38 @@ def config_from_dict(data: dict[str, Any] | None) -> Config:
     return typing.cast(Config, _build(Config, data, ""))
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """safe_load, but a key given twice in one mapping is an error (PyYAML keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})", key_node.start_mark)
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _StrictLoader.construct_mapping)
+
+
 def load_config(path: str | os.PathLike[str] | None) -> Config:
     """Load and validate a YAML file; None gives the defaults."""
     if path is None:
         return config_from_dict({})
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
     try:
-        data = yaml.safe_load(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: not valid UTF-8 (byte 0x{raw[e.start]:02x} at line {line})") from None
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

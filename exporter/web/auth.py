@@ -166,8 +166,7 @@ class BasicAuth:
                 import bcrypt  # loaded only when auth is on
 
                 ok = bcrypt.checkpw(pw, stored)
-            except ValueError as e:  # a malformed hash in the configuration
-                log.error("basic_auth_users.%s: unusable bcrypt hash: %s", user, e)
+            except ValueError:  # a malformed hash: the configuration check refuses them, so never here
                 return False
         return ok and known
 
@@ -180,12 +179,34 @@ def _unauthorized() -> Response:
     return response
 
 
-def install_auth(app: Flask, web: WebConfig) -> None:
-    """Register the body-size cap and (when users are configured) basic auth on `app`.
+class Access:
+    """What the checks below read on every request; `update` swaps it whole (SIGHUP reload)."""
 
-    Call it right after creating the Flask object, before any request is served."""
+    def __init__(self, web: WebConfig) -> None:
+        self.web = web
+        self.hosts = allowed_hosts(web)
+        self.checker: BasicAuth | None = BasicAuth(web.basic_auth_users) if web.basic_auth_users else None
+        self.open_paths = frozenset(OPEN_PATHS | (set() if web.metrics_require_auth else {"/metrics"}))
+
+    @staticmethod
+    def update(app: Flask, web: WebConfig) -> None:
+        """Apply new web settings (auth users, metrics_require_auth, allowed_hosts) at once."""
+        app.extensions["sysmon_access"] = Access(web)
+
+
+def install_auth(app: Flask, web: WebConfig) -> None:
+    """Register the body-size cap, the Host check, basic auth and the same-origin check on `app`.
+
+    Call it right after creating the Flask object, before any request is served. The
+    settings live in `app.extensions["sysmon_access"]` (an Access), replaced on reload."""
+    Access.update(app, web)
     limit = app.config.get("MAX_CONTENT_LENGTH")
-    hosts = allowed_hosts(web)
+    failures = {"count": 0, "last_log": -FAILURE_LOG_INTERVAL}
+    failures_lock = threading.Lock()
+
+    def access() -> Access:
+        current: Access = app.extensions["sysmon_access"]
+        return current
 
     @app.before_request
     def _limit_body() -> Response | None:
@@ -199,6 +220,7 @@ def install_auth(app: Flask, web: WebConfig) -> None:
 
     @app.before_request
     def _check_host() -> Response | None:
+        hosts = access().hosts
         if hosts is None:
             return None
         name = host_name(request.host)
@@ -209,27 +231,6 @@ def install_auth(app: Flask, web: WebConfig) -> None:
         response.headers["Connection"] = "close"
         return response
 
-    if web.basic_auth_users:
-        _install_basic_auth(app, web)
-
-    @app.before_request
-    def _check_origin() -> Response | None:  # after auth: a stranger gets 401, not a hint
-        if request.method in SAFE_METHODS or request.url_rule is None or same_origin():  # no route: 404/405
-            return None
-        response = jsonify(error=f"{request.method} needs a same-origin request: send the header {CSRF_HEADER} "
-                                 "(any value), as the page does; cross-site requests are refused")
-        response.status_code = 403
-        return response
-
-
-def _install_basic_auth(app: Flask, web: WebConfig) -> None:
-    checker = BasicAuth(web.basic_auth_users)
-    open_paths = set(OPEN_PATHS)
-    if not web.metrics_require_auth:
-        open_paths.add("/metrics")
-    failures = {"count": 0, "last_log": -FAILURE_LOG_INTERVAL}
-    failures_lock = threading.Lock()
-
     def _log_failure(user: str) -> None:
         now = time.monotonic()
         with failures_lock:
@@ -237,13 +238,18 @@ def _install_basic_auth(app: Flask, web: WebConfig) -> None:
             if now - failures["last_log"] < FAILURE_LOG_INTERVAL:
                 return
             count, failures["count"], failures["last_log"] = failures["count"], 0, now
+        # %r: a user name as sent, newlines and all, can never forge a log line
         log.warning("basic auth failed for user %r from %s (%d failure(s) since the last message)",
                     user[:64], request.remote_addr, count)
 
     @app.before_request
     def _require_auth() -> Response | None:
+        policy = access()
+        checker = policy.checker
+        if checker is None:
+            return None
         path = request.path
-        if path in open_paths and path != "/healthz":
+        if path in policy.open_paths and path != "/healthz":
             return None
         auth = request.authorization
         ok = False
@@ -256,3 +262,12 @@ def _install_basic_auth(app: Flask, web: WebConfig) -> None:
         if path == "/healthz":
             return jsonify(status="ok")
         return _unauthorized()
+
+    @app.before_request
+    def _check_origin() -> Response | None:  # after auth: a stranger gets 401, not a hint
+        if request.method in SAFE_METHODS or request.url_rule is None or same_origin():  # no route: 404/405
+            return None
+        response = jsonify(error=f"{request.method} needs a same-origin request: send the header {CSRF_HEADER} "
+                                 "(any value), as the page does; cross-site requests are refused")
+        response.status_code = 403
+        return response

@@ -1,45 +1,182 @@
-"""Serving: the production WSGI server (cheroot), TLS, and clean shutdown on SIGTERM/SIGINT."""
+"""Serving: the production WSGI server (cheroot, gated), TLS, fd limits and signals.
+
+Why cheroot, tuned, rather than another server (measured in bench/load.py, results in
+docs/security.md): it is pure Python, does TLS and WSGI, and starts in milliseconds; its
+weaknesses against slow clients (handshake in the accept loop, a worker per waiting
+connection) are closed here without replacing it:
+
+* `GatedServer` hands a connection to a worker only once its request head has arrived
+  (exporter/web/gate.py); silent or dripping sockets wait in epoll, bounded in time.
+* `LazyTLSAdapter` does not handshake in the accept loop: the gate runs the handshake
+  non-blocking, so one silent TLS socket costs a descriptor, not every client's time.
+* accept failing with EMFILE/ENFILE (descriptor limit) frees the oldest waiting
+  connection and backs off briefly, logging one line per period (cheroot retried at once
+  with a traceback each time: 162,476 tracebacks in 15 s); `exporter.tuning.raise_fd_limit`
+  raises the soft RLIMIT_NOFILE to the hard limit at start.
+* cheroot's own error answers (400, 404 on a bad request line, 413, 414, 431, 505) are
+  JSON `{"error": ...}` like the app's.
+"""
 
 from __future__ import annotations
 
+import errno
+import json
 import logging
 import signal
+import ssl
 import threading
+import time
+from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
-from cheroot import wsgi
+from cheroot import connections, errors, server, wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 from flask import Flask
 
 from exporter.config import WebConfig, parse_listen
+from exporter.web.gate import HEAD_TIMEOUT, HeadGate
 
 log = logging.getLogger(__name__)
 
 
-def make_server(app: Flask, web: WebConfig, listen: str | None = None) -> wsgi.Server:
-    host, port = parse_listen(listen or web.listen)
-    server = wsgi.Server((host, port), app, numthreads=web.threads, server_name="sysmon-exporter",
-                         shutdown_timeout=1, timeout=10, request_queue_size=128)
-    server.keep_alive_conn_limit = 64  # cheroot's 10 makes the 11th keep-alive client reconnect
-    server.max_request_header_size = 64 * 1024  # cheroot's 0 means unlimited
-    if web.tls_cert_file:
-        server.ssl_adapter = BuiltinSSLAdapter(web.tls_cert_file, web.tls_key_file)
-    return server
+SOCKET_TIMEOUT = 10.0  # per read/write once a worker has the connection; idle keep-alive expiry
+MAX_HEADER = 64 * 1024  # cheroot's 0 means unlimited
+EMFILE_LOG_INTERVAL = 10.0
+_FD_ERRORS = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
 
 
-def serve_forever(server: wsgi.Server) -> None:
-    """Block until SIGTERM/SIGINT, then stop accepting and return (within about 2 s).
+class JSONErrorRequest(server.HTTPRequest):
+    """cheroot's own answers (bad request line, 414, 431, 505 ...) as `{"error": ...}` JSON."""
 
-    The server must already be prepare()d (bound), so a busy port is reported early."""
-    stopping = threading.Event()
-
-    def _handle(signum: int, _frame: FrameType | None) -> None:
-        if stopping.is_set():
+    def simple_response(self, status: Any, msg: Any = "") -> None:
+        code = str(status)[:3]
+        if not code.startswith(("4", "5")):
+            super().simple_response(status, msg)
             return
-        stopping.set()
-        log.info("received %s, shutting down", signal.Signals(signum).name)
-        threading.Thread(target=server.stop, name="shutdown", daemon=True).start()
+        text = msg.decode("latin-1") if isinstance(msg, bytes) else str(msg or status)
+        body = json.dumps({"error": text}).encode()
+        head = [f"{self.server.protocol} {status}\r\n", f"Content-Length: {len(body)}\r\n",
+                "Content-Type: application/json\r\n", "X-Content-Type-Options: nosniff\r\n"]
+        if code in ("400", "413", "414", "431"):
+            self.close_connection = True
+            head.append("Connection: close\r\n")
+        try:
+            self.conn.wfile.write("".join(head).encode("latin-1") + b"\r\n" + body)
+        except OSError as ex:
+            if ex.args and ex.args[0] not in errors.socket_errors_to_ignore:
+                raise
 
-    signal.signal(signal.SIGTERM, _handle)
-    signal.signal(signal.SIGINT, _handle)
-    server.serve()
+
+class JSONErrorConnection(server.HTTPConnection):
+    RequestHandlerClass = JSONErrorRequest
+
+
+class LazyTLSAdapter(BuiltinSSLAdapter):
+    """TLS without a handshake in cheroot's accept loop: the gate performs it, non-blocking."""
+
+    def wrap(self, sock: Any) -> tuple[ssl.SSLSocket, dict[str, str]]:
+        s = self.context.wrap_socket(sock, do_handshake_on_connect=False, server_side=True)
+        return s, {"wsgi.url_scheme": "https", "HTTPS": "on"}
+
+
+class _Connections(connections.ConnectionManager):
+    """cheroot's connection selector, surviving a full descriptor table."""
+
+    def __init__(self, srv: GatedServer) -> None:
+        super().__init__(srv)
+        self._gated = srv
+        self._fd_errors = 0
+        self._fd_last_log = -EMFILE_LOG_INTERVAL
+
+    def _from_server_socket(self, server_socket: Any) -> Any:
+        try:
+            return super()._from_server_socket(server_socket)  # type: ignore[misc]
+        except OSError as e:
+            if e.errno not in _FD_ERRORS:
+                raise
+            self._fd_errors += 1
+            now = time.monotonic()
+            if now - self._fd_last_log >= EMFILE_LOG_INTERVAL:
+                log.warning("cannot accept connections: %s (%d time(s) since the last message); "
+                            "closing the oldest waiting connection and backing off", e.strerror, self._fd_errors)
+                self._fd_errors, self._fd_last_log = 0, now
+            if not self._gated.gate.shed_oldest():
+                time.sleep(0.05)  # nothing to free: do not spin on a listening socket that stays readable
+            return None
+
+
+class GatedServer(wsgi.Server):
+    """cheroot's WSGI server with the head gate in front of its workers (see the module doc)."""
+
+    ConnectionClass = JSONErrorConnection
+
+    def __init__(self, *args: Any, head_timeout: float = HEAD_TIMEOUT, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.head_timeout = head_timeout
+        self.gate = HeadGate(super().process_conn, head_timeout=head_timeout, max_head=MAX_HEADER,
+                             socket_timeout=SOCKET_TIMEOUT)
+
+    def prepare(self) -> None:
+        super().prepare()
+        original = self.__dict__["_connections"]
+        self.__dict__["_connections"] = _Connections(self)
+        original._selector.close()  # it only held the listening socket
+        self.gate.start()
+
+    def process_conn(self, conn: Any) -> None:
+        self.gate.offer(conn)
+
+    def stop(self) -> None:
+        super().stop()
+        self.gate.stop()
+
+
+def make_server(app: Flask, web: WebConfig, listen: str | None = None) -> GatedServer:
+    host, port = parse_listen(listen or web.listen)
+    srv = GatedServer((host, port), app, numthreads=web.threads, server_name="sysmon-exporter",
+                      shutdown_timeout=1, timeout=SOCKET_TIMEOUT, request_queue_size=128)
+    srv.keep_alive_conn_limit = 256  # idle keep-alive connections wait in the selector, not in a thread
+    srv.max_request_header_size = MAX_HEADER
+    if web.tls_cert_file:
+        srv.ssl_adapter = LazyTLSAdapter(web.tls_cert_file, web.tls_key_file)
+    return srv
+
+
+class Lifecycle:
+    """Signals, installed before the port opens: SIGTERM/SIGINT at any moment stop cleanly
+    (exit 0, also when they arrive before serving starts), SIGHUP calls `on_reload`."""
+
+    def __init__(self) -> None:
+        self.stopping = threading.Event()
+        self.on_reload: Callable[[], object] | None = None
+        self._server: wsgi.Server | None = None
+
+    def install(self) -> None:
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        signal.signal(signal.SIGHUP, self._hup)
+
+    def _stop(self, signum: int, _frame: FrameType | None) -> None:
+        if self.stopping.is_set():
+            return
+        self.stopping.set()
+        log.info("received %s, shutting down", signal.Signals(signum).name)
+        srv = self._server
+        if srv is not None:
+            threading.Thread(target=srv.stop, name="shutdown", daemon=True).start()
+
+    def _hup(self, _signum: int, _frame: FrameType | None) -> None:
+        reload = self.on_reload
+        if reload is None:
+            log.info("received SIGHUP before start-up finished: ignored")
+            return
+        threading.Thread(target=reload, name="reload", daemon=True).start()
+
+    def serve(self, srv: wsgi.Server) -> None:
+        """Serve until a stop signal (the server must be prepare()d, i.e. bound)."""
+        self._server = srv
+        if self.stopping.is_set():
+            srv.stop()
+            return
+        srv.serve()

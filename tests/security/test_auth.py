@@ -160,9 +160,21 @@ def test_cache_is_bounded() -> None:
 
 
 def test_malformed_hash_refuses_instead_of_failing(caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 16 case 6: the configuration refuses such a hash (tests/test_config.py); should one
+    reach BasicAuth anyway, a login fails quietly: nothing the client sent is logged from here."""
     auth = BasicAuth({"u": "$2b$12$not-a-real-hash"})
+    assert not auth.check("u\nFAKE LOG LINE", "x")
     assert not auth.check("u", "x")
-    assert "unusable bcrypt hash" in caplog.text
+    assert "FAKE" not in caplog.text
+
+
+def test_a_user_name_with_a_newline_cannot_forge_a_log_line(user_hash: str,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    c = client({"basic_auth_users": {USER: user_hash}})
+    c.get("/data", headers=basic("mallory\n2026-01-01 INFO exporter: forged", "x"))
+    failures = [r.getMessage() for r in caplog.records if "basic auth failed" in r.getMessage()]
+    assert failures and all("\n" not in m for m in failures)
+    assert "'mallory\\n2026" in failures[0]  # repr: the newline is shown escaped
 
 
 def test_failed_logins_are_logged_without_passwords(user_hash: str, caplog: pytest.LogCaptureFixture) -> None:

@@ -130,6 +130,7 @@ class LiveApp:
     app: Flask
     runtime: Runtime
     config: Config
+    server: Any = None  # the GatedServer (its gate, for the slow-client tests)
 
 
 @contextmanager
@@ -147,7 +148,8 @@ def live_app(config_data: dict[str, Any], *, history_dir: Path | None = None) ->
     thread = threading.Thread(target=server.serve, name="live-app", daemon=True)
     thread.start()
     try:
-        yield LiveApp(f"http://127.0.0.1:{port}", port, app, runtime, config)
+        scheme = "https" if config.web.tls_cert_file else "http"
+        yield LiveApp(f"{scheme}://127.0.0.1:{port}", port, app, runtime, config, server)
     finally:
         server.stop()
         thread.join(5)
