@@ -61,6 +61,44 @@ def _process_rows(reading: Reading, mem_total: int, size: int) -> list[dict[str,
     return rows
 
 
+def _rate(a: float | None, b: float | None, dt: float, scale: float = 1.0) -> float | None:
+    if a is None or b is None or dt <= 0:
+        return None
+    return round(max(0.0, b - a) / dt * scale, 2)
+
+
+def _services(reading: Reading, size: int) -> dict[str, Any] | None:
+    """The page's services table: the cgroup series (systemd services, slices, containers)
+    with their rates since the previous Reading, busiest first. None when the cgroup
+    collector is off or this host has no cgroup v2."""
+    cur = reading.cur.cgroups
+    if cur is None:
+        return None
+    prev = {c.name: c for c in reading.prev.cgroups} if reading.prev and reading.prev.cgroups else {}
+    dt = reading.rates.interval
+    rows: list[dict[str, Any]] = []
+    for c in cur:
+        p = prev.get(c.name)
+        rows.append(
+            {
+                "name": c.name,
+                "unit": c.name.rsplit("/", 1)[-1],
+                "cgroups": c.cgroups,
+                "cpu_percent": _rate(p.cpu_seconds, c.cpu_seconds, dt, 100.0) if p else None,
+                "memory_bytes": c.memory_bytes,
+                "io_read_bytes_per_second": _rate(p.io_read_bytes, c.io_read_bytes, dt) if p else None,
+                "io_write_bytes_per_second": _rate(p.io_written_bytes, c.io_written_bytes, dt) if p else None,
+                "cpu_pressure_percent": _rate(p.cpu_waiting_seconds, c.cpu_waiting_seconds, dt, 100.0) if p else None,
+                "io_pressure_percent": _rate(p.io_waiting_seconds, c.io_waiting_seconds, dt, 100.0) if p else None,
+                "memory_pressure_percent": (
+                    _rate(p.memory_waiting_seconds, c.memory_waiting_seconds, dt, 100.0) if p else None
+                ),
+            }
+        )
+    rows.sort(key=lambda r: (-(r["cpu_percent"] or 0.0), -(r["memory_bytes"] or 0), str(r["name"])))
+    return {"total": len(rows), "table_size": size, "top": rows[:size]}
+
+
 def build_data(config: Config, reading: Reading) -> dict[str, Any]:
     """The /data document for one Reading. Sections whose collector failed are null."""
     cur, rates = reading.cur, reading.rates
@@ -162,6 +200,7 @@ def build_data(config: Config, reading: Reading) -> dict[str, Any]:
         }
     else:
         data["processes"] = None
+    data["services"] = _services(reading, config.processes.table_size)
     data["collectors"] = [
         {"name": c.name, "success": c.success, "duration_seconds": round(c.duration_seconds, 6), "error": c.error}
         for c in cur.collectors

@@ -116,32 +116,54 @@ class FakeCgroups:
         return tree
 
 
+def v2_controllers() -> set[str] | None:
+    """The controllers this host's cgroup v2 root offers (None: no cgroup v2 mounted)."""
+    mount = find_v2_mount(HostPaths())
+    if mount is None:
+        return None
+    return set((Path(mount) / "cgroup.controllers").read_text().split())
+
+
+def make_cgroup(name: str) -> Path | str:
+    """A child cgroup of this host's cgroup v2 root, or why there cannot be one."""
+    mount = find_v2_mount(HostPaths())
+    if mount is None:
+        return "no cgroup v2 hierarchy mounted (mount -t cgroup2 none /sys/fs/cgroup)"
+    d = Path(mount) / f"sysmon-test-{os.getpid()}-{name}"
+    try:
+        d.mkdir()
+    except OSError as e:
+        return f"cannot create a cgroup under {mount} ({e.strerror}): run as root"
+    return d
+
+
+def remove_cgroup(d: Path) -> None:
+    """Move its processes back to the root cgroup (or rmdir fails), then remove it."""
+    root = d.parent
+    procs = (d / "cgroup.procs").read_text().split() if d.exists() else []
+    for pid in procs:
+        try:
+            (root / "cgroup.procs").write_text(pid)
+        except OSError:
+            pass
+    try:
+        d.rmdir()
+    except OSError:
+        pass
+
+
 @contextmanager
 def real_cgroups(*names: str) -> Iterator[list[Path]]:
     """Child cgroups of this host's cgroup v2 root (made for the test, removed after);
     skips unless cgroup v2 is mounted and we may create cgroups (root)."""
-    mount = find_v2_mount(HostPaths())
-    if mount is None:
-        pytest.skip("no cgroup v2 hierarchy mounted (mount -t cgroup2 none /sys/fs/cgroup)")
     made: list[Path] = []
     try:
         for name in names:
-            d = Path(mount) / f"sysmon-test-{os.getpid()}-{name}"
-            try:
-                d.mkdir()
-            except OSError as e:
-                pytest.skip(f"cannot create a cgroup under {mount} ({e.strerror}): run as root")
+            d = make_cgroup(name)
+            if isinstance(d, str):
+                pytest.skip(d)
             made.append(d)
         yield made
     finally:
         for d in made:
-            procs = (d / "cgroup.procs").read_text().split() if d.exists() else []
-            for pid in procs:  # back to the root cgroup, or rmdir fails
-                try:
-                    (Path(mount) / "cgroup.procs").write_text(pid)
-                except OSError:
-                    pass
-            try:
-                d.rmdir()
-            except OSError:
-                pass
+            remove_cgroup(d)

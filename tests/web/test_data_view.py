@@ -82,3 +82,34 @@ def test_alerts_and_features_are_read_not_advanced() -> None:
     assert sorted(thresholds) == ["cpu", "filesystem", "load_per_core", "memory", "swap"]
     assert d["history"] == {"enabled": False} and d["dirsize"] == {"enabled": False}
     assert [c["name"] for c in d["collectors"]] == ["cpu", "filesystem"]
+
+
+def test_services_section_from_the_cgroup_series() -> None:
+    """The page's services table: rates between the two Readings' cgroup series, busiest first,
+    null figures where the host lacks the controller, null section without the collector."""
+    from exporter.sampling.snapshot import CgroupUsage
+
+    a = snapshot(1, t=1000, cgroups=(CgroupUsage("/system.slice/db.service", 10.0, 300 << 20, 0.0, 4096.0,
+                                                  cpu_waiting_seconds=1.0),
+                                      CgroupUsage("/system.slice/cron.service", 1.0),
+                                      CgroupUsage("other", 2.0, cgroups=7)))
+    b = snapshot(2, t=1002, cgroups=(CgroupUsage("/system.slice/db.service", 11.0, 310 << 20, 8192.0, 4096.0,
+                                                  cpu_waiting_seconds=1.1),
+                                      CgroupUsage("/system.slice/cron.service", 1.5),
+                                      CgroupUsage("other", 2.0, cgroups=7),
+                                      CgroupUsage("/system.slice/new.service", 0.1)))
+    runtime = runtime_for(a, b, processes={"table_size": 3})
+    runtime.sampler.latest()
+    runtime.sampler.latest()
+    services = runtime.view.latest()[0]["services"]
+    assert services["total"] == 4 and services["table_size"] == 3
+    db, cron, new = services["top"]  # "other" (0 %) is the fourth: the table shows three
+    assert db == {"name": "/system.slice/db.service", "unit": "db.service", "cgroups": 1, "cpu_percent": 50.0,
+                  "memory_bytes": 310 << 20, "io_read_bytes_per_second": 4096.0, "io_write_bytes_per_second": 0.0,
+                  "cpu_pressure_percent": 5.0, "io_pressure_percent": None, "memory_pressure_percent": None}
+    assert cron["cpu_percent"] == 25.0 and cron["memory_bytes"] is None and cron["io_read_bytes_per_second"] is None
+    assert new["name"] == "/system.slice/new.service" and new["cpu_percent"] is None  # no rate yet
+    # Without the collector (or without cgroup v2) the section is null.
+    runtime = runtime_for(snapshot(1), snapshot(2))
+    runtime.sampler.latest()
+    assert runtime.view.latest()[0]["services"] is None
