@@ -67,8 +67,10 @@ def test_nobody_sees_what_root_sees(exporter_proc: Any, world_dir: Path) -> None
     proc, url, log = start_as_nobody(world_dir, config)
     try:
         as_root, as_nobody = data(root_exp.url), data(url)
-        ok = {c["name"]: c["success"] for c in as_nobody["collectors"]}
-        assert all(ok.values()), as_nobody["collectors"]
+        # Whatever root collects, nobody collects too (a collector this host cannot feed fails for both).
+        root_ok = {c["name"] for c in as_root["collectors"] if c["success"]}
+        nobody_failed = {c["name"]: c["error"] for c in as_nobody["collectors"] if not c["success"]}
+        assert root_ok and not root_ok & set(nobody_failed), nobody_failed
         assert as_nobody["processes"]["total"] >= 0.8 * as_root["processes"]["total"]
         assert {f["mountpoint"] for f in as_nobody["filesystems"]} == {f["mountpoint"] for f in as_root["filesystems"]}
         assert not [f for f in as_nobody["filesystems"] if f["error"]]
