@@ -18,36 +18,12 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests.browser.conftest import QUIET_CONFIG
-from tests.support.servers import REPO, ExporterProcess, free_port, http_get, wait_until
+from tests.browser.pagekit import LOOK_IDS, LOOKS, REFRESH_S, debug, expect, shot, wait_for_data
+from tests.support.servers import REPO, ExporterProcess, free_port
 
 pytestmark = pytest.mark.browser
 
-# Thresholds every host crosses at once: the banner must appear.
-ALERTING_CONFIG: dict[str, Any] = {
-    "alerts": {
-        "cpu": {"warning": 0.0, "critical": 0.0, "for": "0s"},
-        "memory": {"warning": 0.01, "critical": 0.02, "for": "0s"},
-    },
-    "dirsize": {"enabled": False},
-}
-
-REFRESH_S = 1  # every test loads the page with ?refresh=1
 FIXTURE_ROOT = REPO / "tests" / "fixtures" / "root"
-
-
-def expect(*args: Any, **kw: Any) -> Any:
-    from playwright.sync_api import expect as _expect
-
-    return _expect(*args, **kw)
-
-
-def wait_for_data(page: Any, ticks: int = 1) -> None:
-    """Until the page has rendered `ticks` /data responses."""
-    page.wait_for_function("n => window.sysmonDebug && window.sysmonDebug.responses >= n", arg=ticks)
-
-
-def debug(page: Any) -> dict[str, int]:
-    return page.evaluate("() => Object.assign({}, window.sysmonDebug)")
 
 
 # ---------------------------------------------------------------- load, look, console
@@ -188,56 +164,6 @@ def test_hidden_tab_stops_polling_and_visible_resumes(server: ExporterProcess, o
 # ---------------------------------------------------------------- content
 
 
-def test_process_table_sorts_by_clicked_column(server: ExporterProcess, open_page: Any) -> None:
-    page, _ = open_page(f"{server.url}/?debug=1&refresh={REFRESH_S}")
-    wait_for_data(page)
-    rows = page.locator("#proc-body tr[data-pid]")
-    expect(rows.first).to_be_visible()
-    assert 1 <= rows.count() <= 25
-
-    def column(index: int) -> list[str]:
-        return page.eval_on_selector_all(f"#proc-body tr[data-pid] td:nth-child({index})",
-                                         "tds => tds.map(td => td.textContent)")
-
-    def numbers(index: int) -> list[float]:
-        return [float(v) if v != "–" else float("-inf") for v in column(index)]
-
-    # Default: by CPU, highest first.
-    expect(page.locator("th[data-key=cpu_percent]")).to_have_attribute("aria-sort", "descending")
-    page.click("th[data-key=pid] button")
-    expect(page.locator("th[data-key=pid]")).to_have_attribute("aria-sort", "ascending")
-    pids = numbers(1)
-    assert pids == sorted(pids)
-    page.click("th[data-key=pid] button")
-    expect(page.locator("th[data-key=pid]")).to_have_attribute("aria-sort", "descending")
-    pids = numbers(1)
-    assert pids == sorted(pids, reverse=True)
-    page.click("th[data-key=memory_percent] button")
-    expect(page.locator("th[data-key=memory_percent]")).to_have_attribute("aria-sort", "descending")
-    expect(page.locator("th[data-key=pid]")).to_have_attribute("aria-sort", "none")
-    mem = numbers(6)
-    assert mem == sorted(mem, reverse=True)
-    expect(page.locator("#proc-basis")).to_contain_text("by memory")
-    page.click("th[data-key=name] button")
-    names = page.eval_on_selector_all("#proc-body tr[data-pid] .pname", "els => els.map(e => e.textContent)")
-    assert names == sorted(names, key=lambda s: s.lower()) or names == sorted(names)
-
-
-def test_hidden_interfaces_are_hidden_until_toggled(server: ExporterProcess, open_page: Any) -> None:
-    data = json.loads(server.get("/data")[1])
-    hidden = [n["device"] for n in data["network"] if n["hidden"]]
-    if not hidden:
-        pytest.skip("no interface on this host matches network.page_hide")
-    page, _ = open_page(f"{server.url}/?debug=1&refresh={REFRESH_S}")
-    wait_for_data(page, ticks=2)
-    dev = hidden[0]
-    assert page.locator(f"#net-list [data-iface='{dev}']").count() == 0
-    assert f"{dev} rx" not in page.locator("#chart-net").inner_text()
-    page.check("#show-hidden-ifaces")
-    expect(page.locator(f"#net-list [data-iface='{dev}']")).to_be_visible()
-    expect(page.locator("#chart-net")).to_contain_text(f"{dev} rx")
-
-
 # Nothing can fire within a test, nor be pending (the banner shows pending alerts): levels no
 # working host reaches, which must moreover hold for a day first.
 NEVER_FIRING: dict[str, Any] = {"alerts": {name: {**level, "for": "1d"}
@@ -266,32 +192,6 @@ def test_no_swap_and_no_alerts_have_empty_states(tmp_path: Path, open_page: Any)
         proc.stop()
 
 
-# ---------------------------------------------------------------- alerts
-
-
-def test_low_thresholds_show_the_alert_banner_and_title_count(tmp_path: Path, open_page: Any,
-                                                             artifacts: Path) -> None:
-    proc = ExporterProcess(tmp_path, ALERTING_CONFIG)
-    proc.start()
-    try:
-        page, console = open_page(f"{proc.url}/?debug=1&refresh={REFRESH_S}")
-        banner = page.locator("#alert-banner")
-        expect(banner).to_be_visible()
-        expect(banner).to_have_attribute("data-severity", "critical")
-        expect(banner).to_contain_text("Memory")
-        expect(page.locator("#alert-banner .alert-item[data-severity=critical] .badge").first).to_have_text(
-            "critical")
-        expect(page).to_have_title(re.compile(r"^\(\d+\) System Monitor — "))
-        expect(page.locator("#tile-memory")).to_have_attribute("data-level", "crit")
-        expect(page.locator("#alert-log-body tr[data-state=firing]").first).to_contain_text("active")
-        firing = len(json.loads(proc.get("/data")[1])["alerts"]["firing"])
-        assert firing >= 1
-        page.screenshot(path=str(artifacts / "dashboard-alerts.png"), full_page=True)
-        assert console.unexpected_errors() == []
-    finally:
-        proc.stop()
-
-
 # ---------------------------------------------------------------- connection lost
 
 
@@ -315,56 +215,43 @@ def test_connection_lost_then_recovers_on_restart(tmp_path: Path, open_page: Any
         proc.stop()
 
 
-# ---------------------------------------------------------------- history ranges
-
-
-def test_history_disabled_disables_the_long_ranges(server: ExporterProcess, open_page: Any) -> None:
-    page, _ = open_page(f"{server.url}/?debug=1&refresh={REFRESH_S}&range=24h")
-    expect(page.locator("#history-note")).to_be_visible()
-    expect(page.locator("#history-note")).to_have_text("history disabled")
-    for value in ("1h", "24h", "7d", "30d"):
-        expect(page.locator(f"#range option[value='{value}']")).to_be_disabled()
-    expect(page.locator("#range option[value=live]")).to_be_enabled()
-    # The unavailable range asked for in the URL falls back to live.
-    expect(page.locator("#range")).to_have_value("live")
-    assert "range" not in parse_qs(urlparse(page.url).query)
-
-
-def test_long_range_draws_from_history(tmp_path: Path, open_page: Any) -> None:
-    """A real exporter with history on (1 s samples): the 1 h range draws what /history returns."""
-    exp = ExporterProcess(tmp_path, {"history": {"sample_interval": "1s"}}, history=True)
-    exp.start()
-    try:
-        asked: list[dict[str, list[str]]] = []
-        page, _ = open_page(f"{exp.url}/?debug=1&refresh={REFRESH_S}")
-        page.on("request", lambda r: asked.append(parse_qs(urlparse(r.url).query))
-                if urlparse(r.url).path == "/history" else None)
-        wait_for_data(page, ticks=2)
-
-        def recorded() -> bool:  # the writer thread has committed a few samples
-            body = http_get(exp.url + "/history?series=cpu.percent&from=-1h")[1]
-            return len(json.loads(body)["series"]["cpu.percent"]["t"]) >= 2
-
-        wait_until(recorded, 15, 0.2, what="history samples")
-        expect(page.locator("#range option[value='7d']")).to_be_enabled()
-        page.select_option("#range", "1h")
-        assert parse_qs(urlparse(page.url).query)["range"] == ["1h"]
-        cpu = page.locator("#chart-cpu")
-        expect(cpu).to_have_attribute("data-source", "history")
-        expect(cpu).not_to_have_attribute("data-points", "0")  # drawn once /history answered
-        q = asked[-1]
-        assert q["from"] == ["-1h"] and q["to"] == ["now"] and q["points"] == ["300"]
-        assert {"cpu.percent", "memory.percent", "load.load1"} <= set(q["series"][0].split(","))
-        # Back to live: the in-memory ring buffers again.
-        page.select_option("#range", "live")
-        expect(cpu).to_have_attribute("data-source", "live")
-    finally:
-        exp.stop()
-
-
 def test_debug_counters_only_with_debug_in_the_url(server: ExporterProcess, open_page: Any) -> None:
     page, console = open_page(f"{server.url}/?refresh={REFRESH_S}")
     expect(page.locator("#updated")).not_to_have_attribute("data-ts", "")
     assert page.evaluate("() => typeof window.sysmonDebug") == "undefined"
     assert page.evaluate("() => typeof window.sysmonInternals") == "undefined"
+    assert console.unexpected_errors() == []
+
+
+@pytest.mark.parametrize("scheme,width,height", LOOKS, ids=LOOK_IDS)
+def test_keyboard_shortcuts_and_their_help(server: ExporterProcess, open_page: Any, artifacts: Path,
+                                           scheme: str, width: int, height: int) -> None:
+    page, console = open_page(f"{server.url}/?debug=1&refresh={REFRESH_S}", width=width, height=height,
+                              scheme=scheme)
+    wait_for_data(page)
+    page.keyboard.press("?")
+    help_ = page.locator("#help")
+    expect(help_).to_be_visible()
+    expect(help_).to_contain_text("pause or resume")
+    shot(page, artifacts, "help", scheme, width)
+    page.keyboard.press("Escape")
+    expect(help_).to_be_hidden()
+    page.keyboard.press("p")
+    expect(page.locator("#status")).to_have_attribute("data-state", "paused")
+    assert parse_qs(urlparse(page.url).query).get("paused") == ["1"]
+    page.keyboard.press("p")
+    expect(page.locator("#status")).to_have_attribute("data-state", "live")
+    page.keyboard.press("/")
+    assert page.evaluate("() => document.activeElement.id") == "proc-filter"
+    # Keys typed into a field are text, not shortcuts; Escape leaves the field.
+    page.keyboard.type("p?")
+    expect(page.locator("#proc-filter")).to_have_value("p?")
+    expect(help_).to_be_hidden()
+    expect(page.locator("#status")).to_have_attribute("data-state", "live")
+    page.keyboard.press("Escape")
+    assert page.evaluate("() => document.activeElement.id") != "proc-filter"
+    page.click("#help-open")
+    expect(help_).to_be_visible()
+    page.click("#help-close")
+    expect(help_).to_be_hidden()
     assert console.unexpected_errors() == []

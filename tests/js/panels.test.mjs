@@ -152,3 +152,14 @@ test("alerts: the log names the peak, the banner the time held and the top proce
   assert.deepEqual(culprits({ resource: "memory" }, processes), ["db 40.0 %", "stress 1.0 %", "idle 0.0 %"]);
   assert.deepEqual(culprits({ resource: "filesystem" }, processes), []);
 });
+
+test("an interface keeps its colour when others are hidden or shown", () => {
+  const names = ["eth0", "lo", "wlan0"].flatMap((d) => [`net.${d}.rx_bytes_per_second`, `net.${d}.tx_bytes_per_second`]);
+  const colour = (hidden) => Object.fromEntries(chartSpecs(names, { hidden: new Set(hidden) })[3].series
+    .map((s) => [s.label, s.color]));
+  const all = colour([]);
+  const some = colour(["lo"]);
+  assert.equal(some["wlan0 rx"], all["wlan0 rx"]);
+  assert.equal(some["eth0 tx"], all["eth0 tx"]);
+  assert.ok(!("lo rx" in some));
+});

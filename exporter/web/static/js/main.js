@@ -88,7 +88,7 @@ RANGE_KEYS.forEach((range, i) => {
 document.addEventListener("keydown", (e) => {
   if (e.ctrlKey || e.metaKey || e.altKey) return;
   if (e.key === " " && e.target.closest?.("button")) return; // the button's own click
-  const field = e.target.closest?.("input, select, textarea");
+  const field = e.target.closest?.("input:not([type=checkbox]), select, textarea");
   if (field) {
     if (e.key === "Escape") field.blur();
     return;

@@ -113,9 +113,9 @@ const VALUE = {
   load: (v) => fixed(v, 2),
 };
 const AXIS = {
-  percent: (u, vals) => vals.map((v) => `${v} %`),
-  rate: (u, vals) => vals.map(humanRate),
-  load: (u, vals) => vals.map(String),
+  percent: (v) => `${v} %`,
+  rate: humanRate,
+  load: String,
 };
 const INCRS = { percent: [1, 2, 5, 10, 20, 25, 50], rate: niceIncrs(true), load: niceIncrs(false) };
 
@@ -127,7 +127,14 @@ function plotWidth(fig) {
   return Math.max(200, Math.floor(plot.clientWidth || fig.clientWidth || 300));
 }
 
+/* Tick labels as drawn, also kept on the figure (data-y-ticks, data-x-ticks): the canvas has no text. */
+function labels(fig, name, texts) {
+  fig.dataset[name] = texts.join("|");
+  return texts;
+}
+
 function drawThresholds(u, lines) {
+  u.root.closest("figure").dataset.thresholds = lines.map((l) => l.value).join(",");
   if (!lines.length) return;
   const c = u.ctx;
   const { left, width } = u.bbox;
@@ -176,8 +183,13 @@ function makeChart(spec, fig, ctx) {
     legend: { live: true },
     scales: { x: { time: true, range: xRange }, y: { range: yRange } },
     axes: [
-      { ...axis, space: 80, values: (u, splits, ax, space, incr) => splits.map((v) => timeTick(v, incr)) },
-      { ...axis, size: spec.unit === "rate" ? 78 : 56, values: AXIS[spec.unit], incrs: INCRS[spec.unit] },
+      { ...axis, space: 80,
+        values: (u, splits, ax, space, incr) => labels(fig, "xTicks", splits.map((v) => timeTick(v, incr))) },
+      { ...axis, size: spec.unit === "rate" ? 78 : 56, incrs: INCRS[spec.unit],
+        values: (u, splits) => {
+          fig.dataset.ySplits = splits.join(",");
+          return labels(fig, "yTicks", splits.map(AXIS[spec.unit]));
+        } },
     ],
     series: [{ value: (u, v, sidx, idx) => pointTime(atRest(u, v, sidx, idx)) }].concat(spec.series.map((s) => ({
       label: s.label, stroke: s.color, width: 1.5, dash: s.dash, value: (u, v, sidx, idx) => fmt(atRest(u, v, sidx, idx)),
@@ -185,6 +197,12 @@ function makeChart(spec, fig, ctx) {
     hooks: {
       draw: [(u) => drawThresholds(u, thresholdLines(spec.id, ctx.latest?.alerts?.thresholds, ctx.latest?.cpu?.count))],
       setSelect: [(u) => onSelect(u, ctx)],
+      // uPlot commits a new scale after setData returns: the figure says the drawn span (for tests).
+      setScale: [(u, key) => {
+        if (key !== "x") return;
+        fig.dataset.xMin = String(u.scales.x.min);
+        fig.dataset.xMax = String(u.scales.x.max);
+      }],
     },
   };
   const u = new uPlot(opts, [[]].concat(spec.series.map(() => [])), plot);
@@ -269,10 +287,7 @@ export function render(d, ctx, force = false) {
     }
     if (!ch.u) continue;
     ch.u.setData(useHistory ? historyData(spec, ctx.history.data, ctx.history.first) : liveData(spec, ctx.live));
-    const x = ch.u.scales.x;
     fig.dataset.points = String(ch.u.data[0].length);
     fig.dataset.source = useHistory ? "history" : "live";
-    fig.dataset.xMin = String(x.min);
-    fig.dataset.xMax = String(x.max);
   }
 }
