@@ -193,7 +193,7 @@ def build_rules(config: Config) -> dict[str, Any]:
         ),
         _alert(
             "SysmonCollectorFailing",
-            "sysmon_collector_success == 0",
+            f'node_scrape_collector_success{{job="{JOB}"}} == 0',
             COLLECTOR_FAILING_FOR,
             "warning",
             "Collector {{ $labels.collector }} failing on {{ $labels.instance }}",

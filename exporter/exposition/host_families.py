@@ -115,10 +115,10 @@ def _system(s: Snapshot) -> Iterator[Metric]:
 
 def _collectors(s: Snapshot) -> Iterator[Metric]:
     ok = GaugeFamily(
-        "sysmon_collector_success", "1 if the collector's last run succeeded, else 0.", labels=["collector"]
+        "node_scrape_collector_success", "node_exporter: Whether a collector succeeded.", labels=["collector"]
     )
     dur = GaugeFamily(
-        "sysmon_collector_duration_seconds", "How long the collector's last run took.", labels=["collector"]
+        "node_scrape_collector_duration_seconds", "node_exporter: Duration of a collector scrape.", labels=["collector"]
     )
     for c in s.collectors:
         ok.add_metric([c.name], 1.0 if c.success else 0.0)

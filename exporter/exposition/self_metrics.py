@@ -13,7 +13,7 @@ from exporter.host.self_process import SelfReader
 
 
 class SelfCollector(Collector):
-    def __init__(self, prefix: str = "sysmon_process_") -> None:
+    def __init__(self, prefix: str = "process_") -> None:
         self._prefix = prefix
         self._read = SelfReader()
 

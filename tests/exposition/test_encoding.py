@@ -58,7 +58,7 @@ def test_the_exporters_registry_is_rendered_as_the_library_renders_it(accept: st
         # Materialised once: our own process metrics move between two renderings.
         families = list(runtime.exposition.families())
         body = encoding.choose(accept)[0](registry_of(*families))
-        for name in (b"sysmon_top_process_cpu_usage_ratio", b"node_cpu_seconds_total", b"sysmon_process_open_fds"):
+        for name in (b"sysmon_top_process_cpu_usage_ratio", b"node_cpu_seconds_total", b"process_open_fds"):
             assert name in body
         assert_same(registry_of(*families), accept)
     finally:

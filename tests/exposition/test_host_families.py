@@ -31,8 +31,8 @@ def test_node_exporter_names_and_values() -> None:
     assert get("node_load1") == 0.5
     assert get("node_uname_info", {"nodename": "testhost", "sysname": "Linux", "release": "6.1.0",
                                    "version": "#1 SMP", "machine": "x86_64", "domainname": "(none)"}) == 1
-    assert get("sysmon_collector_success", {"collector": "filesystem"}) == 0
-    assert get("sysmon_collector_success", {"collector": "cpu"}) == 1
+    assert get("node_scrape_collector_success", {"collector": "filesystem"}) == 0
+    assert get("node_scrape_collector_success", {"collector": "cpu"}) == 1
 
 
 def test_failed_filesystem_reports_device_error_only() -> None:
@@ -72,7 +72,7 @@ def test_disabled_areas_are_absent_not_zero() -> None:
     reg, _ = registry_for(Snapshot(timestamp=1.0, monotonic=1.0))
     assert reg.get_sample_value("node_memory_MemTotal_bytes") is None
     assert reg.get_sample_value("node_load1") is None
-    assert reg.get_sample_value("sysmon_collector_success", {"collector": "cpu"}) is None
+    assert reg.get_sample_value("node_scrape_collector_success", {"collector": "cpu"}) is None
 
 
 def test_exposition_renders_once_per_reading() -> None:

@@ -17,12 +17,12 @@ def samples(collector: object) -> dict[str, float]:
 
 def test_same_series_as_the_librarys_process_collector() -> None:
     ours = samples(SelfCollector())
-    library = samples(ProcessCollector(namespace="sysmon", registry=CollectorRegistry()))
+    library = samples(ProcessCollector(registry=CollectorRegistry()))
     assert set(ours) == set(library)
-    for name in ("sysmon_process_max_fds", "sysmon_process_start_time_seconds", "sysmon_process_virtual_memory_bytes"):
+    for name in ("process_max_fds", "process_start_time_seconds", "process_virtual_memory_bytes"):
         assert ours[name] == library[name]
     # The library counts the descriptor it lists /proc/self/fd with.
-    assert abs(ours["sysmon_process_open_fds"] - library["sysmon_process_open_fds"]) <= 1
+    assert abs(ours["process_open_fds"] - library["process_open_fds"]) <= 1
 
 
 def test_open_descriptors_are_counted() -> None:

@@ -1,6 +1,6 @@
 """Collection keeps going when the host misbehaves: processes exit mid-read, /proc files vanish,
 files are unreadable (as nobody), a mount's statfs hangs. Each failure is visible through
-sysmon_collector_success or node_filesystem_device_error, never a 500."""
+node_scrape_collector_success or node_filesystem_device_error, never a 500."""
 
 from __future__ import annotations
 
@@ -105,7 +105,7 @@ def test_vanishing_proc_files_fail_only_their_collector_and_recover(tmp_path: Pa
     try:
         first = client.get("/metrics")
         assert first.status_code == 200
-        assert metric_value(first.text, "sysmon_collector_success", collector="meminfo") == 1.0
+        assert metric_value(first.text, "node_scrape_collector_success", collector="meminfo") == 1.0
 
         backup = tmp_path / "backup"
         backup.mkdir()
@@ -131,8 +131,8 @@ def test_vanishing_proc_files_fail_only_their_collector_and_recover(tmp_path: Pa
         for name in gone:  # the files come back: the collectors recover
             shutil.move(str(backup / name), str(root / "proc" / name))
         r = client.get("/metrics")
-        assert metric_value(r.text, "sysmon_collector_success", collector="meminfo") == 1.0
-        assert metric_value(r.text, "sysmon_collector_success", collector="cpu") == 1.0
+        assert metric_value(r.text, "node_scrape_collector_success", collector="meminfo") == 1.0
+        assert metric_value(r.text, "node_scrape_collector_success", collector="cpu") == 1.0
     finally:
         runtime.stop()
 
@@ -175,7 +175,7 @@ def test_hung_statfs_does_not_hang_scrapes(tmp_path: Path) -> None:
             took = time.monotonic() - start
             assert r.status_code == 200 and took < 2.0, (attempt, took)
             assert metric_value(r.text, "node_filesystem_device_error", mountpoint="/") == 1.0
-            assert metric_value(r.text, "sysmon_collector_success", collector="filesystem") == 1.0
+            assert metric_value(r.text, "node_scrape_collector_success", collector="filesystem") == 1.0
         assert calls.count("/") == 1  # a still-hanging mount is not asked again
         fs = {f["mountpoint"]: f for f in client.get("/data").get_json()["filesystems"]}
         assert "statfs" in fs["/"]["error"]

@@ -75,7 +75,8 @@ def test_nobody_sees_what_root_sees(exporter_proc: Any, world_dir: Path) -> None
         assert {f["mountpoint"] for f in as_nobody["filesystems"]} == {f["mountpoint"] for f in as_root["filesystems"]}
         assert not [f for f in as_nobody["filesystems"] if f["error"]]
         status, body, _ = http_get(url + "/metrics")
-        assert status == 200 and metric_value(body.decode(), "sysmon_collector_success", collector="processes") == 1
+        assert status == 200
+        assert metric_value(body.decode(), "node_scrape_collector_success", collector="processes") == 1
 
         def scanned(u: str) -> dict[str, Any] | None:
             s, b, _ = http_get(f"{u}/disk-usage-details?path={tree}")

@@ -162,7 +162,7 @@ def run_unwritable_history(tmp_path: Path) -> None:
 
         wait_until(history_down, 10, 0.2, what="sysmon_history_up 0")
         status, body, _ = http_get(url + "/metrics")
-        assert metric_value(body.decode(), "sysmon_collector_success", collector="cpu") == 1.0
+        assert metric_value(body.decode(), "node_scrape_collector_success", collector="cpu") == 1.0
         status, body, _ = http_get(url + "/history/series")
         assert status in (200, 503) and (status == 200 or json.loads(body)["error"])
     finally:

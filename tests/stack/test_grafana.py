@@ -83,7 +83,7 @@ def test_panels(path: Any) -> None:
                         "sysmon_cgroup_io_read_bytes_total", "sysmon_cgroup_pressure_io_waiting_seconds_total"]),
     ("directories.json", ["sysmon_directory_size_bytes", "sysmon_directory_scan_success",
                           "sysmon_directory_scan_last_success_timestamp_seconds"]),
-    ("exporter-health.json", ["sysmon_collector_duration_seconds", "sysmon_collector_success", "up{"]),
+    ("exporter-health.json", ["node_scrape_collector_duration_seconds", "node_scrape_collector_success", "up{"]),
 ])
 def test_dashboards_show_their_subject(name: str, metrics: list[str]) -> None:
     exprs = " ".join(e for _, e in dashboard_queries(load_dashboard(DASHBOARDS / name)))

@@ -56,7 +56,7 @@ def test_metrics_text_gzip_and_openmetrics(client) -> None:  # type: ignore[no-u
     r = client.get("/metrics")
     assert r.status_code == 200 and r.content_type.startswith("text/plain")
     families = {f.name: f for f in text_string_to_metric_families(r.get_data(as_text=True))}
-    assert "node_cpu_seconds" in families and "sysmon_collector_success" in families
+    assert "node_cpu_seconds" in families and "node_scrape_collector_success" in families
     assert all(f.documentation for f in families.values())
     z = client.get("/metrics", headers={"Accept-Encoding": "gzip"})
     assert z.headers["Content-Encoding"] == "gzip"
