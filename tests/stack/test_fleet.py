@@ -18,145 +18,26 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
-import time
 import urllib.parse
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.support.servers import REPO, ExporterProcess, free_port, http_get, wait_until
-from tests.support.stack import (
-    DASHBOARDS,
-    Prometheus,
-    VictoriaMetrics,
-    dashboard_queries,
-    load_dashboard,
-    substitute,
-)
+from tests.support.fleet import Fleet, both, query, series
+from tests.support.servers import REPO, http_get
+from tests.support.stack import DASHBOARDS, dashboard_queries, load_dashboard, substitute
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
 HOSTS = 10
-FIXTURE_ROOT = REPO / "tests" / "fixtures" / "root"
 RULES = sorted((REPO / "prometheus" / "rules").glob("*.yml"))
 ARTIFACTS = REPO / "test-artifacts"
 EXTERNAL = {"site": "fleet-test"}  # what a per-site Prometheus adds when it writes to the central store
 RATE_INTERVAL = "15s"  # Grafana's $__rate_interval at a 1 s scrape: several samples per window
 HISTORY = 18.0  # seconds of scrapes before the comparison: more than RATE_INTERVAL
 DEFAULT_SCRAPE_INTERVAL = 15.0  # prometheus/prometheus.yml
-
-
-def make_host_root(dest: Path, i: int) -> Path:
-    """tests/fixtures/root, changed so that host i differs from the others (and some raise alerts)."""
-    shutil.copytree(FIXTURE_ROOT, dest)
-    proc = dest / "proc"
-    total = (4 + i) * 1024 * 1024  # kB
-    used = 0.5 + 0.05 * i  # hosts 7-9 above the memory warning, host 9 above critical
-    swap = 2 * 1024 * 1024
-    meminfo = (proc / "meminfo").read_text()
-    for key, kb in (("MemTotal", total), ("MemAvailable", int(total * (1 - used))), ("MemFree", int(total * 0.1)),
-                    ("SwapTotal", swap), ("SwapFree", int(swap * (1 - 0.1 * i)))):
-        meminfo = re.sub(rf"^{key}:\s+\d+ kB$", f"{key}:  {kb} kB", meminfo, flags=re.M)
-    (proc / "meminfo").write_text(meminfo)
-    cpus = 1 + i % 4
-    lines = (proc / "stat").read_text().splitlines()
-    total_line = next(line for line in lines if line.startswith("cpu "))
-    per_cpu = " ".join(str(int(v) * (i + 1)) for v in total_line.split()[1:])
-    others = [line for line in lines if not line.startswith("cpu")]
-    (proc / "stat").write_text("\n".join([f"cpu  {per_cpu}", *(f"cpu{c} {per_cpu}" for c in range(cpus)), *others])
-                               + "\n")
-    load = 0.4 * i * cpus / 2  # load per core 0.2 × i: hosts 8 and 9 above 1.5
-    (proc / "loadavg").write_text(f"{load:.2f} {load / 2:.2f} {load / 3:.2f} 3/512 4242\n")
-    (proc / "sys" / "kernel" / "hostname").write_text(f"fleet-{i:02d}\n")
-    return dest
-
-
-@dataclass
-class Fleet:
-    workdir: Path
-    exporters: list[ExporterProcess] = field(default_factory=list)
-    down: str = ""
-    vm: VictoriaMetrics | None = None
-    prom: Prometheus | None = None
-    at: float = 0.0  # the evaluation time of every comparison
-
-    @property
-    def instances(self) -> list[str]:
-        return [f"127.0.0.1:{e.port}" for e in self.exporters]
-
-    def start(self) -> None:
-        wd = self.workdir
-        for i in range(HOSTS):
-            scan = wd / f"scan-{i:02d}"
-            (scan / "data").mkdir(parents=True)
-            (scan / "data" / "blob").write_bytes(b"\0" * (10_000 * (i + 1)))
-            config = {"root_prefix": str(make_host_root(wd / f"host-{i:02d}", i)),
-                      "dirsize": {"roots": [str(scan)]}}
-            self.exporters.append(ExporterProcess(wd, config))
-        self.exporters.append(ExporterProcess(wd, {"dirsize": {"enabled": False}}))  # this machine
-        self.down = f"127.0.0.1:{free_port()}"  # nothing listens there: up == 0
-        targets = wd / "targets"
-        targets.mkdir()
-        (targets / "fleet.yml").write_text(yaml.safe_dump(
-            [{"targets": self.instances[:HOSTS], "labels": {"env": "fixture"}},
-             {"targets": [self.instances[HOSTS], self.down], "labels": {"env": "real"}}]))
-        self.vm = VictoriaMetrics(wd)
-        self.prom = Prometheus(wd, {
-            "global": {"scrape_interval": "1s", "evaluation_interval": "1s", "external_labels": EXTERNAL},
-            "scrape_configs": [{"job_name": "sysmon", "file_sd_configs": [{"files": [str(targets / "*.yml")]}]}],
-            "remote_write": [{"url": self.vm.write_url,
-                              "queue_config": {"batch_send_deadline": "1s", "min_backoff": "100ms"}}],
-        })
-        self.vm.start()
-        with ThreadPoolExecutor(4) as pool:
-            list(pool.map(lambda e: e.start(30), self.exporters))
-        self.prom.start()
-
-    def stop(self) -> None:
-        for part in (self.prom, self.vm, *self.exporters):
-            if part is not None:
-                part.stop()
-
-
-def query(base: str, expr: str, at: float) -> list[dict[str, Any]]:
-    status, body, _ = http_get(f"{base}/api/v1/query?" + urllib.parse.urlencode({"query": expr, "time": f"{at:.3f}"}))
-    assert status == 200, f"{base}: {expr}: {body[:300]!r}"
-    doc = json.loads(body)
-    assert doc["status"] == "success" and doc["data"]["resultType"] in ("vector", "scalar"), doc
-    if doc["data"]["resultType"] == "scalar":
-        return [{"metric": {}, "value": doc["data"]["result"]}]
-    return doc["data"]["result"]  # type: ignore[no-any-return]
-
-
-Series = dict[tuple[tuple[str, str], ...], float]
-
-
-def series(result: list[dict[str, Any]], drop: frozenset[str] = frozenset()) -> Series:
-    """Label set (external labels and `drop` left out) → value."""
-    out = {}
-    for r in result:
-        labels = tuple(sorted((k, v) for k, v in r["metric"].items() if k not in EXTERNAL and k not in drop))
-        out[labels] = float(r["value"][1])
-    return out
-
-
-def both(fleet: Fleet, expr: str) -> tuple[Series, Series]:
-    """The series of `expr` at the evaluation time from Prometheus and from VictoriaMetrics.
-
-    Where Prometheus' answer has no metric name (a computed value), the name is left out of
-    VictoriaMetrics' too: MetricsQL keeps it through some functions (min_over_time, ...),
-    which changes no series' identity in a dashboard or an alert.
-    """
-    assert fleet.prom is not None and fleet.vm is not None
-    raw = query(fleet.prom.url, expr, fleet.at)
-    drop = frozenset() if all("__name__" in r["metric"] for r in raw) else frozenset({"__name__"})
-    return series(raw), series(query(fleet.vm.url, expr, fleet.at), drop)
 
 
 def same_value(a: float, b: float) -> bool:
@@ -185,32 +66,13 @@ WINDOWED = re.compile(r"\b(rate|irate|increase|delta|deriv|predict_linear|change
 
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
-    f = Fleet(tmp_path_factory.mktemp("fleet"))
+    f = Fleet(tmp_path_factory.mktemp("fleet"), hosts=HOSTS, external_labels=EXTERNAL)
     try:
         f.start()
-        assert f.prom is not None and f.vm is not None
-        prom, vm = f.prom, f.vm
-        every = len(f.instances) + 1
-        wait_until(lambda: len(query(prom.url, 'up{job="sysmon"}', time.time())) == every, 30, 0.2,
-                   what=f"{every} targets in Prometheus (log: {prom.log()})")
-        f.at = time.time() + HISTORY
-        # Remote write has shipped everything up to the evaluation time, and the store shows it.
-        wait_until(lambda: remote_write_sent_up_to(prom.url) >= f.at + 1, HISTORY + 30, 0.5,
-                   what="remote_write past the evaluation time")
-        vm.force_flush()
-        wait_until(lambda: len(query(vm.url, 'up{job="sysmon"}', f.at)) == every, 15, 0.2,
-                   what="every target in VictoriaMetrics")
+        f.record(HISTORY)
         yield f
     finally:
         f.stop()
-
-
-def remote_write_sent_up_to(prom_url: str) -> float:
-    """Newest sample timestamp remote_write has delivered (from Prometheus' own /metrics)."""
-    status, body, _ = http_get(prom_url + "/metrics")
-    assert status == 200
-    m = re.search(rb"^prometheus_remote_storage_queue_highest_sent_timestamp_seconds{[^}]*} (\S+)$", body, re.M)
-    return float(m.group(1)) if m else 0.0
 
 
 def dashboard_cases() -> list[tuple[str, str, str]]:
@@ -319,16 +181,8 @@ def test_fleet_figures(fleet: Fleet) -> None:
     fixture = [per_host[i] for i in fleet.instances[:HOSTS]]
     real = per_host[fleet.instances[HOSTS]]
     assert min(fixture) > 50 and real > min(fixture)
-    fleet.vm.force_flush()
-    text = fleet.vm.own_metrics()
-
-    def total(name: str, type_re: str) -> float:
-        return sum(float(m.group(2)) for m in re.finditer(rf'^{name}{{type="([^"]+)"}} (\S+)$', text, re.M)
-                   if re.fullmatch(type_re, m.group(1)))
-
-    rows = total("vm_rows", r"storage/.*")
-    storage = total("vm_data_size_bytes", r"storage/.*")
-    index = total("vm_data_size_bytes", r"indexdb.*")
+    store = fleet.vm.storage()
+    rows, storage, index = store["rows"], store["data_bytes"], store["index_bytes"]
     assert rows > 0 and storage > 0
     figures = {
         "hosts": len(per_host),

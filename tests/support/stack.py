@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import re
 import ssl
 import subprocess
 import threading
@@ -114,10 +115,20 @@ class VictoriaMetrics(_Served):
         """Samples still in memory buffers become searchable and counted in vm_data_size_bytes."""
         assert http_get(self.url + "/internal/force_flush")[0] == 200
 
-    def own_metrics(self) -> str:
+    def storage(self) -> dict[str, float]:
+        """What it reports of its storage, after a flush: rows (samples) kept, bytes of data
+        parts and bytes of the index (vm_rows, vm_data_size_bytes)."""
+        self.force_flush()
         status, body, _ = http_get(self.url + "/metrics")
         assert status == 200
-        return body.decode()
+        text = body.decode()
+
+        def total(name: str, type_re: str) -> float:
+            return sum(float(m.group(2)) for m in re.finditer(rf'^{name}{{type="([^"]+)"}} (\S+)$', text, re.M)
+                       if re.fullmatch(type_re, m.group(1)))
+
+        return {"rows": total("vm_rows", r"storage/.*"), "data_bytes": total("vm_data_size_bytes", r"storage/.*"),
+                "index_bytes": total("vm_data_size_bytes", r"indexdb.*")}
 
 
 class Alertmanager(_Served):
