@@ -9,9 +9,7 @@ disappears (an unmounted filesystem, an exited process) never lingers.
 from __future__ import annotations
 
 import platform
-from collections import Counter
 from collections.abc import Iterator
-from operator import itemgetter
 
 from prometheus_client.core import InfoMetricFamily, Metric
 
@@ -127,15 +125,6 @@ def _collectors(s: Snapshot) -> Iterator[Metric]:
     yield dur
 
 
-def _process_states(s: Snapshot) -> Iterator[Metric]:
-    if s.processes is None:
-        return
-    states = GaugeFamily("sysmon_processes", "Number of processes by state.", labels=["state"])
-    for state, n in sorted(Counter(map(itemgetter(4), s.processes)).items()):
-        states.add_metric([state], n)
-    yield states
-
-
 _CGROUP_COUNTERS = (
     ("cpu_seconds", "sysmon_cgroup_cpu_usage_seconds",
      "CPU seconds used by the cgroup's tasks and its descendants' (cpu.stat usage_usec)."),
@@ -244,7 +233,6 @@ def reading_families(reading: Reading, top_n: int, groups: tuple[GroupStats, ...
     yield from _filesystems(s)
     yield from _network(s)
     yield from _system(s)
-    yield from _process_states(s)
     yield from _cgroups(s)
     if s.processes is not None and groups is not None:
         yield from group_families(groups)

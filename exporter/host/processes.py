@@ -28,6 +28,7 @@ from typing import Any
 
 from exporter.host.cgroup_tree import Cgroup, CgroupTree, shared_tree
 from exporter.host.context import CollectorContext
+from exporter.host.process_counts import ProcessCounts
 from exporter.host.paths import HostPaths
 from exporter.sampling.snapshot import Process
 
@@ -439,11 +440,13 @@ class ProcessReader:
                 self._tree.close()
 
 
-def make(ctx: CollectorContext) -> ProcessReader:
+def make(ctx: CollectorContext) -> ProcessCounts:
+    """The reader, wrapped so that node_processes_* come from its own pass (exporter/host/process_counts.py)."""
     skip = ctx.config.cgroups.skip_quiet_processes
     tree = shared_tree(ctx) if skip or ctx.config.processes.group_by == "cgroup" else None
     if tree is None and skip:
         log.info("process reader: no readable cgroup v2 hierarchy, every process is probed each time")
-    return ProcessReader(
+    reader = ProcessReader(
         ctx.paths, None if ctx.config.processes.keep_files_open else 0, cgroups=tree, skip_quiet=skip
     )
+    return ProcessCounts(reader, ctx.paths)

@@ -65,6 +65,8 @@ COLLECTORS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "schedstat": (("node_schedstat_",), ()),
     "watchdog": (("node_watchdog_",), ()),
     "dmi": (("node_dmi_",), ()),
+    "processes": (("node_processes_",), ()),
+    "interrupts": (("node_interrupts_",), ()),
 }
 
 
