@@ -23,7 +23,6 @@ from exporter.host.context import Collected
 from exporter.host.paths import HostPaths
 from exporter.sampling.snapshot import Process
 
-
 _LIMITS = (
     ("threads-max", "node_processes_max_threads", "Limit of threads in the system"),
     ("pid_max", "node_processes_max_processes", "Number of max PIDs limit"),

@@ -28,8 +28,8 @@ from typing import Any
 
 from exporter.host.cgroup_tree import Cgroup, CgroupTree, shared_tree
 from exporter.host.context import CollectorContext
-from exporter.host.process_counts import ProcessCounts
 from exporter.host.paths import HostPaths
+from exporter.host.process_counts import ProcessCounts
 from exporter.sampling.snapshot import Process
 
 log = logging.getLogger(__name__)
