@@ -37,6 +37,8 @@ EXACT = (
     "node_timex_tai_offset_seconds",
     "node_timex_loop_time_constant",
     "node_vmstat_pswpin",
+    "node_processes_max_processes",
+    "node_processes_max_threads",
     "node_vmstat_oom_kill",
     "node_filefd_maximum",
     "node_nf_conntrack_entries_limit",
@@ -104,6 +106,9 @@ CLOSE = {  # metric → allowed absolute difference between the two reads
     "node_disk_io_time_seconds_total": 60.0,
     "node_disk_discards_completed_total": 10**5,
     "node_disk_flush_requests_total": 10**5,
+    "node_processes_pids": 30,
+    "node_processes_threads": 200,
+    "node_interrupts_total": 10**6,
 }
 
 
@@ -127,6 +132,9 @@ def test_shared_metrics_agree(exporter_proc, tmp_path: Path) -> None:  # type: i
         f"--collector.netdev.device-exclude={NetworkConfig().device_exclude}",
         # Debian's 1.5 default leaves out TcpExt_TCPOFOQueue and TCPRcvQDrop; give it today's, which is ours.
         f"--collector.netstat.fields={NetstatConfig().fields}",
+        # Off by default in node_exporter, on here (dashboard 1860 draws them).
+        "--collector.processes",
+        "--collector.interrupts",
     )
     try:
         exp = exporter_proc()
