@@ -13,11 +13,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from exporter import service_install
-from tests.support.servers import REPO
+from tests.support.servers import REPO, wait_until
 
 COMMITTED_UNIT = REPO / "deploy" / "systemd" / "sysmon-exporter.service"
 PROGRAM = str(Path(sys.executable).parent / "sysmon-exporter")
@@ -169,3 +170,17 @@ def test_install_service_failures_are_one_line(tmp_path: Path) -> None:
         r = cli("install-service", "--root", str(root), "--program", PROGRAM)
         assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
         assert message in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+@pytest.mark.integration
+def test_the_units_reload_command_reloads_a_running_server(exporter_proc: Any) -> None:
+    """ExecReload, run as systemd runs it ($MAINPID = the server), re-reads the configuration."""
+    (reload_line,) = [line for line in service_install.render_unit(PROGRAM).splitlines()
+                      if line.startswith("ExecReload=")]
+    server = exporter_proc()
+    assert server.proc is not None
+    argv = reload_line.removeprefix("ExecReload=").replace("$MAINPID", str(server.proc.pid)).split()
+    assert subprocess.run(argv, timeout=10).returncode == 0
+    wait_until(lambda: "SIGHUP: configuration re-read" in server.log_path.read_text(), 10,
+               what="the reload line in the server's log")
+    assert server.proc.poll() is None and server.get("/healthz")[0] == 200
