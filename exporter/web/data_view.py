@@ -19,6 +19,12 @@ from exporter.config import Config
 from exporter.history.series import per_second, percent, series_from
 from exporter.sampling.reading import Reading
 from exporter.sampling.sampler import Sampler
+from exporter.web.details import cpu_modes, disk_details, network_errors, pressure
+
+# Per-device details before there is a previous snapshot to take rates against.
+NO_ERRORS = {"errors_per_second": None, "drops_per_second": None}
+NO_IO = {"reads_per_second": None, "writes_per_second": None, "util_percent": None,
+         "read_await_seconds": None, "write_await_seconds": None}
 
 # How old a snapshot /data may serve while a fresh one is collected in the background.
 STALE_OK = 5.0
@@ -115,6 +121,7 @@ def build_data(config: Config, reading: Reading) -> dict[str, Any]:
             "count": cur.cpu.count,
             "percent": round(rates.cpu_percent, 2) if rates.cpu_percent is not None else None,
             "per_core": [round(v, 2) for v in rates.cpu_per_core] if rates.cpu_per_core else None,
+            "modes": cpu_modes(reading),
         }
         if cur.cpu
         else None
@@ -162,6 +169,7 @@ def build_data(config: Config, reading: Reading) -> dict[str, Any]:
         if cur.filesystems is not None
         else None
     )
+    errors, io = network_errors(reading), disk_details(reading)
     data["network"] = (
         [
             {
@@ -172,6 +180,7 @@ def build_data(config: Config, reading: Reading) -> dict[str, Any]:
                 "tx_bytes_total": n.transmit_bytes,
                 "up": n.up,
                 "hidden": bool(hide.search(n.device)),
+                **errors.get(n.device, NO_ERRORS),
             }
             for n in cur.network
         ]
@@ -184,6 +193,7 @@ def build_data(config: Config, reading: Reading) -> dict[str, Any]:
                 "device": d.device,
                 "read_bytes_per_second": per_second(rates.disk[d.device][0]) if d.device in rates.disk else None,
                 "write_bytes_per_second": per_second(rates.disk[d.device][1]) if d.device in rates.disk else None,
+                **io.get(d.device, NO_IO),
             }
             for d in cur.disks
         ]
@@ -205,6 +215,7 @@ def build_data(config: Config, reading: Reading) -> dict[str, Any]:
         {"name": c.name, "success": c.success, "duration_seconds": round(c.duration_seconds, 6), "error": c.error}
         for c in cur.collectors
     ]
+    data["pressure"] = pressure(reading)
     data["series"] = series_from(reading, hide)
     return data
 

@@ -36,7 +36,9 @@ def document():  # type: ignore[no-untyped-def]
 def test_sections_have_exact_values() -> None:
     d = document()
     assert (d["timestamp"], d["interval_seconds"], d["hostname"], d["uptime_seconds"]) == (1002, 2.0, "testhost", 3600)
-    assert d["cpu"] == {"count": 2, "percent": 75.0, "per_core": [50.0, 100.0]}
+    assert d["cpu"] == {"count": 2, "percent": 75.0, "per_core": [50.0, 100.0],
+                        "modes": {"user": 75.0, "nice": 0.0, "system": 0.0, "iowait": 0.0, "irq": 0.0,
+                                  "softirq": 0.0, "steal": 0.0}}
     assert d["load"] == {"load1": 0.5, "load5": 0.4, "load15": 0.3, "per_core": 0.25}
     assert d["memory"] == {"total_bytes": 8 * GiB, "used_bytes": 2 * GiB, "available_bytes": 6 * GiB, "percent": 25.0}
     assert d["swap"] == {"total_bytes": 2 * GiB, "used_bytes": 0, "percent": 0.0}
@@ -46,11 +48,14 @@ def test_sections_have_exact_values() -> None:
     assert d["filesystems"][1]["percent"] is None and d["filesystems"][1]["error"].startswith("statfs timed out")
     assert d["network"] == [
         {"device": "eth0", "rx_bytes_per_second": 500.0, "tx_bytes_per_second": 250.0, "rx_bytes_total": 1000,
-         "tx_bytes_total": 500, "up": True, "hidden": False},
+         "tx_bytes_total": 500, "up": True, "hidden": False, "errors_per_second": 0.0, "drops_per_second": 0.0},
         {"device": "veth1", "rx_bytes_per_second": 5.0, "tx_bytes_per_second": 5.0, "rx_bytes_total": 10,
-         "tx_bytes_total": 10, "up": True, "hidden": True},
+         "tx_bytes_total": 10, "up": True, "hidden": True, "errors_per_second": 0.0, "drops_per_second": 0.0},
     ]
-    assert d["disks"] == [{"device": "sda", "read_bytes_per_second": 2048.0, "write_bytes_per_second": 4096.0}]
+    assert d["disks"] == [{"device": "sda", "read_bytes_per_second": 2048.0, "write_bytes_per_second": 4096.0,
+                           "reads_per_second": 0.0, "writes_per_second": 0.0, "util_percent": 0.0,
+                           "read_await_seconds": None, "write_await_seconds": None}]
+    assert d["pressure"] is None  # no PSI families in these snapshots
 
 
 def test_the_process_table_is_the_union_of_the_top_by_cpu_and_by_memory() -> None:

@@ -1,0 +1,52 @@
+"""The /data detail sections (exporter/web/details.py) from hand-built Readings, exact values."""
+
+from __future__ import annotations
+
+from exporter.exposition.families import CounterFamily
+from exporter.sampling.reading import make_reading
+from exporter.sampling.snapshot import CpuTimes, Disk, NetInterface
+from exporter.web.details import cpu_modes, disk_details, network_errors, pressure
+from tests.support.snapshots import snapshot
+
+
+def psi(cpu_some: float, io_full: float) -> tuple[CounterFamily, ...]:
+    return (CounterFamily("node_pressure_cpu_waiting_seconds", "h", cpu_some),
+            CounterFamily("node_pressure_io_stalled_seconds", "h", io_full))
+
+
+def pair():  # type: ignore[no-untyped-def]
+    a = snapshot(1, t=1000, cpus=(CpuTimes("0", 10, 0, 5, 80, 5, 0, 0, 0),),
+                 disks=(Disk("sda", 100, 0, 0, 1.0, 50, 0, 0, 2.0, 0, 10.0, 0),),
+                 network=(NetInterface("eth0", 0, 0, 3, 1, 0, 0, 2, 0, True),), families=psi(10.0, 1.0))
+    b = snapshot(2, t=1002, cpus=(CpuTimes("0", 30, 0, 15, 130, 25, 0, 0, 0),),
+                 disks=(Disk("sda", 300, 0, 0, 1.5, 50, 0, 0, 2.0, 1, 11.5, 0),),
+                 network=(NetInterface("eth0", 0, 0, 7, 1, 0, 0, 4, 5, True),), families=psi(10.5, 1.2))
+    return make_reading(None, a), make_reading(a, b)
+
+
+def test_cpu_by_mode_is_a_share_of_all_cpu_time() -> None:
+    first, second = pair()
+    assert cpu_modes(first) is None  # no previous snapshot yet
+    # Over the interval: user 20, system 10, idle 50, iowait 20 of 100 seconds.
+    assert cpu_modes(second) == {"user": 20.0, "nice": 0.0, "system": 10.0, "iowait": 20.0, "irq": 0.0,
+                                 "softirq": 0.0, "steal": 0.0}
+
+
+def test_disk_iops_utilisation_and_await() -> None:
+    _, second = pair()
+    # 200 reads in 2 s that took 0.5 s together; no write; busy 1.5 s of 2.
+    assert disk_details(second) == {"sda": {"reads_per_second": 100.0, "writes_per_second": 0.0,
+                                            "util_percent": 75.0, "read_await_seconds": 0.0025,
+                                            "write_await_seconds": None}}
+
+
+def test_interface_errors_and_drops() -> None:
+    _, second = pair()
+    assert network_errors(second) == {"eth0": {"errors_per_second": 3.0, "drops_per_second": 2.5}}
+
+
+def test_pressure_is_the_stalled_share_of_the_interval() -> None:
+    first, second = pair()
+    assert pressure(first) is None
+    assert pressure(second) == {"cpu": {"some": 25.0}, "io": {"full": 10.0}}
+    assert pressure(make_reading(snapshot(1), snapshot(2, t=1002))) is None  # a kernel without PSI
