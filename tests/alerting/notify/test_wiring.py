@@ -35,3 +35,18 @@ def test_readings_reach_the_notifier_after_the_engine(tmp_path: Path) -> None:
     for family in reg.collect():
         if family.name.startswith("sysmon_notifications"):
             assert family.documentation, family.name
+
+
+def test_stopping_the_runtime_keeps_the_state_for_the_next_start(tmp_path: Path) -> None:
+    cfg = config_from_dict({
+        "dirsize": {"enabled": False}, "history": {"enabled": False}, "data_dir": str(tmp_path),
+        "alerts": {"memory": {"warning": 0.5, "critical": 0.9, "for": "0s"},
+                   "notify": {"webhooks": [{"url": "http://127.0.0.1:9/never"}], "timeout": "1s"}},
+    })
+    high = snapshot(1, 1000.0, mem_total=10 * GiB, mem_available=2 * GiB)
+    rt = runtime_for(high, config=cfg)
+    rt.sampler.latest()
+    rt.stop()  # the notifier's last round: the state is written
+    assert (tmp_path / "alert-state.json").is_file()
+    again = runtime_for(snapshot(1, 2000.0, mem_total=10 * GiB, mem_available=2 * GiB), config=cfg)
+    assert [(a.resource, a.started_at) for a in again.alerts.firing()] == [("memory", 1000.0)]
