@@ -7,10 +7,11 @@ Everything runs at the default settings (10 s samples, raw 1 day, 1-minute bucke
 30 days, 1-hour buckets 365 days) with ~30 series shaped like a real host's /data
 (CPU, load, memory, swap, 6 filesystems, 6 interfaces, 4 disks). Time is simulated
 with an injected clock; values are non-integral (SQLite stores whole-number REALs
-in fewer bytes, so round values would flatter the size). Writes go through
-`HistoryStore.write_batch` exactly as the writer thread calls it; to get a year
-done in minutes, the fill writes 30 samples (5 simulated minutes) per transaction,
-which changes nothing on disk. Prints a Markdown table and writes it to
+in fewer bytes, so round values would flatter the size). Writes go through a
+synchronous store (no writer thread: `flush` writes the queued samples in one
+transaction and runs the roll-up when due, the writer thread's own loop body); to
+get a year done in minutes, the fill writes 30 samples (5 simulated minutes) per
+transaction, which changes nothing on disk. Prints a Markdown table and writes it to
 bench/RESULTS-history.md.
 """
 
@@ -30,8 +31,21 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import re  # noqa: E402
+
 from exporter.config import HistoryConfig  # noqa: E402
-from exporter.history import HistoryRecorder, HistoryStore, series_from_data  # noqa: E402
+from exporter.history import HistoryRecorder, HistoryStore, series_from  # noqa: E402
+from exporter.sampling.reading import Reading, make_reading  # noqa: E402
+from exporter.sampling.snapshot import (  # noqa: E402
+    CpuInfo,
+    CpuTimes,
+    Disk,
+    Filesystem,
+    LoadAvg,
+    Memory,
+    NetInterface,
+    Snapshot,
+)
 
 DAY = 86400
 START = 1_700_000_000 // 3600 * 3600
@@ -46,34 +60,54 @@ class Clock:
         return self.now
 
 
-def data_view(ts: float) -> dict[str, Any]:
-    """A /data view with ~30 recorded series and plausible, non-integral values."""
+MOUNTS = ["/", "/home", "/var", "/boot", "/srv", "/var/lib/postgresql"]
+NICS = ["eth0", "eth1", "wlan0", "bond0", "eth0.100", "tailscale0"]
+DISKS = ["nvme0n1", "nvme1n1", "sda", "sdb"]
+GIB = 1024**3
+NO_HIDDEN = re.compile(r"^$")
+
+
+def snapshot_at(ts: float, seq: int, rated: float) -> Snapshot:
+    """A host of 4 CPUs, 6 filesystems, 6 interfaces and 4 disks whose values move with `ts` (non-integral).
+
+    Counters are 1e9 plus `rated` seconds at the rates of `ts`, so a Reading of (rated=0, rated=interval)
+    shows exactly those rates."""
     w = ts / 3600.0
 
     def wave(k: float, lo: float, hi: float) -> float:
         return lo + (hi - lo) * (0.5 + 0.5 * math.sin(w * k + k)) + (ts % 7) * 0.0123
 
-    return {
-        "timestamp": ts,
-        "cpu": {"count": 4, "percent": wave(1.3, 2, 90)},
-        "load": {"load1": wave(0.7, 0.05, 3.5)},
-        "memory": {"percent": wave(0.2, 30, 70)},
-        "swap": {"percent": wave(0.05, 0, 5)},
-        "filesystems": [
-            {"mountpoint": m, "percent": wave(0.01 * (i + 1), 10, 80), "error": ""}
-            for i, m in enumerate(["/", "/home", "/var", "/boot", "/srv", "/var/lib/postgresql"])
-        ],
-        "network": [
-            {"device": d, "rx_bytes_per_second": wave(2.1 + i, 100, 5e6), "tx_bytes_per_second": wave(1.7 + i, 50, 1e6),
-             "hidden": False}
-            for i, d in enumerate(["eth0", "eth1", "wlan0", "bond0", "eth0.100", "tailscale0"])
-        ],
-        "disks": [
-            {"device": d, "read_bytes_per_second": wave(3.1 + i, 0, 2e7),
-             "write_bytes_per_second": wave(2.3 + i, 0, 5e7)}
-            for i, d in enumerate(["nvme0n1", "nvme1n1", "sda", "sdb"])
-        ],
-    }
+    def counter(rate: float) -> int:
+        return int(1e9 + rate * rated)
+
+    busy = wave(1.3, 0.02, 0.9)
+    cpus = tuple(CpuTimes(str(i), 1e6 + busy * rated, 0.0, 0.0, 1e6 + (1 - busy) * rated, 0.0, 0.0, 0.0, 0.0)
+                 for i in range(4))
+    total = 16 * GIB
+    avail = int(total * (1 - wave(0.2, 0.3, 0.7)))
+    memory = Memory({"MemTotal": total, "MemFree": avail // 2, "MemAvailable": avail,
+                     "SwapTotal": 4 * GIB, "SwapFree": int(4 * GIB * (1 - wave(0.05, 0, 0.05))),
+                     "HugePages_Total": 0}, frozenset({"HugePages_Total"}))
+    fss = tuple(Filesystem(f"/dev/vd{chr(97 + i)}", m, "ext4", size=100 * GIB,
+                           free=int(100 * GIB * (1 - wave(0.01 * (i + 1), 0.1, 0.8))),
+                           avail=int(100 * GIB * (1 - wave(0.01 * (i + 1), 0.1, 0.8))))
+                for i, m in enumerate(MOUNTS))
+    nics = tuple(NetInterface(d, counter(wave(2.1 + i, 100, 5e6)), seq, 0, 0, counter(wave(1.7 + i, 50, 1e6)),
+                              seq, 0, 0) for i, d in enumerate(NICS))
+    disks = tuple(Disk(d, seq, 0, counter(wave(3.1 + i, 0, 2e7)), 0.0, seq, 0, counter(wave(2.3 + i, 0, 5e7)),
+                       0.0, 0, 0.0, 0.0) for i, d in enumerate(DISKS))
+    return Snapshot(timestamp=ts, monotonic=ts, cpu=CpuInfo(cpus, boot_time=ts - 86400),
+                    load=LoadAvg(wave(0.7, 0.05, 3.5), 0.4, 0.3), memory=memory, filesystems=fss, disks=disks,
+                    network=nics, seq=seq)
+
+
+def reading_at(ts: float, seq: int, interval: float) -> Reading:
+    return make_reading(snapshot_at(ts - interval, 2 * seq, 0.0), snapshot_at(ts, 2 * seq + 1, interval))
+
+
+def series_at(ts: float, interval: float) -> dict[str, float]:
+    """The recorded series (exporter.history.series_from) of the Reading at `ts`."""
+    return series_from(reading_at(ts, int(ts), interval), NO_HIDDEN)
 
 
 def median_ms(fn: Any, runs: int = 20) -> float:
@@ -104,31 +138,33 @@ def main() -> int:
     interval = int(cfg.sample_interval)
     workdir = Path(tempfile.mkdtemp(prefix="bench-history-"))
     rows: list[tuple[str, str, str]] = []
-    names = list(series_from_data(data_view(START)))
+    names = list(series_at(START, interval))
     print(f"{len(names)} series, data in {workdir}", file=sys.stderr)
 
-    # 1. Write cost as in production: the sampler thread calls offer(); the writer thread writes one
-    #    sample per transaction (one arrives every 10 s, so each wake-up finds one).
+    # 1. Write cost as in production: the sampler thread calls on_reading(); the writer thread writes
+    #    one sample per transaction (one arrives every 10 s, so each wake-up finds one).
     clock = Clock(START)
+    n = 2000
+    readings = [reading_at(START + interval * i, i, interval) for i in range(n)]
+    sink = HistoryStore(workdir / "sink.sqlite3", cfg, clock=clock, queue_size=n)
+    rec = HistoryRecorder(sink, interval, NO_HIDDEN)
+    t = time.perf_counter()
+    for r in readings:
+        rec.on_reading(r)
+    offer_us = (time.perf_counter() - t) / n * 1e6
+    sink.close()
+    samples = [(r.timestamp, series_from(r, NO_HIDDEN)) for r in readings]
     store = HistoryStore(workdir / "write.sqlite3", cfg, clock=clock)
     store.open()
-    rec = HistoryRecorder(store, interval)
-    n = 2000
-    views = [data_view(START + interval * i) for i in range(n)]
     t = time.perf_counter()
-    for v in views:
-        rec.offer(v)
-    offer_us = (time.perf_counter() - t) / n * 1e6
-    pending = list(store._pending)
-    store._pending.clear()
-    t = time.perf_counter()
-    for sample in pending:
-        clock.now = sample[0]
-        store.write_batch([sample])
-        store.maybe_maintain()
+    for ts_, values in samples:
+        clock.now = ts_
+        store.submit(ts_, values)
+        store.flush()
     write_us = (time.perf_counter() - t) / n * 1e6
     store.close()
-    rows.append(("recorder.offer() on the sampler thread (flatten + enqueue)", f"{offer_us:.0f} µs/sample", ""))
+    rows.append(("recorder.on_reading() on the sampler thread (series_from + enqueue)", f"{offer_us:.0f} µs/sample",
+                 ""))
     rows.append((f"writer: 1 sample of {len(names)} series per transaction (production)", f"{write_us:.0f} µs/sample",
                  f"{write_us / len(names):.1f} µs/row; CPU share at 10 s: {write_us / 1e6 / interval * 100:.4f} %"))
 
@@ -147,12 +183,13 @@ def main() -> int:
         end = START + day * DAY
         while ts < end:
             stamps = [ts + interval * k for k in range(per_batch)]
-            batch = [(float(s), series_from_data(data_view(s))) for s in stamps]
+            batch = [(float(s), series_at(s, interval)) for s in stamps]
             ts += interval * per_batch
             clock.now = ts
             t = time.perf_counter()
-            store.write_batch(batch)
-            store.maybe_maintain()
+            for stamp, values in batch:
+                store.submit(stamp, values)
+            store.flush()
             write_t += time.perf_counter() - t
         sizes[day] = store.size_bytes()
         if day % 30 == 0 or day == days:
