@@ -1,6 +1,7 @@
 """exporter.alerting.rules: the Prometheus alerting rules rendered from the configured thresholds.
 
-No binaries needed here; tests/stack/test_rules.py runs promtool on the output.
+No binaries needed here; tests/stack/test_rules.py runs promtool on the output, and checks
+there that the expressions compute, on the metrics we export, what the page's alerts measure.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from exporter.alerting.rules import CPU_BUSY, FILESYSTEM_USED, LOAD_PER_CORE, MEMORY_USED, SWAP_USED, render_rules
+from exporter.alerting.rules import render_rules
 from exporter.cli import main
 from exporter.config import AlertsConfig, Config, Duration, Threshold, config_from_dict
 
@@ -43,22 +44,6 @@ def test_rendering_is_deterministic_and_starts_with_the_header() -> None:
     assert a == b
     assert a.splitlines()[0] == HEADER
     assert a.endswith("\n")
-
-
-def test_expressions_compute_what_the_page_computes() -> None:
-    """The formulas of exporter.alerting.engine.measure / exporter.sampling.rates, in PromQL."""
-    assert CPU_BUSY == (
-        '1 - sum by (job, instance) (rate(node_cpu_seconds_total{mode=~"idle|iowait"}[5m]))'
-        ' / count by (job, instance) (node_cpu_seconds_total{mode="idle"})'
-    )
-    assert MEMORY_USED == "1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes"
-    assert SWAP_USED == "1 - node_memory_SwapFree_bytes / (node_memory_SwapTotal_bytes > 0)"
-    assert FILESYSTEM_USED == (
-        "1 - node_filesystem_avail_bytes"
-        " / (node_filesystem_size_bytes - node_filesystem_free_bytes + node_filesystem_avail_bytes)"
-    )
-    assert LOAD_PER_CORE.startswith("node_load1 / ")
-    assert LOAD_PER_CORE.endswith('count by (job, instance) (node_cpu_seconds_total{mode="idle"})')
 
 
 def test_thresholds_and_durations_come_from_the_config() -> None:

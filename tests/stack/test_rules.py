@@ -11,10 +11,15 @@ from typing import Any
 
 import pytest
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
-from exporter.alerting.rules import render_rules
+from exporter.alerting.engine import measure
+from exporter.alerting.rules import CPU_BUSY, FILESYSTEM_USED, LOAD_PER_CORE, MEMORY_USED, SWAP_USED, render_rules
 from exporter.config import config_from_dict
+from exporter.sampling.snapshot import CpuTimes
+from tests.support.snapshots import GiB, snapshot
 from tests.support.stack import REPO, run_tool
+from tests.support.wiring import runtime_for
 
 pytestmark = pytest.mark.stack
 
@@ -107,3 +112,64 @@ def test_prometheus_config_structure() -> None:
     assert "# remote_write:" in text
     example = yaml.safe_load((REPO / "prometheus" / "targets" / "example.yml").read_text())
     assert example == []  # a valid, empty target list; the examples are comments
+
+
+# --- the rules' PromQL against the page's numbers ----------------------------------------------
+
+
+def _steady_series(first: str, second: str) -> list[dict[str, str]]:
+    """promtool input series for every sample of two /metrics renderings one minute apart, as
+    ten minutes of the same minute repeated: counters climb by the same step each minute (so
+    rate() over 5m is exactly that step per 60 s), gauges hold the second value."""
+    def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], tuple[str, float]]:
+        return {(s.name, tuple(sorted(s.labels.items()))): (f.type, s.value)
+                for f in text_string_to_metric_families(text) for s in f.samples}
+
+    a, b = samples(first), samples(second)
+    series = []
+    for (name, labels), (kind, vb) in sorted(b.items()):
+        if not name.startswith(("node_cpu_seconds_total", "node_memory_", "node_filesystem_", "node_load1")):
+            continue
+        va = a[(name, labels)][1]
+        values = f"{va!r}+{vb - va!r}x10" if kind == "counter" else f"{vb!r}+0x10"
+        selector = ",".join(f'{k}="{v}"' for k, v in (*labels, ("job", "sysmon"), ("instance", "h:9877")))
+        series.append({"series": f"{name}{{{selector}}}", "values": values})
+    return series
+
+
+def test_the_rules_compute_what_the_page_measures(promtool: str, tmp_path: Path) -> None:
+    """alerting.rules' expressions, evaluated by promtool on the metrics we export, give the values
+    alerting.engine.measure gives the page's alerts for the same two snapshots (one minute apart)."""
+    # Each core's counters advance 60 s in 60 s: PromQL divides by wall time, rates by counted time.
+    a = snapshot(1, t=1000.0, cpus=(CpuTimes("0", 100, 0, 20, 500, 10, 0, 0, 0),
+                                    CpuTimes("1", 50, 0, 10, 700, 5, 0, 0, 0)),
+                 swap_free=GiB // 2, load1=1.5)
+    b = snapshot(2, t=1060.0, cpus=(CpuTimes("0", 130, 0, 26, 520, 14, 0, 0, 0),
+                                    CpuTimes("1", 60, 0, 10, 745, 10, 0, 0, 0)),
+                 swap_free=GiB // 2, load1=1.5)
+    runtime = runtime_for(a, b)
+    runtime.sampler.latest()
+    first = runtime.exposition.render(None, False)[0].decode()
+    reading = runtime.sampler.latest()
+    second = runtime.exposition.render(None, False)[0].decode()
+    measured = {resource: value for resource, _instance, value in measure(reading.cur, reading.rates)}
+    expressions = {"cpu": CPU_BUSY, "memory": MEMORY_USED, "swap": SWAP_USED, "filesystem": FILESYSTEM_USED,
+                   "load_per_core": LOAD_PER_CORE}
+    assert set(measured) == set(expressions)
+    tests = {
+        "rule_files": [],
+        "evaluation_interval": "1m",
+        "tests": [{
+            "interval": "1m",
+            "input_series": _steady_series(first, second),
+            "promql_expr_test": [
+                {"expr": f"min(abs(({expr}) - {measured[name]!r}) < bool 1e-9)", "eval_time": "10m",
+                 "exp_samples": [{"labels": "{}", "value": 1}]}
+                for name, expr in expressions.items()
+            ],
+        }],
+    }
+    path = tmp_path / "page_values_test.yml"
+    path.write_text(yaml.safe_dump(tests, sort_keys=False))
+    r = run_tool([promtool, "test", "rules", str(path)])
+    assert r.returncode == 0, f"the page measures {measured}; promtool:\n{r.stdout}{r.stderr}"
