@@ -82,8 +82,9 @@ COLLECTORS: tuple[CollectorSpec, ...] = (
                   help="/proc/schedstat: per-CPU run and wait time"),
     CollectorSpec("watchdog", True, "exporter.host.watchdog:make", help="/sys/class/watchdog"),
     CollectorSpec("dmi", True, "exporter.host.dmi:make", help="/sys/class/dmi/id: node_dmi_info"),
-    CollectorSpec("interrupts", True, "exporter.host.interrupts:make",
-                  help="/proc/interrupts: per IRQ and CPU (node_exporter: off by default)"),
+    # Off as in node_exporter: the kernel takes 0.2-1 ms to print /proc/interrupts, and its
+    # series grow as CPUs x IRQs (bench/RESULTS-scrape.md has the measured cost).
+    CollectorSpec("interrupts", False, "exporter.host.interrupts:make", help="/proc/interrupts: per IRQ and CPU"),
     CollectorSpec("processes", True, "exporter.host.processes:make", "processes", "processes",
                   help="/proc/PID/stat of every process: node_processes_*, process groups, top-N, the page table"),
     # After processes: both use one cpu.stat sample of the cgroup tree per collection.

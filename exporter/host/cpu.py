@@ -11,7 +11,6 @@ regexes. Only /metrics uses these extra families: they are returned beside CpuIn
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 from collections.abc import Callable
@@ -51,35 +50,63 @@ def read_cpu(paths: HostPaths) -> CpuInfo:
     return CpuInfo(per_cpu=tuple(per_cpu), boot_time=btime)
 
 
-def throttle_families(paths: HostPaths) -> list[Metric]:
-    """node_cpu_core_throttles_total{core,package} and node_cpu_package_throttles_total{package}."""
-    core_fam = CounterFamily(
-        "node_cpu_core_throttles", "Number of times this CPU core has been throttled.", labels=["package", "core"]
-    )
-    pkg_fam = CounterFamily(
-        "node_cpu_package_throttles", "Number of times this CPU package has been throttled.", labels=["package"]
-    )
-    cores: set[tuple[str, str]] = set()
-    packages: set[str] = set()
-    for cpu in sorted(glob.glob(paths.sys("devices", "system", "cpu", "cpu[0-9]*"))):
-        package = read_stripped(os.path.join(cpu, "topology", "physical_package_id"))
-        core = read_stripped(os.path.join(cpu, "topology", "core_id"))
+class Throttles:
+    """node_cpu_core_throttles_total{core,package} and node_cpu_package_throttles_total{package}.
+
+    A CPU's topology and whether its driver has thermal_throttle counters do not change
+    while its directory exists, so they are read once per CPU directory (a sysfs read
+    costs tens of µs); each collection lists the directory and reads only the counters."""
+
+    def __init__(self, paths: HostPaths) -> None:
+        self._root = paths.sys("devices", "system", "cpu")
+        # cpuN → (package, core, core counter file or None, package counter file or None), None: no topology
+        self._known: dict[str, tuple[str, str, str | None, str | None] | None] = {}
+
+    def _describe(self, cpu: str) -> tuple[str, str, str | None, str | None] | None:
+        d = os.path.join(self._root, cpu)
+        package = read_stripped(os.path.join(d, "topology", "physical_package_id"))
+        core = read_stripped(os.path.join(d, "topology", "core_id"))
         if package is None or core is None:
-            continue
-        if (package, core) not in cores:
-            cores.add((package, core))
-            count = read_stripped(os.path.join(cpu, "thermal_throttle", "core_throttle_count"))
-            if count is not None:
-                core_fam.add_metric([package, core], float(count))
-        if package not in packages:
-            packages.add(package)
-            count = read_stripped(os.path.join(cpu, "thermal_throttle", "package_throttle_count"))
-            if count is not None:
-                pkg_fam.add_metric([package], float(count))
-    return [f for f in (core_fam, pkg_fam) if f.rows]
+            return None
+        core_file = os.path.join(d, "thermal_throttle", "core_throttle_count")
+        pkg_file = os.path.join(d, "thermal_throttle", "package_throttle_count")
+        return (package, core, core_file if os.path.exists(core_file) else None,
+                pkg_file if os.path.exists(pkg_file) else None)
+
+    def __call__(self) -> list[Metric]:
+        try:
+            cpus = sorted(e for e in os.listdir(self._root) if e.startswith("cpu") and e[3:].isdigit())
+        except FileNotFoundError:
+            return []
+        known = {cpu: self._known[cpu] if cpu in self._known else self._describe(cpu) for cpu in cpus}
+        self._known = known
+        core_fam = CounterFamily(
+            "node_cpu_core_throttles", "Number of times this CPU core has been throttled.", labels=["package", "core"]
+        )
+        pkg_fam = CounterFamily(
+            "node_cpu_package_throttles", "Number of times this CPU package has been throttled.", labels=["package"]
+        )
+        cores: set[tuple[str, str]] = set()
+        packages: set[str] = set()
+        for desc in known.values():
+            if desc is None:
+                continue
+            package, core, core_file, pkg_file = desc
+            if (package, core) not in cores:
+                cores.add((package, core))
+                count = read_stripped(core_file) if core_file else None
+                if count is not None:
+                    core_fam.add_metric([package, core], float(count))
+            if package not in packages:
+                packages.add(package)
+                count = read_stripped(pkg_file) if pkg_file else None
+                if count is not None:
+                    pkg_fam.add_metric([package], float(count))
+        return [f for f in (core_fam, pkg_fam) if f.rows]
 
 
 def isolated_family(paths: HostPaths) -> list[Metric]:
+    """node_cpu_isolated{cpu}: the kernel's isolcpus= list, fixed at boot (read once by make)."""
     text = read_stripped(paths.sys("devices", "system", "cpu", "isolated"))
     if not text:
         return []
@@ -152,10 +179,12 @@ def guest_family(per_cpu: list[CpuTimes]) -> Metric:
 
 def make(ctx: CollectorContext) -> Callable[[], Collected]:
     paths, config = ctx.paths, ctx.config.cpu
+    throttles = Throttles(paths)
+    isolated = isolated_family(paths)
 
     def collect() -> Collected:
         per_cpu, btime = read_proc_stat(paths)
-        families = [guest_family(per_cpu), *throttle_families(paths), *isolated_family(paths)]
+        families = [guest_family(per_cpu), *throttles(), *isolated]
         if config.info:
             families.extend(info_families(paths, config))
         return Collected(CpuInfo(per_cpu=tuple(per_cpu), boot_time=btime), families)
