@@ -3,7 +3,8 @@
 Exposition subscribes to the Sampler after the process groups, so when it sees a
 Reading the groups already include it. A scrape first asks the Sampler for a
 fresh enough Reading (which notifies the subscribers if it collects), then takes
-the bytes rendered for the latest Reading, rendering them once per encoding and
+the bytes rendered for the latest Reading, rendering them once per encoding (and per
+collect[]/exclude[] selection, filtered from the same Reading: no extra collection) and
 gzipping them once on demand.
 """
 
@@ -17,11 +18,14 @@ from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
 from exporter.exposition import encoding
-from exporter.exposition.host_families import reading_families
+from exporter.exposition.host_families import Selection, reading_families
 from exporter.sampling.process_groups import GroupStats, ProcessGroups
 from exporter.sampling.reading import Reading
 
 FamilySource = Callable[[], Iterable[Metric]]
+
+# Renderings kept for the latest Reading (encodings × gzip × collect[]/exclude[] selections).
+MAX_CACHED = 32
 
 
 class _Families(Collector):
@@ -49,7 +53,7 @@ class Exposition:
         self._sources = tuple(sources)
         self._lock = threading.Lock()
         self._latest: tuple[Reading, tuple[GroupStats, ...] | None] | None = None
-        self._cache: dict[tuple[int, str, bool], bytes] = {}
+        self._cache: dict[tuple[int, str, bool, Selection], bytes] = {}
 
     def on_reading(self, reading: Reading) -> None:
         """Take a new Reading with the process groups as they stand after it (a Sampler subscriber)."""
@@ -57,29 +61,35 @@ class Exposition:
         with self._lock:
             self._latest = (reading, groups)
 
-    def families(self) -> Iterator[Metric]:
-        """Every family of the latest Reading; nothing before the first one."""
+    def families(self, only: Selection = None) -> Iterator[Metric]:
+        """Every family of the latest Reading (of the collectors in `only`, if given), then the
+        exporter's own sources, which a selection keeps (node_exporter keeps its process_* too);
+        nothing before the first Reading."""
         latest = self._latest
         if latest is None:
             return
         reading, groups = latest
-        yield from reading_families(reading, self._top_n, groups)
+        yield from reading_families(reading, self._top_n, groups, only)
         for source in self._sources:
             yield from source()
 
-    def render(self, accept: str | None, gzip_ok: bool) -> tuple[bytes, str]:
+    def render(self, accept: str | None, gzip_ok: bool, only: Selection = None) -> tuple[bytes, str]:
+        """The latest Reading rendered for this encoding and collector selection, once per Reading."""
         encoder, content_type = encoding.choose(accept)
         with self._lock:
             latest = self._latest
             seq = latest[0].seq if latest is not None else -1
-            key = (seq, content_type, gzip_ok)
+            key = (seq, content_type, gzip_ok, only)
             body = self._cache.get(key)
             if body is None:
-                raw = self._cache.get((seq, content_type, False))
+                raw_key = (seq, content_type, False, only)
+                raw = self._cache.get(raw_key)
                 if raw is None:
-                    raw = encoder(_Families(self.families))
+                    raw = encoder(_Families(lambda: self.families(only)))
                     self._cache = {k: v for k, v in self._cache.items() if k[0] == seq}
-                    self._cache[(seq, content_type, False)] = raw
+                    if len(self._cache) >= MAX_CACHED:  # many distinct selections: keep memory bounded
+                        self._cache.clear()
+                    self._cache[raw_key] = raw
                 body = gzip.compress(raw, compresslevel=5) if gzip_ok else raw
                 self._cache[key] = body
         return body, content_type

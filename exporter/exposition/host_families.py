@@ -9,7 +9,7 @@ disappears (an unmounted filesystem, an exited process) never lingers.
 from __future__ import annotations
 
 import platform
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from prometheus_client.core import InfoMetricFamily, Metric
 
@@ -18,6 +18,8 @@ from exporter.exposition.families import CounterFamily, GaugeFamily
 from exporter.sampling.process_groups import GroupStats
 from exporter.sampling.reading import Reading
 from exporter.sampling.snapshot import NetInterface, Snapshot
+
+Selection = frozenset[str] | None  # the collectors whose families to render; None: all
 
 _FS_LABELS = ["device", "fstype", "mountpoint"]
 
@@ -111,7 +113,7 @@ def _system(s: Snapshot) -> Iterator[Metric]:
         yield info
 
 
-def _collectors(s: Snapshot) -> Iterator[Metric]:
+def _collectors(s: Snapshot, only: Selection) -> Iterator[Metric]:
     ok = GaugeFamily(
         "node_scrape_collector_success", "node_exporter: Whether a collector succeeded.", labels=["collector"]
     )
@@ -119,6 +121,8 @@ def _collectors(s: Snapshot) -> Iterator[Metric]:
         "node_scrape_collector_duration_seconds", "node_exporter: Duration of a collector scrape.", labels=["collector"]
     )
     for c in s.collectors:
+        if only is not None and c.name not in only:
+            continue
         ok.add_metric([c.name], 1.0 if c.success else 0.0)
         dur.add_metric([c.name], c.duration_seconds)
     yield ok
@@ -221,22 +225,36 @@ def _build_info() -> Iterator[Metric]:
     yield build
 
 
-def reading_families(reading: Reading, top_n: int, groups: tuple[GroupStats, ...] | None) -> Iterator[Metric]:
+# The families built from typed Snapshot fields, by the collector that fills the field.
+_AREAS: tuple[tuple[str, Callable[[Snapshot], Iterator[Metric]]], ...] = (
+    ("cpu", _cpu),
+    ("loadavg", _load),
+    ("meminfo", _memory),
+    ("filesystem", _filesystems),
+    ("netdev", _network),
+    ("uname", _system),
+    ("cgroup_usage", _cgroups),
+)
+
+
+def reading_families(
+    reading: Reading, top_n: int, groups: tuple[GroupStats, ...] | None, only: Selection = None
+) -> Iterator[Metric]:
     """Every host family of one Reading, in the order /metrics has always listed them.
 
     `groups` are the process groups as they stood after this Reading (None when the
-    processes collector is off)."""
+    processes collector is off). `only` keeps the families of those collectors (and their
+    node_scrape_collector_* rows), as node_exporter's collect[]/exclude[]; None keeps all."""
     s = reading.cur
-    yield from _cpu(s)
-    yield from _load(s)
-    yield from _memory(s)
-    yield from _filesystems(s)
-    yield from _network(s)
-    yield from _system(s)
-    yield from _cgroups(s)
-    if s.processes is not None and groups is not None:
-        yield from group_families(groups)
-    yield from _top_processes(reading, top_n)
-    yield from _collectors(s)
+    for name, area in _AREAS:
+        if only is None or name in only:
+            yield from area(s)
+    if only is None or "processes" in only:
+        if s.processes is not None and groups is not None:
+            yield from group_families(groups)
+        yield from _top_processes(reading, top_n)
+    yield from _collectors(s, only)
     yield from _build_info()
-    yield from s.families
+    for name, families in s.families:
+        if only is None or name in only:
+            yield from families

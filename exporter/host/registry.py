@@ -82,10 +82,10 @@ class HostReader:
             try:
                 value = collect()
                 if spec.field is None:
-                    families.extend(value)
+                    families.append((spec.name, tuple(value)))
                 elif isinstance(value, Collected):
                     values[spec.field] = value.value
-                    families.extend(value.families)
+                    families.append((spec.name, tuple(value.families)))
                 else:
                     values[spec.field] = value
                 ok, err = True, ""

@@ -248,8 +248,9 @@ class Snapshot:
     processes: tuple[Process, ...] | None = None
     cgroups: tuple[CgroupUsage, ...] | None = None
     uname: Uname | None = None
-    # Metric families of the collectors whose data only feeds /metrics (netstat, vmstat...),
-    # in collector-table order: they need no typed field of their own.
-    families: tuple[Metric, ...] = ()
+    # Metric families of the collectors whose data only feeds /metrics (netstat, vmstat...), as
+    # (collector name, its families) in collector-table order: they need no typed field of their own,
+    # and /metrics?collect[]= selects them by the collector that produced them.
+    families: tuple[tuple[str, tuple[Metric, ...]], ...] = ()
     collectors: tuple[CollectorResult, ...] = field(default=())
     seq: int = 0

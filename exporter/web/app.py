@@ -18,6 +18,7 @@ from exporter.web.errors import ApiError
 from exporter.web.history_routes import blueprint as history_blueprint
 from exporter.web.openapi_routes import blueprint as openapi_blueprint
 from exporter.web.params import check_query
+from exporter.web.selection import collector_selection
 
 log = logging.getLogger(__name__)
 
@@ -99,11 +100,11 @@ def create_app(runtime: Runtime) -> Flask:
 
     @app.get("/metrics")
     def metrics() -> Response:
-        check_query()
-        gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
         rt = get_runtime()
+        only = collector_selection(rt.reader.enabled)
+        gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
         rt.sampler.latest()  # collects if the latest Reading is older than sample_max_age
-        body, content_type = rt.exposition.render(request.headers.get("Accept"), gzip_ok)
+        body, content_type = rt.exposition.render(request.headers.get("Accept"), gzip_ok, only)
         headers = {"Content-Encoding": "gzip"} if gzip_ok else {}
         return Response(body, content_type=content_type, headers=headers)
 

@@ -67,7 +67,7 @@ def test_a_missing_feature_reports_failure_once_and_is_called_again_only_when_it
     assert not result["missing"].success and MISSING[0] in result["missing"].error
     assert CALLS.count("missing") == 1 and CALLS.count("broken") == 5
     assert sum("collector missing failed" in r.message for r in caplog.records) == 1
-    assert [f.name for f in snap.families] == ["node_test_value"]
+    assert [(name, [f.name for f in fams]) for name, fams in snap.families] == [("fams", ["node_test_value"])]
     (tmp_path / "pressure").mkdir()
     (tmp_path / "pressure" / "cpu").write_text("some")
     snap = reader.read()
