@@ -13,7 +13,7 @@ Grouping, inhibition, silences and repeat_interval are Alertmanager's.
 Webhooks (no Alertmanager): told once when an alert fires, again every `repeat_interval` while it
 fires, and once when it resolves, one message per (alertname, instance) like the bundled route; a
 receiver that fails is retried with exponential back-off (1 s doubling to 5 min) until it answers, and
-what it missed is sent then. What each webhook has been told is part of the kept state, so a restart
+what it missed is sent then (an alert that fired and cleared meanwhile, as resolved). What each webhook has been told is part of the kept state, so a restart
 neither repeats nor loses a message.
 """
 
@@ -129,7 +129,7 @@ class Notifier:
         ended = t.alert.ended_at or 0.0
         if now - ended >= UNDELIVERED_RETENTION:
             return True
-        owed = any(t.hooks.get(r.url, ("", 0.0))[0] == "firing" for r in self.webhooks)
+        owed = any(t.hooks.get(r.url, ("", 0.0))[0] != "resolved" for r in self.webhooks)
         return now - ended >= RESOLVED_RETENTION and not owed
 
     def _due_for_alertmanager(self, now: float) -> list[dict[str, Any]]:
@@ -216,21 +216,21 @@ class Notifier:
                 told = t.hooks.get(hook.url)
                 if t.alert.state == "firing":
                     due = told is None or told[0] != "firing" or now - told[1] >= self._repeat
-                else:
-                    due = t.alert.state == "resolved" and told is not None and told[0] == "firing"
+                else:  # resolved: also when it was never heard firing (it fired and cleared while the hook was down)
+                    due = t.alert.state == "resolved" and (told is None or told[0] != "resolved")
                 if due:
                     groups.setdefault(group_key(t), []).append(t)
-            messages = [(alerts, webhook_message(hook.name, alerts, self._labeller.external_url,
-                                                 self._labeller.generator_url()))
+            base, url = self._labeller.external_url, self._labeller.generator_url()
+            messages = [([(t, t.alert.state) for t in alerts], webhook_message(hook.name, alerts, base, url))
                         for _, alerts in sorted(groups.items())]
-        for alerts, message in messages:
+        for sent, message in messages:
             error = hook.send(message, now)
             if error is not None and error.retry:
                 return  # back-off: the rest waits for the next try
             with self._cond:
-                for t in alerts:
+                for t, state in sent:  # the state this message told, even if the alert moved on meanwhile
                     if self._tracked.get(t.alert.key) is t:  # not replaced meanwhile
-                        t.hooks[hook.url] = (t.alert.state, now)
+                        t.hooks[hook.url] = (state, now)
                         self._dirty = True
 
     def _save(self) -> None:

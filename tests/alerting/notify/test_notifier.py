@@ -10,7 +10,7 @@ from exporter.alerting.notify.http import SendError
 from exporter.alerting.notify.notifier import RESOLVED_RETENTION
 from exporter.alerting.notify.receivers import BACKOFF_INITIAL, BACKOFF_MAX
 from tests.support.history import HOUR0
-from tests.support.notify import Pipeline, Transport, notify_config
+from tests.support.notify import Pipeline, Transport, notify_config, reading
 
 AM = "http://127.0.0.1:9093/api/v2/alerts"
 HOOK = "http://127.0.0.1:5001/alerts"
@@ -174,9 +174,7 @@ def test_on_reading_queues_and_never_sends(tmp_path: Path) -> None:
     n = p.notifier
     n._queue_size = 3  # noqa: SLF001 - a small queue, to see it overflow
     for i in range(5):
-        r_t = T + 60 * i
-        from tests.support.notify import reading
-        r = reading(i + 1, r_t, memory=0.6)
+        r = reading(i + 1, T + 60 * i, memory=0.6)
         p.engine.on_reading(r)
         n.on_reading(r)
     assert tr.posts == {} and n.queue_length() == 3 and n.dropped == 2
@@ -263,3 +261,38 @@ def test_an_unreadable_state_file_starts_empty(tmp_path: Path, caplog) -> None: 
     p.feed(1, T, memory=0.6)
     p.notifier.close()
     assert restart(tmp_path, tr).engine.active()
+
+
+def test_an_alert_that_fired_and_cleared_while_the_webhook_was_down_is_told_resolved(tmp_path: Path) -> None:
+    tr = Transport()
+    tr.down.add(HOOK)
+    p = Pipeline(notify_config(tmp_path, webhooks=(HOOK,)), tr)
+    p.feed(1, T, memory=0.6)
+    p.feed(2, T + 10, memory=0.1)
+    tr.down.clear()
+    p.notifier.run_once(p.notifier.webhooks[0].next_try)
+    (message,) = tr.posts[HOOK]
+    assert message["status"] == "resolved" and ts(message["alerts"][0]["startsAt"]) == T
+    assert ts(message["alerts"][0]["endsAt"]) == T + 10
+
+
+def test_a_resolve_arriving_during_a_send_is_still_told(tmp_path: Path) -> None:
+    """The alert resolves (Sampler thread) while its firing message is in flight (notifier thread)."""
+    tr = Transport()
+    p = Pipeline(notify_config(tmp_path, webhooks=(HOOK,)), tr)
+    p.engine.on_reading(reading(1, T, memory=0.6))
+    p.notifier.on_reading(reading(1, T, memory=0.6))
+    inner = tr(p.config.alerts.notify.webhooks[0], 1.0)
+    resolving = {"done": False}
+
+    def post(body: object) -> None:
+        inner(body)
+        if not resolving["done"]:
+            resolving["done"] = True
+            p.engine.on_reading(reading(2, T + 10, memory=0.1))
+            p.notifier.on_reading(reading(2, T + 10, memory=0.1))
+
+    p.notifier.webhooks[0]._post = post  # noqa: SLF001 - a send that overlaps a Reading
+    p.notifier.run_once(T + 1)
+    p.notifier.run_once(T + 11)
+    assert [m["status"] for m in tr.posts[HOOK]] == ["firing", "resolved"]
