@@ -82,6 +82,9 @@ COLLECTORS: tuple[CollectorSpec, ...] = (
                   help="/proc/schedstat: per-CPU run and wait time"),
     CollectorSpec("watchdog", True, "exporter.host.watchdog:make", help="/sys/class/watchdog"),
     CollectorSpec("dmi", True, "exporter.host.dmi:make", help="/sys/class/dmi/id: node_dmi_info"),
+    CollectorSpec("cpu_vulnerabilities", False, "exporter.host.cpu_vulnerabilities:make",
+                  help="/sys/devices/system/cpu/vulnerabilities: node_cpu_vulnerabilities_info"),
+    CollectorSpec("softirqs", False, "exporter.host.softirqs:make", help="/proc/softirqs: per type and CPU"),
     # Off as in node_exporter: the kernel takes 0.2-1 ms to print /proc/interrupts, and its
     # series grow as CPUs x IRQs (bench/RESULTS-scrape.md has the measured cost).
     CollectorSpec("interrupts", False, "exporter.host.interrupts:make", help="/proc/interrupts: per IRQ and CPU"),

@@ -8,6 +8,7 @@ import pytest
 
 from exporter.host import (
     bonding,
+    cpu_vulnerabilities,
     cpufreq,
     dmi,
     edac,
@@ -16,14 +17,15 @@ from exporter.host import (
     powersupplyclass,
     rapl,
     schedstat,
+    softirqs,
     thermal_zone,
     watchdog,
 )
 from tests.support.host_tree import collect, context, write_tree
 
 
-@pytest.mark.parametrize("module", [bonding, cpufreq, dmi, edac, mdadm, nvme, powersupplyclass, rapl, schedstat,
-                                    thermal_zone, watchdog])
+@pytest.mark.parametrize("module", [bonding, cpu_vulnerabilities, cpufreq, dmi, edac, mdadm, nvme, powersupplyclass,
+                                    rapl, schedstat, softirqs, thermal_zone, watchdog])
 def test_missing_hardware_is_unavailable(module, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "proc").mkdir()
     (tmp_path / "sys" / "class").mkdir(parents=True)
@@ -67,3 +69,12 @@ def test_rapl_zone_label(tmp_path: Path) -> None:
     assert collect(rapl.make, root)[("node_rapl_dram_joules_total", (("index", "1"), ("path", zone)))] == 5.0
     labelled = collect(rapl.make, root, rapl={"enable_zone_label": True})
     assert labelled[("node_rapl_joules_total", (("index", "1"), ("path", zone), ("rapl_zone", "dram")))] == 5.0
+
+
+def test_vulnerability_verdicts() -> None:
+    assert cpu_vulnerabilities.verdict("Not affected") == ("not affected", "")
+    assert cpu_vulnerabilities.verdict("Vulnerable") == ("vulnerable", "")
+    assert cpu_vulnerabilities.verdict("Vulnerable: Clear CPU buffers attempted, no microcode") == (
+        "vulnerable", "Clear CPU buffers attempted, no microcode")
+    assert cpu_vulnerabilities.verdict("Mitigation: PTI") == ("mitigation", "PTI")
+    assert cpu_vulnerabilities.verdict("Unknown: No mitigations") == ("unknown", "")

@@ -67,6 +67,8 @@ COLLECTORS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "dmi": (("node_dmi_",), ()),
     "processes": (("node_processes_",), ()),
     "interrupts": (("node_interrupts_",), ()),
+    "cpu_vulnerabilities": (("node_cpu_vulnerabilities_info",), ()),
+    "softirqs": (("node_softirqs_functions_total",), ()),
 }
 
 
