@@ -5,7 +5,7 @@ One Reading per collection flows one way (see README "Architecture"):
     HostReader → Sampler ─┬─▶ ProcessGroups.on_reading   (groups advance on every Reading)
                           ├─▶ Exposition.on_reading      (/metrics, after the groups)
                           ├─▶ AlertEngine.on_reading     (the page's alerts)
-                          ├─▶ Notifier.on_reading        (Alertmanager / webhooks, when configured)
+                          ├─▶ Notifier.on_reading        (Alertmanager / webhooks; alert state kept)
                           └─▶ HistoryRecorder.on_reading (SQLite, when history is on)
     /data: DataView reads the latest Reading and the alerts' state; it advances nothing.
 """
@@ -90,7 +90,7 @@ def build_runtime(
         sources.append(lambda: history_families(history))
     alerts = AlertEngine(config.alerts)
     notifier = build_notifier(config, alerts, history.path if history is not None else None)
-    if notifier is not None:
+    if notifier is not None and notifier.receivers():
         sources.append(lambda: notify_families(notifier))
     groups = ProcessGroups(config.processes.max_groups, config.processes.group_by)
     exposition = Exposition(config.processes.top_n, groups, sources)

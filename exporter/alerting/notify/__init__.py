@@ -5,12 +5,12 @@ Modules: `labels` (the labels and annotations the bundled Prometheus rules give 
 `receivers` (counts, outage logging, back-off), `state` (what survives a restart: history table or
 a JSON file), `notifier` (the Sampler subscriber and its thread), `families` (sysmon_notifications_*).
 
-Wiring (exporter.runtime.build_runtime), when ``alerts.notify`` names a receiver::
+Wiring (exporter.runtime.build_runtime), when ``alerts.notify`` names a receiver or history is on::
 
     notifier = build_notifier(config, alerts, history_path)   # restores the engine's alerts
     sampler.subscribe(alerts.on_reading)
     sampler.subscribe(notifier.on_reading)                     # after the engine
-    # /metrics: notify_families(notifier); start: notifier.start(); stop: notifier.close()
+    # /metrics: notify_families(notifier) when it has receivers; start: notifier.start(); stop: notifier.close()
 """
 
 from __future__ import annotations
@@ -49,10 +49,12 @@ def build_notifier(
     config: Config, engine: AlertEngine, history_path: Path | None = None, *, transport: Transport | None = None,
     clock: Callable[[], float] = time.time,
 ) -> Notifier | None:
-    """The notifier for `config` (None when no Alertmanager or webhook is configured), not started.
-    `transport` replaces the HTTP POST (tests record instead), `clock` the thread's wall clock."""
+    """The notifier for `config`, not started; None when there is neither a receiver nor a history
+    database (with history on and no receiver it only keeps the alert state, so the page's alerts
+    survive a restart too). `transport` replaces the HTTP POST (tests record instead), `clock` the
+    thread's wall clock."""
     n = config.alerts.notify
-    if not n.alertmanagers and not n.webhooks:
+    if not n.alertmanagers and not n.webhooks and history_path is None:
         return None
     instance = n.labels.get("instance") or default_instance(config)
     labeller = Labeller(config, instance, n.external_url or f"http://{instance}/")

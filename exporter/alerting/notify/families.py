@@ -25,7 +25,7 @@ def notify_families(notifier: Notifier) -> Iterator[Metric]:
         "Notifications (POST requests) that failed: no answer, an error status or a timeout.",
         labels=["receiver"],
     )
-    for r in (*notifier.alertmanagers, *notifier.webhooks):
+    for r in notifier.receivers():
         sent.add_metric([r.name], float(r.sent))
         failed.add_metric([r.name], float(r.failed))
     yield sent

@@ -13,8 +13,8 @@ Grouping, inhibition, silences and repeat_interval are Alertmanager's.
 Webhooks (no Alertmanager): told once when an alert fires, again every `repeat_interval` while it
 fires, and once when it resolves, one message per (alertname, instance) like the bundled route; a
 receiver that fails is retried with exponential back-off (1 s doubling to 5 min) until it answers, and
-what it missed is sent then (an alert that fired and cleared meanwhile, as resolved). What each webhook has been told is part of the kept state, so a restart
-neither repeats nor loses a message.
+what it missed is sent then (an alert that fired and cleared meanwhile, as resolved). What each
+webhook has been told is part of the kept state, so a restart neither repeats nor loses a message.
 """
 
 from __future__ import annotations
@@ -152,6 +152,9 @@ class Notifier:
                 t.am_sent_at = now
                 batch.append(api_alert(t, ends, url))
         return batch
+
+    def receivers(self) -> list[Receiver]:
+        return [*self.alertmanagers, *self.webhooks]
 
     def tracked(self) -> list[Tracked]:
         with self._cond:

@@ -50,3 +50,19 @@ def test_stopping_the_runtime_keeps_the_state_for_the_next_start(tmp_path: Path)
     assert (tmp_path / "alert-state.json").is_file()
     again = runtime_for(snapshot(1, 2000.0, mem_total=10 * GiB, mem_available=2 * GiB), config=cfg)
     assert [(a.resource, a.started_at) for a in again.alerts.firing()] == [("memory", 1000.0)]
+
+
+def test_with_history_and_no_receiver_the_page_alerts_survive_a_restart(tmp_path: Path) -> None:
+    from tests.support.history import FakeClock, make_store
+
+    store = make_store(tmp_path, FakeClock(1000.0))
+    cfg = config_from_dict({"dirsize": {"enabled": False}, "alerts": {"memory": {"warning": 0.5, "for": "0s"}}})
+    high = snapshot(1, 1000.0, mem_total=10 * GiB, mem_available=2 * GiB)
+    rt = runtime_for(high, config=cfg, history=store)
+    assert rt.notifier is not None and rt.notifier.receivers() == []
+    rt.sampler.latest()
+    assert not any(f.name.startswith("sysmon_notifications") for f in ExpositionRegistry(rt).collect())
+    rt.notifier.close()
+    again = runtime_for(snapshot(1, 2000.0, mem_total=10 * GiB, mem_available=2 * GiB), config=cfg, history=store)
+    assert [(a.resource, a.started_at) for a in again.alerts.firing()] == [("memory", 1000.0)]
+    store.close()
