@@ -33,7 +33,6 @@ UNIT_TEMPLATE = """\
 # Written by `sysmon-exporter install-service`; check with `systemd-analyze verify`.
 [Unit]
 Description=Linux System Monitor: Prometheus exporter and web dashboard
-Documentation=man:systemd.exec(5)
 After=network-online.target
 Wants=network-online.target
 
@@ -184,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
     if root == Path("/") and os.geteuid() != 0:
         raise ConfigError("install-service: run it as root (sudo), or with --root DIR to stage the files")
     program = args.program or installed_program()
-    if _under_private_home(program):
+    if root == Path("/") and _under_private_home(program):
         print(f"warning: {program} is under a home directory the service user cannot read; install into "
               f"/opt (python3 -m venv /opt/sysmon-exporter && /opt/sysmon-exporter/bin/pip install ...) "
               f"and run install-service from there", file=sys.stderr)

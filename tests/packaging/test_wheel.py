@@ -51,16 +51,14 @@ def no_npm_env(tmp: Path) -> dict[str, str]:
     return {**os.environ, "PATH": str(empty)}
 
 
+# What a fresh clone does not have: built, fetched or cached things (no git needed to skip them).
+_NOT_IN_A_CLONE = shutil.ignore_patterns(".git", ".venv", "node_modules", "vendor", "build", "dist", "*.egg-info",
+                                         "__pycache__", ".*_cache", "test-artifacts")
+
+
 def checkout_copy(dest: Path) -> Path:
-    """The working tree's files (tracked and new, not ignored): what a fresh clone has, no vendor dir."""
-    listed = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO)
-    if listed.returncode != 0:
-        pytest.skip(f"not a git checkout: {listed.stderr.strip()}")
-    for rel in filter(None, listed.stdout.split("\0")):
-        src = REPO / rel
-        if src.is_file() and not rel.startswith(VENDOR):
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / rel)
+    """The working tree as a fresh clone has it: no vendor dir, nothing built."""
+    shutil.copytree(REPO, dest, ignore=_NOT_IN_A_CLONE)
     return dest
 
 
