@@ -292,6 +292,14 @@ class NetclassConfig:
 
 
 @dataclass(frozen=True)
+class TextfileConfig:
+    """node_exporter's --collector.textfile.directory: *.prom files read at scrape time (a glob
+    may name several directories). Empty: the textfile collector is off."""
+
+    directory: str = ""
+
+
+@dataclass(frozen=True)
 class NetworkConfig:
     """Interfaces to report in /metrics (all by default) and to hide on the page.
 
@@ -453,6 +461,7 @@ class Config:
     netstat: NetstatConfig = NetstatConfig()
     arp: ArpConfig = ArpConfig()
     netclass: NetclassConfig = NetclassConfig()
+    textfile: TextfileConfig = TextfileConfig()
     hwmon: HwmonConfig = HwmonConfig()
     powersupplyclass: PowerSupplyConfig = PowerSupplyConfig()
     rapl: RaplConfig = RaplConfig()

@@ -91,7 +91,7 @@ def network_errors(reading: Reading) -> dict[str, dict[str, float | None]]:
 
 def _pressure_totals(snap: Snapshot) -> dict[tuple[str, str], float]:
     out = {}
-    for fam in snap.families:
+    for fam in dict(snap.families).get("pressure", ()):  # the pressure collector's families
         key = _PRESSURE.get(fam.name.removesuffix("_total"))
         if key is not None and fam.samples:
             out[key] = fam.samples[0].value

@@ -44,6 +44,7 @@ COLLECTORS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "arp": (("node_arp_",), ()),
     "udp_queues": (("node_udp_queues",), ()),
     "filefd": (("node_filefd_",), ()),
+    "textfile": (("testmetric", "node_textfile_"), ()),
     "stat": (("node_intr_total", "node_context_switches_total", "node_forks_total", "node_boot_time_seconds",
               "node_procs_", "node_softirqs_total"), ()),
     "cpu": (("node_cpu_seconds_total", "node_cpu_guest_seconds_total", "node_cpu_core_throttles_total",

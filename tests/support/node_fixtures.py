@@ -139,7 +139,8 @@ def e2e_settings(root: Path) -> dict[str, Any]:
     --collector.netdev.device-include=lo,
     --collector.hwmon.chip-include=(applesmc|asus_nb_wmi|coretemp|hwmon4|ieee80211|nct6779),
     --collector.netclass.ignored-devices=(dmz|int), --collector.netclass.ignore-invalid-speed,
-    --collector.stat.softirq, --collector.textfile.directory=textfile/two_metric_files/,
+    --collector.stat.softirq, --collector.textfile.directory=collector/fixtures/textfile/two_metric_files/
+    (read here from the shared folder: the HELP of its families names that path, so HELP is not compared),
     --collector.cpu.info, --collector.cpu.info.flags-include=^(aes|avx.?|constant_tsc)$,
     --collector.cpu.info.bugs-include=^(cpu_meltdown|spectre_.*|mds)$; and, as node_exporter's
     end-to-end-test.sh also passes (the fixture README leaves them out),
@@ -153,6 +154,7 @@ def e2e_settings(root: Path) -> dict[str, Any]:
         "network": {"device_include": "lo"},
         "netclass": {"ignored_devices": "(dmz|int)", "ignore_invalid_speed": True},
         "arp": {"device_exclude": "nope"},
+        "textfile": {"directory": str(fixtures_dir() / "textfile" / "two_metric_files")},
         "stat": {"softirq": True},
         "cpu": {"info": True, "info_flags_include": "^(aes|avx.?|constant_tsc)$",
                 "info_bugs_include": "^(cpu_meltdown|spectre_.*|mds)$"},
@@ -188,6 +190,7 @@ class Exposition:
 
     samples: dict[Key, float] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)
+    helps: dict[str, str] = field(default_factory=dict)
 
     def select(self, prefixes: Iterable[str], exclude: Iterable[str] = ()) -> dict[Key, float]:
         """The non-volatile samples whose names start with one of `prefixes` and none of `exclude`."""
@@ -202,6 +205,7 @@ def parse(text: str) -> Exposition:
     out = Exposition()
     for fam in text_string_to_metric_families(text):
         out.types[fam.name] = fam.type
+        out.helps[fam.name] = fam.documentation
         for s in fam.samples:
             out.samples[(s.name, tuple(sorted(s.labels.items())))] = s.value
     return out

@@ -9,9 +9,10 @@ from exporter.web.details import cpu_modes, disk_details, network_errors, pressu
 from tests.support.snapshots import snapshot
 
 
-def psi(cpu_some: float, io_full: float) -> tuple[CounterFamily, ...]:
-    return (CounterFamily("node_pressure_cpu_waiting_seconds", "h", cpu_some),
-            CounterFamily("node_pressure_io_stalled_seconds", "h", io_full))
+def psi(cpu_some: float, io_full: float) -> tuple[tuple[str, tuple[CounterFamily, ...]], ...]:
+    """Snapshot.families as the pressure collector fills them."""
+    return (("pressure", (CounterFamily("node_pressure_cpu_waiting_seconds", "h", cpu_some),
+                          CounterFamily("node_pressure_io_stalled_seconds", "h", io_full))),)
 
 
 def pair():  # type: ignore[no-untyped-def]
