@@ -46,7 +46,7 @@ def test_page_loads_without_console_errors(server: ExporterProcess, open_page: A
     expect(page.locator("#uptime-value")).to_have_text(re.compile(r"^\d+[dhms]"))
     expect(page.locator("#fs-list .fs-row").first).to_be_visible()
     # Every chart is a drawn uPlot canvas, and the dirsize section is there for its owner.
-    assert page.locator("#charts canvas").count() == 5
+    assert page.locator("#charts canvas").count() == 6
     assert page.locator("section#dirsize").count() == 1
     hostname = json.loads(server.get("/data")[1])["hostname"]
     assert page.title() == f"System Monitor — {hostname}"

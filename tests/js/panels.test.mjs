@@ -53,7 +53,9 @@ test("chartSpecs: one series per recorded name, hidden interfaces out, colours p
     "disk.vda.read_bytes_per_second", "disk.vda.write_bytes_per_second"];
   const specs = chartSpecs(names, { hidden: new Set(["lo"]), cores: 4, muted: "#999" });
   const byId = Object.fromEntries(specs.map((s) => [s.id, s]));
-  assert.deepEqual(specs.map((s) => s.id), ["chart-cpu", "chart-load", "chart-memory", "chart-net", "chart-disk"]);
+  assert.deepEqual(specs.map((s) => s.id), ["chart-cpu", "chart-load", "chart-memory", "chart-net", "chart-disk",
+    "chart-cpu-modes"]);
+  assert.deepEqual(byId["chart-cpu-modes"].series, [], "no modes in the source: nothing to stack");
   assert.deepEqual(byId["chart-memory"].series.map((s) => s.key), ["memory.percent"], "no swap recorded: no swap");
   assert.deepEqual(byId["chart-load"].series[1], { key: "=cores", label: "cores", color: "#999", dash: [4, 4],
     constant: 4 });
@@ -162,4 +164,40 @@ test("an interface keeps its colour when others are hidden or shown", () => {
   assert.equal(some["wlan0 rx"], all["wlan0 rx"]);
   assert.equal(some["eth0 tx"], all["eth0 tx"]);
   assert.ok(!("lo rx" in some));
+});
+
+import { CPU_MODES, stack } from "../../exporter/web/static/js/panels/charts.js";
+import { ms } from "../../exporter/web/static/js/panels/disks.js";
+import { pressureRows } from "../../exporter/web/static/js/panels/pressure.js";
+import { modesLine } from "../../exporter/web/static/js/panels/tiles.js";
+
+test("CPU by mode: stacked bottom (user) to top, drawn top first, legend from the plain values", () => {
+  assert.deepEqual(stack([[1, 2, null], [10, null, null], [100, 200, 5]]), [[1, 2, null], [11, 2, null],
+    [111, 202, 5]]);
+  const names = CPU_MODES.map(([m]) => `cpu.mode.${m}`);
+  const spec = chartSpecs(names).find((s) => s.id === "chart-cpu-modes");
+  assert.ok(spec.stacked);
+  assert.deepEqual(spec.series.map((s) => s.label), ["steal", "softirq", "irq", "iowait", "system", "nice", "user"]);
+  assert.equal(modesLine({ user: 20, nice: 0, system: 10.25, iowait: 0.2, irq: 0, softirq: 0.1, steal: 0 }),
+    "user 20 % · system 10 % · iowait 0.2 %");
+  assert.equal(modesLine(null), "");
+  assert.equal(modesLine({ user: 0.1, system: 0, nice: 0.2 }), "user 0.1 % · system 0.0 %");
+});
+
+test("the disk selector narrows the disk chart to one disk, keeping its colour", () => {
+  const names = ["sda", "sdb"].flatMap((d) => [`disk.${d}.read_bytes_per_second`, `disk.${d}.write_bytes_per_second`]);
+  const all = chartSpecs(names).find((s) => s.id === "chart-disk").series;
+  const one = chartSpecs(names, { disk: "sdb" }).find((s) => s.id === "chart-disk").series;
+  assert.equal(all.length, 4);
+  assert.deepEqual(one.map((s) => s.label), ["sdb read", "sdb write"]);
+  assert.equal(one[0].color, all[2].color);
+  assert.equal(ms(0.0025), "2.50");
+  assert.equal(ms(0.125), "125.0");
+  assert.equal(ms(null), "–");
+});
+
+test("pressure rows name what the kernel reports", () => {
+  assert.deepEqual(pressureRows({ cpu: { some: 1.234 }, io: { some: 0, full: 0 } }),
+    [["CPU", "some 1.2 %"], ["I/O", "some 0.0 % · full 0.0 %"]]);
+  assert.deepEqual(pressureRows(null), []);
 });

@@ -108,10 +108,11 @@ export class LiveSeries {
   }
 }
 
-/* What the live charts draw from one /data document: the recorded series, plus the rates
- * of hidden interfaces (lo, veth…), which history leaves out but "show hidden" may chart. */
+/* What the live charts draw from one /data document: the recorded series, plus what history
+ * leaves out: CPU by mode, and the rates of hidden interfaces (lo, veth…) for "show hidden". */
 export function liveValues(d) {
   const values = { ...d.series };
+  for (const [mode, v] of Object.entries(d.cpu?.modes || {})) values[`cpu.mode.${mode}`] = v;
   for (const n of d.network || []) {
     if (!n.hidden) continue;
     values[`net.${n.device}.rx_bytes_per_second`] = n.rx_bytes_per_second;

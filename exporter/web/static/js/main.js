@@ -8,10 +8,13 @@ import { RANGES, loadSettings, saveSettings } from "./state.js";
 import * as alerts from "./panels/alerts.js";
 import * as charts from "./panels/charts.js";
 import * as dirsize from "./panels/dirsize.js";
+import * as disks from "./panels/disks.js";
 import * as filesystems from "./panels/filesystems.js";
 import * as history from "./panels/history.js";
 import * as network from "./panels/network.js";
+import * as pressure from "./panels/pressure.js";
 import * as processes from "./panels/processes.js";
+import * as services from "./panels/services.js";
 import * as status from "./panels/status.js";
 import * as tiles from "./panels/tiles.js";
 
@@ -30,7 +33,10 @@ const ctx = {
     Object.assign(settings, patch);
     saveSettings(settings);
     status.showConnection(poller.conn, poller.lostSince, settings);
-    if (ctx.latest) network.render(ctx.latest, ctx);
+    if (ctx.latest) {
+      network.render(ctx.latest, ctx);
+      disks.render(ctx.latest, ctx);
+    }
     ctx.redraw();
     if ("showHidden" in patch) history.load(ctx);
   },
@@ -38,7 +44,7 @@ const ctx = {
   chartKeys: (names) => charts.recordedKeys(charts.specsFor(names, ctx)),
 };
 
-const PANELS = [status, tiles, network, filesystems, processes, alerts, charts, history];
+const PANELS = [status, tiles, pressure, network, filesystems, processes, services, disks, alerts, charts, history];
 
 poller.addEventListener("data", ({ detail: d }) => {
   ctx.latest = d;
@@ -111,7 +117,7 @@ $("refresh").addEventListener("change", (e) => {
 });
 $("pause").addEventListener("click", togglePause);
 
-for (const p of [network, processes, charts, history, dirsize]) p.mount(ctx);
+for (const p of [network, processes, disks, charts, history, dirsize]) p.mount(ctx);
 charts.ready.then(ctx.redraw);
 status.showConnection(poller.conn, null, settings);
 poller.start();

@@ -38,7 +38,7 @@ export function loadSettings() {
   } catch {
     /* storage may be disabled (private windows): the default applies */
   }
-  return { ...parseQuery(window.location.search), showHidden };
+  return { ...parseQuery(window.location.search), showHidden, disk: "" };
 }
 
 export function saveSettings(s) {

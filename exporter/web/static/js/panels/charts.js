@@ -37,11 +37,31 @@ function perDevice(devices, hidden, prefix, [a, b], [la, lb]) {
   return series;
 }
 
+/* The busy CPU modes, stacked bottom to top (live only: history does not record them). */
+export const CPU_MODES = [["user", "#3b82f6"], ["nice", "#14b8a6"], ["system", "#ef4444"], ["iowait", "#f59e0b"],
+  ["irq", "#8b5cf6"], ["softirq", "#ec4899"], ["steal", "#6b7280"]];
+
+/* Stacked columns: each series the sum of itself and those below it (a missing value counts
+ * as 0 unless every value at that point is missing). */
+export function stack(columns) {
+  const out = [];
+  columns.forEach((col, i) => {
+    out.push(col.map((v, j) => {
+      const below = i ? out[i - 1][j] : null;
+      if (!isNum(v)) return below;
+      return (below ?? 0) + v;
+    }));
+  });
+  return out;
+}
+
 /* Which charts and series to draw from the series `names` available in the current source.
- * `hidden`: interfaces to leave out; `cores`: the CPU count for the load chart's reference line. */
-export function chartSpecs(names, { hidden = new Set(), cores = null, muted = "#888" } = {}) {
+ * `hidden`: interfaces to leave out; `cores`: the CPU count for the load chart's reference line;
+ * `disk`: the one disk to draw ("" for all). */
+export function chartSpecs(names, { hidden = new Set(), cores = null, muted = "#888", disk = "" } = {}) {
   const ifaces = nameParts("net.", ".rx_bytes_per_second", names).sort();
   const disks = nameParts("disk.", ".read_bytes_per_second", names);
+  const modes = CPU_MODES.filter(([m]) => names.includes(`cpu.mode.${m}`));
   return [
     { id: "chart-cpu", unit: "percent", series: [{ key: "cpu.percent", label: "CPU", color: COLORS[0] }] },
     {
@@ -56,8 +76,11 @@ export function chartSpecs(names, { hidden = new Set(), cores = null, muted = "#
     },
     { id: "chart-net", unit: "rate", series: perDevice(ifaces, hidden, "net.",
       ["rx_bytes_per_second", "tx_bytes_per_second"], ["rx", "tx"]) },
-    { id: "chart-disk", unit: "rate", series: perDevice(disks, new Set(), "disk.",
-      ["read_bytes_per_second", "write_bytes_per_second"], ["read", "write"]) },
+    { id: "chart-disk", unit: "rate", series: perDevice(disks, new Set(disk ? disks.filter((k) => k !== disk) : []),
+      "disk.", ["read_bytes_per_second", "write_bytes_per_second"], ["read", "write"]) },
+    // Drawn top first, so that each band covers the ones above it only where it reaches.
+    { id: "chart-cpu-modes", unit: "percent", stacked: true,
+      series: modes.map(([m, color]) => ({ key: `cpu.mode.${m}`, label: m, color, fill: `${color}99` })).reverse() },
   ];
 }
 
@@ -105,6 +128,14 @@ function liveData(spec, live) {
     if (s.constant !== undefined) data[i + 1] = data[0].map(() => s.constant);
   });
   return data;
+}
+
+/* What a chart draws from its data: stacked charts draw running sums (top first) and keep the
+ * plain values for their legend. */
+function drawn(spec, data) {
+  if (!spec.stacked) return { data, raw: data };
+  const bottomUp = data.slice(1).reverse();
+  return { data: [data[0]].concat(stack(bottomUp).reverse()), raw: data };
 }
 
 const VALUE = {
@@ -175,7 +206,11 @@ function makeChart(spec, fig, ctx) {
     return max - min < 60 ? [max - 60, max] : [min, max]; // at least a minute: no sub-second ticks
   };
   const fmt = VALUE[spec.unit];
-  const atRest = (u, v, sidx, idx) => (idx === null ? lastValue(u.data[sidx]) : v);
+  // The legend: the hovered point, or at rest the latest; stacked charts show each mode's own value.
+  const atRest = (u, v, sidx, idx) => {
+    const col = (spec.stacked ? charts[spec.id]?.raw?.[sidx] : u.data[sidx]) || [];
+    return idx === null ? lastValue(col) : col[idx];
+  };
   const opts = {
     width: plotWidth(fig),
     height: HEIGHT,
@@ -192,7 +227,8 @@ function makeChart(spec, fig, ctx) {
         } },
     ],
     series: [{ value: (u, v, sidx, idx) => pointTime(atRest(u, v, sidx, idx)) }].concat(spec.series.map((s) => ({
-      label: s.label, stroke: s.color, width: 1.5, dash: s.dash, value: (u, v, sidx, idx) => fmt(atRest(u, v, sidx, idx)),
+      label: s.label, stroke: s.color, fill: s.fill, width: 1.5, dash: s.dash,
+      value: (u, v, sidx, idx) => fmt(atRest(u, v, sidx, idx)),
     }))),
     hooks: {
       draw: [(u) => drawThresholds(u, thresholdLines(spec.id, ctx.latest?.alerts?.thresholds, ctx.latest?.cpu?.count))],
@@ -266,7 +302,7 @@ export function specsFor(names, ctx) {
   const d = ctx.latest || {};
   const hidden = new Set(ctx.settings.showHidden ? []
     : (d.network || []).filter((n) => n.hidden || !n.up).map((n) => n.device));
-  return chartSpecs(names, { hidden, cores: d.cpu?.count || null, muted: cssVar("--muted") });
+  return chartSpecs(names, { hidden, cores: d.cpu?.count || null, muted: cssVar("--muted"), disk: ctx.settings.disk });
 }
 
 /* Draw the current source. While zoomed the charts keep their data ("paused while zoomed")
@@ -286,7 +322,10 @@ export function render(d, ctx, force = false) {
       ch = charts[spec.id] = { u: makeChart(spec, fig, ctx), sig };
     }
     if (!ch.u) continue;
-    ch.u.setData(useHistory ? historyData(spec, ctx.history.data, ctx.history.first) : liveData(spec, ctx.live));
+    const { data, raw } = drawn(spec, useHistory ? historyData(spec, ctx.history.data, ctx.history.first)
+      : liveData(spec, ctx.live));
+    ch.raw = raw;
+    ch.u.setData(data);
     fig.dataset.points = String(ch.u.data[0].length);
     fig.dataset.source = useHistory ? "history" : "live";
   }

@@ -50,6 +50,10 @@ export function render(d, ctx) {
     row.dataset.iface = n.device;
     row.classList.toggle("is-down", !n.up);
     row.children[0].textContent = n.device + (n.up ? "" : " (down)");
-    row.children[1].textContent = `↓ ${humanRate(n.rx_bytes_per_second)}  ↑ ${humanRate(n.tx_bytes_per_second)}`;
+    const trouble = [[n.errors_per_second, "err"], [n.drops_per_second, "drop"]]
+      .filter(([v]) => v > 0).map(([v, what]) => `  ${v < 10 ? v.toFixed(1) : Math.round(v)} ${what}/s`).join("");
+    row.children[1].textContent =
+      `↓ ${humanRate(n.rx_bytes_per_second)}  ↑ ${humanRate(n.tx_bytes_per_second)}${trouble}`;
+    row.classList.toggle("has-errors", !!trouble);
   });
 }

@@ -8,10 +8,22 @@ function level(ctx, resource) {
   return ctx.levels[`${resource}|`] || "ok";
 }
 
+const MODE_NAMES = { user: "user", nice: "nice", system: "system", iowait: "iowait", irq: "irq", softirq: "softirq",
+  steal: "steal" };
+
+/* "user 20 % · system 10 % · iowait 20 %": user and system always, the other modes from 0.5 %
+ * (iowait and steal whenever above 0: they are what a sysadmin looks for). */
+export function modesLine(modes) {
+  if (!modes) return "";
+  const shown = (m) => m === "user" || m === "system" || modes[m] >= 0.5 ||
+    ((m === "iowait" || m === "steal") && modes[m] > 0);
+  return Object.entries(MODE_NAMES)
+    .filter(([m]) => isNum(modes[m]) && shown(m))
+    .map(([m, label]) => `${label} ${humanPercent(modes[m], modes[m] < 10 ? 1 : 0)}`).join(" · ");
+}
+
 function newCore() {
-  const core = el("div", "core");
-  core.appendChild(el("div", "core-fill"));
-  return core;
+  return el("div", "core");
 }
 
 function cpu(d, ctx) {
@@ -23,10 +35,15 @@ function cpu(d, ctx) {
   }
   $("cpu-value").textContent = humanPercent(d.cpu.percent);
   setFill($("cpu-bar"), d.cpu.percent, lvl);
-  syncRows($("cpu-cores"), d.cpu.per_core || [], newCore, (core, v, i) => {
-    core.firstChild.style.height = `${isNum(v) ? Math.max(0, Math.min(100, v)) : 0}%`;
+  $("cpu-modes").textContent = modesLine(d.cpu.modes);
+  const cores = d.cpu.per_core || [];
+  syncRows($("cpu-cores"), cores, newCore, (core, v, i) => {
+    core.style.setProperty("--busy", String(isNum(v) ? Math.max(0, Math.min(100, v)) / 100 : 0));
     core.title = `core ${i}: ${humanPercent(v)}`;
   });
+  const busiest = cores.reduce((best, v, i) => (isNum(v) && v > (cores[best] ?? -1) ? i : best), 0);
+  $("cpu-cores").setAttribute("aria-label", cores.length
+    ? `${cores.length} cores; busiest core ${busiest} at ${humanPercent(cores[busiest])}` : "Per core");
 }
 
 function load(d, ctx) {
