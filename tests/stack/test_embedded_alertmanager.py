@@ -71,7 +71,7 @@ class Exporter:
 def stack(tmp_path: Path, webhook: Webhook, request: pytest.FixtureRequest) -> Iterator[tuple[Alertmanager, str]]:
     repeat = getattr(request, "param", "3s")
     am = Alertmanager(tmp_path, bundled_config(webhook, repeat)).start()
-    yield am, am.url + "/api/v2/alerts"
+    yield am, am.url  # the base URL, as a user configures it
     am.stop()
 
 

@@ -6,9 +6,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from exporter.alerting.notify.state import Tracked
+from exporter.config import NotifyTarget
+
+API_PATH = "/api/v2/alerts"
+
+
+def api_target(target: NotifyTarget) -> NotifyTarget:
+    """The configured Alertmanager (its base URL, as in Prometheus' alertmanagers: config) → where alerts
+    are POSTed; a URL that already ends in /api/v2/alerts is taken as it is."""
+    base = target.url.split("?", 1)[0].rstrip("/")
+    return target if base.endswith(API_PATH) else replace(target, url=base + API_PATH)
 
 
 def rfc3339(ts: float) -> str:

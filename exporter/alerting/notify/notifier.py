@@ -28,7 +28,7 @@ from dataclasses import replace
 from typing import Any
 
 from exporter.alerting.engine import Alert, AlertEngine
-from exporter.alerting.notify.formats import api_alert, group_key, webhook_message
+from exporter.alerting.notify.formats import api_alert, api_target, group_key, webhook_message
 from exporter.alerting.notify.http import Poster
 from exporter.alerting.notify.labels import Filesystem, Labeller
 from exporter.alerting.notify.receivers import Receiver
@@ -69,7 +69,8 @@ class Notifier:
         self._state = state
         self._clock = clock
         timeout = float(config.timeout)
-        self.alertmanagers = [Receiver("alertmanager", t, transport(t, timeout)) for t in config.alertmanagers]
+        self.alertmanagers = [Receiver("alertmanager", t, transport(api_target(t), timeout))
+                              for t in config.alertmanagers]
         self.webhooks = [Receiver("webhook", t, transport(t, timeout)) for t in config.webhooks]
         self._cond = threading.Condition()
         self._queue: collections.deque[list[dict[str, Any]]] = collections.deque()

@@ -12,7 +12,8 @@ from exporter.alerting.notify.receivers import BACKOFF_INITIAL, BACKOFF_MAX
 from tests.support.history import HOUR0
 from tests.support.notify import Pipeline, Transport, notify_config, reading
 
-AM = "http://127.0.0.1:9093/api/v2/alerts"
+AM = "http://127.0.0.1:9093"  # as configured: the base URL, like Prometheus' alertmanagers
+API = AM + "/api/v2/alerts"  # where the alerts go
 HOOK = "http://127.0.0.1:5001/alerts"
 T = HOUR0
 
@@ -29,7 +30,7 @@ def test_a_firing_alert_goes_to_alertmanager_as_prometheus_sends_it(tmp_path: Pa
     tr = Transport()
     p = Pipeline(notify_config(tmp_path, alertmanagers=(AM,)), tr)
     p.feed(1, T, memory=0.6)
-    (alert,) = tr.alerts(AM)
+    (alert,) = tr.alerts(API)
     assert alert["labels"] == {"alertname": "HostMemoryHigh", "severity": "warning", "instance": "host-a:9877",
                                "job": "sysmon", "monitor": "test"}
     assert alert["annotations"]["summary"] == "Memory used 60% on host-a:9877"
@@ -43,9 +44,9 @@ def test_pending_alerts_are_not_sent(tmp_path: Path) -> None:
     p = Pipeline(notify_config(tmp_path, alertmanagers=(AM,), alerts={"memory": {"for": "5m"}}), tr)
     p.feed(1, T, memory=0.6)
     p.feed(2, T + 299, memory=0.6)
-    assert tr.alerts(AM) == []
+    assert tr.alerts(API) == []
     p.feed(3, T + 300, memory=0.6)
-    (alert,) = tr.alerts(AM)
+    (alert,) = tr.alerts(API)
     assert ts(alert["startsAt"]) == T + 300  # when it began firing, as Prometheus' FiredAt
 
 
@@ -54,7 +55,7 @@ def test_firing_alerts_are_re_sent_every_resend_delay(tmp_path: Path) -> None:
     p = Pipeline(notify_config(tmp_path, alertmanagers=(AM,)), tr)
     for i, t in enumerate((0, 10, 59, 60, 70, 120), 1):
         p.feed(i, T + t, memory=0.6)
-    sent = tr.alerts(AM)
+    sent = tr.alerts(API)
     assert [ts(a["endsAt"]) - 240 - T for a in sent] == [0, 60, 120]
     assert {a["startsAt"] for a in sent} == {sent[0]["startsAt"]}
 
@@ -64,14 +65,14 @@ def test_a_resolve_is_sent_at_once_and_repeated_for_15_minutes(tmp_path: Path) -
     p = Pipeline(notify_config(tmp_path, alertmanagers=(AM,)), tr)
     p.feed(1, T, memory=0.6)
     p.feed(2, T + 10, memory=0.1)
-    resolved = tr.alerts(AM)[-1]
+    resolved = tr.alerts(API)[-1]
     assert ts(resolved["endsAt"]) == T + 10
     t, seq = T + 10, 3
     while t < T + 10 + RESOLVED_RETENTION + 120:
         t += 10
         p.feed(seq, t, memory=0.1)
         seq += 1
-    resends = [a for a in tr.alerts(AM)[2:] if ts(a["endsAt"]) == T + 10]
+    resends = [a for a in tr.alerts(API)[2:] if ts(a["endsAt"]) == T + 10]
     assert len(resends) == RESOLVED_RETENTION // 60 - 1  # once a minute while within retention
     assert p.notifier.tracked() == []  # then forgotten
 
@@ -80,14 +81,14 @@ def test_critical_and_warning_both_go_out_for_alertmanager_to_inhibit(tmp_path: 
     tr = Transport()
     p = Pipeline(notify_config(tmp_path, alertmanagers=(AM,)), tr)
     p.feed(1, T, memory=0.95)
-    assert sorted(a["labels"]["severity"] for a in memory_alerts(tr.alerts(AM))) == ["critical", "warning"]
+    assert sorted(a["labels"]["severity"] for a in memory_alerts(tr.alerts(API))) == ["critical", "warning"]
 
 
 def test_a_filesystem_alert_carries_node_exporter_labels(tmp_path: Path) -> None:
     tr = Transport()
     p = Pipeline(notify_config(tmp_path, alertmanagers=(AM,), alerts={"filesystem": {"for": "0s"}}), tr)
     p.feed(1, T, memory=0.1, root_fs=0.9)
-    (alert,) = [a for a in tr.alerts(AM) if a["labels"]["alertname"] == "HostFilesystemAlmostFull"]
+    (alert,) = [a for a in tr.alerts(API) if a["labels"]["alertname"] == "HostFilesystemAlmostFull"]
     assert alert["labels"] | {} == {"alertname": "HostFilesystemAlmostFull", "severity": "warning",
                                     "instance": "host-a:9877", "job": "sysmon", "monitor": "test",
                                     "mountpoint": "/", "device": "/dev/vda1", "fstype": "ext4"}
@@ -151,14 +152,14 @@ def test_a_webhook_that_rejects_the_message_is_not_retried(tmp_path: Path) -> No
 
 def test_failures_are_logged_once_per_outage(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
     tr = Transport()
-    tr.down.add(AM)
+    tr.down.add(API)
     p = Pipeline(notify_config(tmp_path, alertmanagers=(AM,)), tr)
     with caplog.at_level("DEBUG", logger="exporter.alerting.notify"):
         for i in range(5):
             p.feed(i + 1, T + 60 * i, memory=0.6)
         tr.down.clear()
         p.feed(6, T + 300, memory=0.6)
-        tr.down.add(AM)
+        tr.down.add(API)
         p.feed(7, T + 360, memory=0.6)
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert len(errors) == 2 and AM in errors[0] and "connection refused" in errors[0]
@@ -179,7 +180,7 @@ def test_on_reading_queues_and_never_sends(tmp_path: Path) -> None:
         n.on_reading(r)
     assert tr.posts == {} and n.queue_length() == 3 and n.dropped == 2
     n.run_once(T + 300)
-    assert len(tr.posts[AM]) == 3 and n.queue_length() == 0
+    assert len(tr.posts[API]) == 3 and n.queue_length() == 0
 
 
 # --- restarts ------------------------------------------------------------------------------
@@ -199,7 +200,7 @@ def test_a_restart_keeps_firing_alerts_with_their_start(tmp_path: Path) -> None:
     assert [(a.resource, a.state, a.started_at) for a in again.engine.firing()] == [("memory", "firing", T)]
     again.feed(1, T + 120, memory=0.6)
     assert len(tr.posts[HOOK]) == 1  # the webhook is not told again
-    assert {a["startsAt"] for a in tr.alerts(AM)} == {tr.alerts(AM)[0]["startsAt"]}  # same alert for Alertmanager
+    assert {a["startsAt"] for a in tr.alerts(API)} == {tr.alerts(API)[0]["startsAt"]}  # same alert for Alertmanager
 
 
 def test_a_restart_resolves_what_cleared_meanwhile(tmp_path: Path) -> None:
@@ -210,7 +211,7 @@ def test_a_restart_resolves_what_cleared_meanwhile(tmp_path: Path) -> None:
     again = restart(tmp_path, tr)
     again.feed(1, T + 600, memory=0.1)
     assert tr.posts[HOOK][-1]["status"] == "resolved"
-    assert ts(tr.alerts(AM)[-1]["endsAt"]) == T + 600
+    assert ts(tr.alerts(API)[-1]["endsAt"]) == T + 600
 
 
 def test_a_restart_keeps_the_for_clock_of_a_pending_alert(tmp_path: Path) -> None:
@@ -220,7 +221,7 @@ def test_a_restart_keeps_the_for_clock_of_a_pending_alert(tmp_path: Path) -> Non
     p.notifier.close()
     again = restart(tmp_path, tr, alerts={"memory": {"for": "5m"}})
     again.feed(1, T + 300, memory=0.6)
-    assert ts(memory_alerts(tr.alerts(AM))[0]["startsAt"]) == T + 300  # fired on time, not 5 minutes late
+    assert ts(memory_alerts(tr.alerts(API))[0]["startsAt"]) == T + 300  # fired on time, not 5 minutes late
 
 
 def test_a_resolve_a_webhook_missed_survives_a_restart(tmp_path: Path) -> None:
