@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.dirsize import make_tree
+from tests.support.dirsize import make_root, make_tree
 
 
 @pytest.fixture
@@ -16,11 +16,4 @@ def du_tree(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    r = tmp_path / "root"
-    make_tree(r)
-    (r / "many").mkdir()
-    for i in range(600):  # more than PROGRESS_EVERY, so Gate's scans block in the middle
-        (r / "many" / f"f{i}").touch()
-    (tmp_path / "outside").mkdir()
-    (r / "escape").symlink_to(tmp_path / "outside")
-    return r
+    return make_root(tmp_path)

@@ -10,7 +10,7 @@ import pytest
 
 from exporter.config import DirSizeConfig
 from exporter.dirsize.service import DirSizeService, PathRejected
-from tests.support.dirsize import FakeClock, Gate, make_service, wait_for
+from tests.support.dirsize import FakeClock, Gate, make_root, make_service, wait_for
 
 
 @pytest.fixture
@@ -20,7 +20,21 @@ def service(root: Path):
     svc.stop()
 
 
-def test_resolve_accepts_paths_inside_a_root(service: DirSizeService, root: Path) -> None:
+@pytest.fixture(scope="module")
+def shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One root for the tests that only resolve paths (they change nothing): built once, not per case."""
+    return make_root(tmp_path_factory.mktemp("resolve"))
+
+
+@pytest.fixture(scope="module")
+def resolver(shared_root: Path):
+    svc = make_service(shared_root)
+    yield svc
+    svc.stop()
+
+
+def test_resolve_accepts_paths_inside_a_root(resolver: DirSizeService, shared_root: Path) -> None:
+    service, root = resolver, shared_root
     assert service.resolve(str(root)) == root
     assert service.resolve(str(root / "a" / "b")) == root / "a" / "b"
     assert service.resolve(str(root / "a" / ".." / "a")) == root / "a"
@@ -42,9 +56,9 @@ def test_resolve_accepts_paths_inside_a_root(service: DirSizeService, root: Path
         ("a/big.bin/x", 400),
     ],
 )
-def test_resolve_rejects(service: DirSizeService, root: Path, relative: str, status: int) -> None:
+def test_resolve_rejects(resolver: DirSizeService, shared_root: Path, relative: str, status: int) -> None:
     with pytest.raises(PathRejected) as e:
-        service.resolve(f"{root}/{relative}")
+        resolver.resolve(f"{shared_root}/{relative}")
     assert e.value.status == status, e.value.message
 
 
@@ -53,9 +67,9 @@ def test_resolve_rejects(service: DirSizeService, root: Path, relative: str, sta
     [("", 400), ("relative/path", 400), ("/etc", 403), ("/nonexistent-outside", 403), ("/x\x00y", 400),
      ("/" + "a" * 5000, 400), ("/" + "a/" * 3000, 400)],
 )
-def test_resolve_rejects_odd_input(service: DirSizeService, path: str, status: int) -> None:
+def test_resolve_rejects_odd_input(resolver: DirSizeService, path: str, status: int) -> None:
     with pytest.raises(PathRejected) as e:
-        service.resolve(path)
+        resolver.resolve(path)
     assert e.value.status == status
 
 

@@ -110,6 +110,19 @@ def make_tree(root: Path) -> Path:
     return root
 
 
+def make_root(base: Path) -> Path:
+    """A scan root under `base`: make_tree's entries, 600 empty files (more than PROGRESS_EVERY,
+    so Gate's scans block in the middle) and a symlink to a sibling outside the root."""
+    r = base / "root"
+    make_tree(r)
+    (r / "many").mkdir()
+    for i in range(600):
+        (r / "many" / f"f{i}").touch()
+    (base / "outside").mkdir()
+    (r / "escape").symlink_to(base / "outside")
+    return r
+
+
 def du_dirs(path: str | Path, *extra: str) -> dict[str, int]:
     """{path: bytes} from `du -x -B1 -0` (every directory; with -a every entry)."""
     if shutil.which("du") is None:
