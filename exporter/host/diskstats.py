@@ -74,6 +74,8 @@ class DiskStats:
         self._paths = paths
         self._include = re.compile(config.device_include) if config.device_include else None
         self._exclude = re.compile(config.device_exclude)
+        # (device, major, minor) → sysfs' queue/rotational: fixed for a device node, read once.
+        self._rotational: dict[tuple[str, str, str], str] = {}
 
     def _wanted(self, device: str) -> bool:
         if self._include is not None:
@@ -97,6 +99,7 @@ class DiskStats:
         )
         ata = [(key, GaugeFamily(name, help_text, labels=["device"])) for key, name, help_text in _ATA]
         disks = []
+        known, self._rotational = self._rotational, {}  # devices gone since are forgotten
         for line in read_text(self._paths.proc("diskstats")).splitlines():
             p = line.split()
             if len(p) < 14 or not self._wanted(p[2]):
@@ -109,7 +112,10 @@ class DiskStats:
                               n[6] * SECTOR_BYTES, n[7] / 1000.0, n[8], n[9] / 1000.0, n[10] / 1000.0))
             props = udev_properties(self._paths, major, minor)
             g = props.get
-            rotational = read_stripped(self._paths.sys("block", dev, "queue", "rotational")) or "0"
+            rotational = known.get((dev, major, minor))
+            if rotational is None:
+                rotational = read_stripped(self._paths.sys("block", dev, "queue", "rotational")) or "0"
+            self._rotational[(dev, major, minor)] = rotational
             info.add_metric([dev, major, minor, g("ID_PATH", ""), g("ID_WWN", ""), g("ID_MODEL", ""),
                              g("SCSI_IDENT_SERIAL") or g("ID_SERIAL_SHORT") or g("ID_SERIAL", ""), g("ID_REVISION", ""),
                              rotational], 1.0)
