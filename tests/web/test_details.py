@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
+from exporter.config import config_from_dict
 from exporter.exposition.families import CounterFamily
+from exporter.host.collectors import NAMES
+from exporter.host.registry import HostReader
 from exporter.sampling.reading import make_reading
 from exporter.sampling.snapshot import CpuTimes, Disk, NetInterface
 from exporter.web.details import cpu_modes, disk_details, network_errors, pressure
@@ -51,3 +57,17 @@ def test_pressure_is_the_stalled_share_of_the_interval() -> None:
     assert pressure(first) is None
     assert pressure(second) == {"cpu": {"some": 25.0}, "io": {"full": 10.0}}
     assert pressure(make_reading(snapshot(1), snapshot(2, t=1002))) is None  # a kernel without PSI
+
+
+def test_pressure_from_the_real_collector(tmp_path: Path) -> None:
+    """The registry's Snapshot, not a hand-built one: the shape details.py reads is the one it gets."""
+    line = "some avg10=0.00 avg60=0.00 avg300=0.00 total={}\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+    cpu = tmp_path / "proc" / "pressure" / "cpu"
+    cpu.parent.mkdir(parents=True)
+    names = [n for n in NAMES if n != "pressure"]
+    reader = HostReader(config_from_dict({"root_prefix": str(tmp_path), "disabled_collectors": names}))
+    cpu.write_text(line.format(10_000_000))
+    a = replace(reader.read(), monotonic=1000.0)  # 2 s apart, whatever the wall clock did
+    cpu.write_text(line.format(10_500_000))
+    b = replace(reader.read(), monotonic=1002.0)
+    assert pressure(make_reading(a, b)) == {"cpu": {"some": 25.0}}
