@@ -57,8 +57,7 @@ class Runtime:
             self.dirsize.start()
         if self.notifier is not None:
             self.notifier.start()
-        period = min(10.0, float(self.config.history.sample_interval)) if self.history else 10.0
-        self._ticker = Ticker(self.sampler, period)
+        self._ticker = Ticker(self.sampler, ticker_period(self.config, self.history is not None))
         self._ticker.start()
 
     def stop(self) -> None:
@@ -71,6 +70,11 @@ class Runtime:
         if self.history is not None:
             self.history.close()
         self.reader.close()
+
+
+def ticker_period(config: Config, history: bool) -> float:
+    """Seconds between the Readings taken when nobody asks (scrapes and the page add more)."""
+    return min(10.0, float(config.history.sample_interval)) if history else 10.0
 
 
 def build_runtime(
@@ -89,7 +93,8 @@ def build_runtime(
     if history is not None:
         sources.append(lambda: history_families(history))
     alerts = AlertEngine(config.alerts)
-    notifier = build_notifier(config, alerts, history.path if history is not None else None)
+    notifier = build_notifier(config, alerts, history.path if history is not None else None,
+                              interval=ticker_period(config, history is not None))
     if notifier is not None and notifier.receivers():
         sources.append(lambda: notify_families(notifier))
     groups = ProcessGroups(config.processes.max_groups, config.processes.group_by)

@@ -47,12 +47,13 @@ def state_store(config: Config, history_path: Path | None) -> StateStore:
 
 def build_notifier(
     config: Config, engine: AlertEngine, history_path: Path | None = None, *, transport: Transport | None = None,
-    clock: Callable[[], float] = time.time,
+    clock: Callable[[], float] = time.time, interval: float = 0.0,
 ) -> Notifier | None:
     """The notifier for `config`, not started; None when there is neither a receiver nor a history
     database (with history on and no receiver it only keeps the alert state, so the page's alerts
-    survive a restart too). `transport` replaces the HTTP POST (tests record instead), `clock` the
-    thread's wall clock."""
+    survive a restart too). `interval` is the longest gap between Readings (the runtime's ticker
+    period), Prometheus' evaluation interval. `transport` replaces the HTTP POST (tests record
+    instead), `clock` the thread's wall clock."""
     n = config.alerts.notify
     if not n.alertmanagers and not n.webhooks and history_path is None:
         return None
@@ -60,5 +61,5 @@ def build_notifier(
     labeller = Labeller(config, instance, n.external_url or f"http://{instance}/")
     state = state_store(config, history_path)
     if transport is None:
-        return Notifier(engine, labeller, n, state, clock=clock)
-    return Notifier(engine, labeller, n, state, clock=clock, transport=transport)
+        return Notifier(engine, labeller, n, state, clock=clock, interval=interval)
+    return Notifier(engine, labeller, n, state, clock=clock, interval=interval, transport=transport)

@@ -5,9 +5,10 @@ what it tracks and queues what is due (bounded, drop-oldest, counted); a thread 
 POST and every state write, so a slow receiver never holds up a scrape or the page.
 
 Alertmanager, as Prometheus does it (rules/alerting.go, notifier/notifier.go): pending alerts are not
-sent; firing ones are sent at once and re-sent every `resend_delay` with endsAt = now + 4 × resend_delay,
-so Alertmanager keeps them active exactly while we keep sending; a resolved alert is sent at once with
-its resolve time as endsAt, and re-sent for RESOLVED_RETENTION (15 min) in case one send was lost.
+sent; firing ones are sent at once and re-sent every `resend_delay` with endsAt = now + 4 × max(
+resend_delay, the ticker's period), so Alertmanager keeps them active exactly while we keep sending;
+a resolved alert is sent at once with its resolve time as endsAt, and re-sent for RESOLVED_RETENTION
+(15 min) in case one send was lost.
 Grouping, inhibition, silences and repeat_interval are Alertmanager's.
 
 Webhooks (no Alertmanager): told once when an alert fires, again every `repeat_interval` while it
@@ -60,11 +61,14 @@ class Notifier:
         *,
         clock: Callable[[], float] = time.time,
         queue_size: int = QUEUE_SIZE,
+        interval: float = 0.0,
         transport: Transport = lambda target, timeout: Poster(target, timeout).post,
     ) -> None:
         self._engine = engine
         self._labeller = labeller
         self._resend = float(config.resend_delay)
+        # Prometheus: ValidUntil = now + 4 × max(resend delay, evaluation interval); ours is the ticker's.
+        self._valid_for = 4 * max(self._resend, interval)
         self._repeat = float(config.repeat_interval)
         self._state = state
         self._clock = clock
@@ -142,7 +146,7 @@ class Notifier:
             a, sent = t.alert, t.am_sent_at
             if a.state == "firing":
                 due = sent is None or now - sent >= self._resend
-                ends = now + 4 * self._resend
+                ends = now + self._valid_for
             elif a.state == "resolved" and a.ended_at is not None:
                 due = sent is None or sent < a.ended_at or (
                     now - sent >= self._resend and now - a.ended_at < RESOLVED_RETENTION)

@@ -297,3 +297,19 @@ def test_a_resolve_arriving_during_a_send_is_still_told(tmp_path: Path) -> None:
     p.notifier.run_once(T + 1)
     p.notifier.run_once(T + 11)
     assert [m["status"] for m in tr.posts[HOOK]] == ["firing", "resolved"]
+
+
+def test_ends_at_covers_the_gap_between_readings_when_it_is_longer_than_the_resend_delay(tmp_path: Path) -> None:
+    from exporter.alerting.engine import AlertEngine
+    from exporter.alerting.notify import build_notifier
+
+    cfg = notify_config(tmp_path, alertmanagers=(AM,), resend_delay="1s")
+    tr = Transport()
+    engine = AlertEngine(cfg.alerts)
+    n = build_notifier(cfg, engine, transport=tr, clock=lambda: T, interval=10.0)
+    assert n is not None
+    r = reading(1, T, memory=0.6)
+    engine.on_reading(r)
+    n.on_reading(r)
+    n.run_once(T)
+    assert ts(tr.alerts(API)[0]["endsAt"]) == T + 40  # 4 × the 10 s ticker, as Prometheus' 4 × evaluation interval
