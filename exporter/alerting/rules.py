@@ -193,7 +193,8 @@ def build_rules(config: Config) -> dict[str, Any]:
         ),
         _alert(
             "SysmonCollectorFailing",
-            f'node_scrape_collector_success{{job="{JOB}"}} == 0',
+            f'node_scrape_collector_success{{job="{JOB}"}} == 0'
+            " unless on (job, instance, collector) sysmon_collector_unavailable == 1",
             COLLECTOR_FAILING_FOR,
             "warning",
             "Collector {{ $labels.collector }} failing on {{ $labels.instance }}",

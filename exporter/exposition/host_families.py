@@ -120,13 +120,21 @@ def _collectors(s: Snapshot, only: Selection) -> Iterator[Metric]:
     dur = GaugeFamily(
         "node_scrape_collector_duration_seconds", "node_exporter: Duration of a collector scrape.", labels=["collector"]
     )
+    unavailable = GaugeFamily(
+        "sysmon_collector_unavailable",
+        "1 when the collector's files do not exist on this host (no such kernel feature or hardware),"
+        " so its success 0 is not a fault.",
+        labels=["collector"],
+    )
     for c in s.collectors:
         if only is not None and c.name not in only:
             continue
         ok.add_metric([c.name], 1.0 if c.success else 0.0)
         dur.add_metric([c.name], c.duration_seconds)
+        unavailable.add_metric([c.name], 0.0 if c.available else 1.0)
     yield ok
     yield dur
+    yield unavailable
 
 
 _CGROUP_COUNTERS = (

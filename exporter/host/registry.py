@@ -78,7 +78,7 @@ class HostReader:
         for spec, collect in self._collectors:
             missing = self._missing.get(spec.name)
             if missing is not None and not os.path.lexists(missing):
-                results.append(CollectorResult(spec.name, False, 0.0, self._failing[spec.name]))
+                results.append(CollectorResult(spec.name, False, 0.0, self._failing[spec.name], available=False))
                 continue
             start = time.perf_counter()
             try:
@@ -98,7 +98,8 @@ class HostReader:
                     self._missing[spec.name] = os.fsdecode(e.filename)
             except Exception as e:  # noqa: BLE001 - a failing area must not fail the snapshot
                 ok, err = False, f"{type(e).__name__}: {e}"
-            results.append(CollectorResult(spec.name, ok, time.perf_counter() - start, err))
+            available = ok or spec.name not in self._missing
+            results.append(CollectorResult(spec.name, ok, time.perf_counter() - start, err, available))
             self._log_change(spec.name, ok, err)
         return Snapshot(
             timestamp=self._clock(),

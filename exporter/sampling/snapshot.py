@@ -231,6 +231,9 @@ class CollectorResult:
     success: bool
     duration_seconds: float
     error: str = ""
+    # False when the collector's files do not exist here (no such kernel feature or hardware):
+    # a failure of the host's make-up, not of the exporter, so it raises no alert.
+    available: bool = True
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ def test_a_missing_feature_reports_failure_once_and_is_called_again_only_when_it
         snap = reader.read()
     result = {c.name: c for c in snap.collectors}
     assert not result["missing"].success and MISSING[0] in result["missing"].error
+    assert not result["missing"].available and result["broken"].available and not result["broken"].success
     assert CALLS.count("missing") == 1 and CALLS.count("broken") == 5
     assert sum("collector missing failed" in r.message for r in caplog.records) == 1
     assert [(name, [f.name for f in fams]) for name, fams in snap.families] == [("fams", ["node_test_value"])]

@@ -142,7 +142,8 @@ def test_prometheus_scrapes_through_tls_and_basic_auth(tls_exporter: TlsExporter
         assert by_job["sysmon"]["lastError"] == "" and by_job["sysmon"]["scrapeUrl"].startswith("https://")
         assert by_job["wrong-password"]["health"] == "down"
         assert "401" in by_job["wrong-password"]["lastError"]
-        ok = wait_until(lambda: query(url, 'min(node_scrape_collector_success{job="sysmon"})'), 15, 0.2,
+        ok = wait_until(lambda: query(url, 'min(node_scrape_collector_success{job="sysmon"} unless on (collector)'
+                                           ' sysmon_collector_unavailable == 1)'), 15, 0.2,
                         what="collector metrics in Prometheus")
         assert ok[0]["value"][1] == "1"
     finally:
