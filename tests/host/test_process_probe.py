@@ -155,29 +155,39 @@ def test_processes_created_and_ended_between_collections_are_seen_at_once() -> N
 CHILDREN = 30
 
 
+HELD_AFTER_TWO_READS = """
+import json, sys
+from exporter.config import config_from_dict
+from exporter.host.registry import HostReader
+from exporter.host.self_process import open_fds
+keep = sys.argv[1] == "true"
+reader = HostReader(config_from_dict({"processes": {"keep_files_open": keep}}))
+before = open_fds()
+reader.read()
+snap = reader.read()
+print(json.dumps([open_fds() - before, len(snap.processes or ())]))
+"""
+
+
 @pytest.mark.integration
 def test_keep_files_open_false_holds_no_descriptors() -> None:
     """processes.keep_files_open: false trades CPU for kernel memory: nothing stays open.
 
-    CHILDREN processes of our own make sure there are enough to tell "none" from "one each",
-    whatever else runs on the host."""
-    from exporter.config import config_from_dict
-    from exporter.host.registry import HostReader
-    from exporter.host.self_process import open_fds
+    Measured in a fresh interpreter (the test process's own threads open and close descriptors
+    of their own); CHILDREN processes of our own make sure there are enough to tell "none" from
+    "one each", whatever else runs on the host."""
+    import json
 
     def held_after_two_reads(keep: bool) -> tuple[int, int]:
-        reader = HostReader(config_from_dict({"processes": {"keep_files_open": keep}}))
-        before = open_fds()
-        reader.read()
-        snap = reader.read()
-        held = open_fds() - before
-        reader.close()
-        return held, len(snap.processes or ())
+        out = subprocess.run([sys.executable, "-c", HELD_AFTER_TWO_READS, "true" if keep else "false"],
+                             capture_output=True, text=True, check=True, timeout=60).stdout
+        held, n = json.loads(out)
+        return int(held), int(n)
 
     children = [subprocess.Popen(["sleep", "60"]) for _ in range(CHILDREN)]
     try:
         held, n = held_after_two_reads(False)
-        assert n > CHILDREN and held < 10  # none per process (slack for other threads' passing descriptors)
+        assert n > CHILDREN and held < 10  # none per process (slack for descriptors the collectors keep)
         held, n = held_after_two_reads(True)
         assert held >= n - 5  # one per process (a few may have exited in between)
     finally:
