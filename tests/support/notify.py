@@ -53,6 +53,7 @@ class Transport:
         self.posts: dict[str, list[Any]] = {}
         self.down: set[str] = set()
         self.status: dict[str, SendError] = {}
+        self.after_post: Callable[[], None] | None = None  # runs once, after the next POST (a send in flight)
 
     def __call__(self, target: NotifyTarget, timeout: float) -> Callable[[Any], None]:
         def post(body: Any) -> None:
@@ -61,6 +62,9 @@ class Transport:
             if target.url in self.status:
                 raise self.status[target.url]
             self.posts.setdefault(target.url, []).append(body)
+            then, self.after_post = self.after_post, None
+            if then is not None:
+                then()
         return post
 
     def alerts(self, url: str) -> list[dict[str, Any]]:

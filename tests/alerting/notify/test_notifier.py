@@ -6,9 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from exporter.alerting.engine import AlertEngine
 from exporter.alerting.notify.http import SendError
-from exporter.alerting.notify.notifier import RESOLVED_RETENTION
+from exporter.alerting.notify.labels import Labeller
+from exporter.alerting.notify.notifier import RESOLVED_RETENTION, Notifier
 from exporter.alerting.notify.receivers import BACKOFF_INITIAL, BACKOFF_MAX
+from exporter.alerting.notify.state import FileState
 from tests.support.history import HOUR0
 from tests.support.notify import Pipeline, Transport, notify_config, reading
 
@@ -171,12 +174,13 @@ def test_failures_are_logged_once_per_outage(tmp_path: Path, caplog) -> None:  #
 
 def test_on_reading_queues_and_never_sends(tmp_path: Path) -> None:
     tr = Transport()
-    p = Pipeline(notify_config(tmp_path, alertmanagers=(AM,)), tr)
-    n = p.notifier
-    n._queue_size = 3  # noqa: SLF001 - a small queue, to see it overflow
+    cfg = notify_config(tmp_path, alertmanagers=(AM,))
+    engine = AlertEngine(cfg.alerts)
+    n = Notifier(engine, Labeller(cfg, "h:9877", "http://h:9877/"), cfg.alerts.notify,
+                 FileState(tmp_path / "state.json"), transport=tr, queue_size=3)  # a small queue, to see it overflow
     for i in range(5):
         r = reading(i + 1, T + 60 * i, memory=0.6)
-        p.engine.on_reading(r)
+        engine.on_reading(r)
         n.on_reading(r)
     assert tr.posts == {} and n.queue_length() == 3 and n.dropped == 2
     n.run_once(T + 300)
@@ -283,24 +287,18 @@ def test_a_resolve_arriving_during_a_send_is_still_told(tmp_path: Path) -> None:
     p = Pipeline(notify_config(tmp_path, webhooks=(HOOK,)), tr)
     p.engine.on_reading(reading(1, T, memory=0.6))
     p.notifier.on_reading(reading(1, T, memory=0.6))
-    inner = tr(p.config.alerts.notify.webhooks[0], 1.0)
-    resolving = {"done": False}
 
-    def post(body: object) -> None:
-        inner(body)
-        if not resolving["done"]:
-            resolving["done"] = True
-            p.engine.on_reading(reading(2, T + 10, memory=0.1))
-            p.notifier.on_reading(reading(2, T + 10, memory=0.1))
+    def resolve() -> None:
+        p.engine.on_reading(reading(2, T + 10, memory=0.1))
+        p.notifier.on_reading(reading(2, T + 10, memory=0.1))
 
-    p.notifier.webhooks[0]._post = post  # noqa: SLF001 - a send that overlaps a Reading
+    tr.after_post = resolve
     p.notifier.run_once(T + 1)
     p.notifier.run_once(T + 11)
     assert [m["status"] for m in tr.posts[HOOK]] == ["firing", "resolved"]
 
 
 def test_ends_at_covers_the_gap_between_readings_when_it_is_longer_than_the_resend_delay(tmp_path: Path) -> None:
-    from exporter.alerting.engine import AlertEngine
     from exporter.alerting.notify import build_notifier
 
     cfg = notify_config(tmp_path, alertmanagers=(AM,), resend_delay="1s")
