@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
+import glob
 import json
+import os
 import re
 import subprocess
 import time
@@ -154,6 +156,15 @@ class Fleet:
         """sysmon_cgroup_* families this host cannot have, and why: the services panels show
         them only where cgroup v2 is mounted and offers the controller."""
         why = {}
+        # Hardware and kernel features the host-overview panels draw where the host has them.
+        if not glob.glob("/sys/class/hwmon/hwmon*"):
+            why["node_hwmon_"] = "no hwmon sensors on this host (a VM)"
+        if not glob.glob("/sys/class/thermal/thermal_zone*"):
+            why["node_thermal_zone_"] = "no thermal zones on this host"
+        if not os.path.exists("/proc/pressure/irq"):
+            why["node_pressure_irq_"] = "no IRQ pressure on this kernel (5.15+ with CONFIG_IRQ_TIME_ACCOUNTING)"
+        if not os.path.isdir("/proc/pressure"):
+            why["node_pressure_"] = "no pressure stall information on this kernel"
         controllers = v2_controllers()
         if isinstance(self.service, str):
             why["sysmon_cgroup_"] = self.service

@@ -77,7 +77,9 @@ def test_panels(path: Any) -> None:
 @pytest.mark.parametrize(("name", "metrics"), [
     ("host-overview.json", ["node_cpu_seconds_total", "node_load1", "node_memory_MemAvailable_bytes",
                             "node_memory_SwapFree_bytes", "node_filesystem_avail_bytes", "node_disk_read_bytes_total",
-                            "node_network_receive_bytes_total", "node_boot_time_seconds"]),
+                            "node_network_receive_bytes_total", "node_boot_time_seconds",
+                            "node_pressure_cpu_waiting_seconds_total", "node_hwmon_temp_celsius",
+                            "node_timex_offset_seconds", "node_timex_sync_status"]),
     ("processes.json", ["sysmon_process_group_cpu_seconds_total", "sysmon_process_group_resident_memory_bytes",
                         "sysmon_cgroup_cpu_usage_seconds_total", "sysmon_cgroup_memory_current_bytes",
                         "sysmon_cgroup_io_read_bytes_total", "sysmon_cgroup_pressure_io_waiting_seconds_total"]),
