@@ -9,8 +9,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 VENDOR := exporter/web/static/vendor
+# libatomic1: playwright's bundled node driver links it, and a minimal Debian lacks it.
 DEBS   := prometheus prometheus-alertmanager prometheus-node-exporter prometheus-process-exporter \
-          chromium docker-compose sqlite3 systemd victoria-metrics
+          chromium docker-compose sqlite3 systemd victoria-metrics libatomic1
 
 .PHONY: run test test-unit test-js lint typecheck pytest debs npm vendor dist bench profile clean
 

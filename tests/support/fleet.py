@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from tests.support.procfs import FakeCgroups
 from tests.support.servers import REPO, ExporterProcess, free_port, http_get, wait_until
 from tests.support.stack import Prometheus, VictoriaMetrics
 
@@ -47,7 +48,23 @@ def make_host_root(dest: Path, i: int) -> Path:
     load = 0.4 * i * cpus / 2  # load per core 0.2 × i: hosts 8 and 9 above 1.5
     (proc / "loadavg").write_text(f"{load:.2f} {load / 2:.2f} {load / 3:.2f} 3/512 4242\n")
     (proc / "sys" / "kernel" / "hostname").write_text(f"fleet-{i:02d}\n")
+    add_services(dest, i)
     return dest
+
+
+def add_services(root: Path, i: int) -> None:
+    """A cgroup v2 hierarchy with three services, so the per-service panels have data on any
+    machine (a container or chroot may have no cgroup v2 of its own)."""
+    cgroups = FakeCgroups(root)
+    for j, name in enumerate(("ssh.service", "nginx.service", "postgresql.service"), start=1):
+        path = f"/system.slice/{name}"
+        n = (i + 1) * j
+        cgroups.add(path, usage=n * 1_000_000, pids=(42,) if j == 1 else (), memory=n * 10_000_000)
+        cgroups.set_file(path, "io.stat", f"253:0 rbytes={n * 4096} wbytes={n * 8192} rios={n} wios={n} "
+                                          "dbytes=0 dios=0\n")
+        for kind in ("cpu", "io", "memory"):
+            cgroups.set_file(path, f"{kind}.pressure", f"some avg10=0.00 avg60=0.00 avg300=0.00 total={n * 1000}\n"
+                                                       f"full avg10=0.00 avg60=0.00 avg300=0.00 total={n * 500}\n")
 
 
 @dataclass
