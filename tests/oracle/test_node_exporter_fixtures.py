@@ -81,6 +81,20 @@ def test_matches_node_exporter(collector: str, ours: Exposition, theirs: Exposit
     assert not problems, f"{collector}: {len(problems)} differences:\n" + "\n".join(problems[:40])
 
 
+def test_collectors_succeed_where_node_exporter_did(ours: Exposition, theirs: Exposition) -> None:
+    """Every collector of ours that node_exporter also ran on the tree succeeded, as it did there
+    (a collector that failed would only show up above as missing series)."""
+    def success(e: Exposition) -> dict[str, float]:
+        return {dict(k[1])["collector"]: v for k, v in e.samples.items() if k[0] == "node_scrape_collector_success"}
+
+    mine, golden = success(ours), success(theirs)
+    # os: the shared copy of the tree lacks its usr/lib/os-release (test_os_matches_node_exporter adds it).
+    compared = {name for name in mine if name in golden} - {"os"}
+    assert compared >= set(COLLECTORS) & set(golden), sorted(set(COLLECTORS) & set(golden) - compared)
+    failed = {name: mine[name] for name in compared if mine[name] != golden[name]}
+    assert not failed, failed
+
+
 def test_rapl_matches_node_exporter(ours: Exposition, theirs: Exposition, fixture_root: Path) -> None:
     """rapl's `path` label is the zone's directory: node_exporter ran with a relative sysfs path,
     ours is absolute under root_prefix (on a host: /sys/class/powercap/...); the rest is identical."""
