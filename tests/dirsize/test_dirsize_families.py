@@ -22,7 +22,7 @@ class _Collector:
 
 def registry_for(svc: DirSizeService) -> CollectorRegistry:
     reg = CollectorRegistry()
-    reg.register(_Collector(svc))  # type: ignore[arg-type]
+    reg.register(_Collector(svc))
     return reg
 
 

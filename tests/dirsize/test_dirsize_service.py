@@ -8,7 +8,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from exporter.config import DirSizeConfig
+from exporter.config import DirSizeConfig, Duration
 from exporter.dirsize.service import DirSizeService, PathRejected
 from tests.support.dirsize import FakeClock, Gate, make_root, make_service, wait_for
 
@@ -179,7 +179,7 @@ def test_cached_paths_are_bounded(root: Path) -> None:
         subdirs = [root / "a", root / "a" / "b", root / "wide", root / "many", root / "empty"]
         for d in subdirs:
             svc.request(d)
-            wait_for(lambda d=d: (v := svc.view(d)) is not None and v.scans == 1)
+            wait_for(lambda d=d: (v := svc.view(d)) is not None and v.scans == 1)  # type: ignore[misc]
         cached = [d for d in subdirs if svc.view(d) is not None]
         assert cached == subdirs[-2:]
         assert svc.view(root) is not None  # roots are never evicted
@@ -189,7 +189,7 @@ def test_cached_paths_are_bounded(root: Path) -> None:
 
 def test_time_limit_gives_a_partial_result(root: Path) -> None:
     ticks = iter(range(10**6))
-    cfg = DirSizeConfig(roots=(str(root),), time_limit=5.0)
+    cfg = DirSizeConfig(roots=(str(root),), time_limit=Duration(5.0))
     svc = DirSizeService(cfg, FakeClock(), monotonic=lambda: float(next(ticks) * 10))
     try:
         svc.request(root)

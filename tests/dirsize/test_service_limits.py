@@ -36,7 +36,7 @@ def test_many_distinct_paths_at_once_are_never_a_key_error(root: Path) -> None:
     try:
         svc.request(svc.roots[0])
         wait_for(lambda: gate.running == 1)
-        answers = []
+        answers: list[str | int] = []
         for d in subdirs(root, 30):
             try:
                 answers.append(svc.request(d).state)

@@ -8,7 +8,7 @@ from tests.support.snapshots import GiB, proc, snapshot
 from tests.support.wiring import ExpositionRegistry, runtime_for
 
 
-def registry_for(*snaps):  # type: ignore[no-untyped-def]
+def registry_for(*snaps):
     """The /metrics families after the first snapshot went through the real wiring."""
     runtime = runtime_for(*snaps)
     runtime.sampler.latest()
@@ -82,7 +82,7 @@ def test_exposition_renders_once_per_reading() -> None:
 
     calls = []
 
-    def counting():  # type: ignore[no-untyped-def]
+    def counting():
         calls.append(1)
         return []
 

@@ -78,6 +78,7 @@ def test_a_reading_goes_through_the_real_path_into_sqlite_and_back(tmp_path: Pat
     store = make_store(tmp_path, FakeClock(HOUR0 + 60))
     store.start()
     reading = reading_at(HOUR0)
+    assert reading.prev is not None
     runtime = runtime_for(reading.prev, reading.cur, config=dataclasses.replace(
         config_from_dict({"dirsize": {"enabled": False}, "network": {"page_hide": HIDDEN.pattern}}),
         history=HistoryConfig(True, Duration(1.0))), history=store)
@@ -114,7 +115,9 @@ def test_recorder_tolerates_jitter_and_clock_steps(tmp_path: Path) -> None:
     store = make_store(tmp_path, clock)
     rec = HistoryRecorder(store, 10.0, HIDDEN)
     ticks = [0.0, 10.02, 19.98, 30.1, 39.9]  # a ticker at the interval, with jitter: nothing skipped
-    assert all(rec.wants(HOUR0 + t) and rec.on_reading(reading_at(HOUR0 + t)) is None for t in ticks)
+    for t in ticks:
+        assert rec.wants(HOUR0 + t)
+        rec.on_reading(reading_at(HOUR0 + t))
     assert not rec.wants(HOUR0 + 35)  # out of order, within one interval
     assert rec.wants(HOUR0 - 3600)  # the clock was stepped back: restart pacing
     rec.on_reading(reading_at(HOUR0 - 3600))
@@ -136,7 +139,7 @@ class _Families:
     def __init__(self, store: Any) -> None:
         self.store = store
 
-    def collect(self):  # type: ignore[no-untyped-def]
+    def collect(self):
         return history_families(self.store)
 
 
@@ -145,7 +148,7 @@ def test_history_families_expose_status_with_help(tmp_path: Path) -> None:
     store = make_store(tmp_path, clock)
     write(store, HOUR0, {"x": 1.0})
     registry = CollectorRegistry()
-    registry.register(_Families(store))  # type: ignore[arg-type]
+    registry.register(_Families(store))
     get = registry.get_sample_value
     assert get("sysmon_history_up") == 1
     assert get("sysmon_history_write_errors_total") == 0

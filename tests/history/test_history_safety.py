@@ -38,13 +38,13 @@ class _Families:
     def __init__(self, store: HistoryStore | None) -> None:
         self.store = store
 
-    def collect(self):  # type: ignore[no-untyped-def]
+    def collect(self):
         return history_families(self.store)
 
 
 def metric(store: HistoryStore | None, name: str) -> float | None:
     registry = CollectorRegistry()
-    registry.register(_Families(store))  # type: ignore[arg-type]
+    registry.register(_Families(store))
     return registry.get_sample_value(name)
 
 
@@ -169,8 +169,8 @@ def test_full_disk_is_counted_logged_once_and_recovers(tmp_path: Path, caplog: p
         assert False in results and results[results.index(False) :] == [False] * (20 - results.index(False))
         assert store.write_errors == results.count(False) and not store.up
         assert metric(store, "sysmon_history_up") == 0
-        errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
-        assert len(errors) == 1 and "full" in errors[0].getMessage()
+        logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
+        assert len(logged) == 1 and "full" in logged[0].getMessage()
         conn.execute("PRAGMA max_page_count = 1073741823")
         written = store.samples_written
         write(store, clock.now + 100, {"x": 1.0})

@@ -19,8 +19,8 @@ CALLS: list[str] = []
 MISSING: list[str] = []  # the path make_missing's collector reads (set by the test)
 
 
-def make_missing(_ctx):  # type: ignore[no-untyped-def]
-    def collect():  # type: ignore[no-untyped-def]
+def make_missing(_ctx):
+    def collect():
         CALLS.append("missing")
         with open(MISSING[0]) as f:
             return f.read()
@@ -28,15 +28,15 @@ def make_missing(_ctx):  # type: ignore[no-untyped-def]
     return collect
 
 
-def make_broken(_ctx):  # type: ignore[no-untyped-def]
-    def collect():  # type: ignore[no-untyped-def]
+def make_broken(_ctx):
+    def collect():
         CALLS.append("broken")
         raise ValueError("bad line")
 
     return collect
 
 
-def make_families(_ctx):  # type: ignore[no-untyped-def]
+def make_families(_ctx):
     from exporter.exposition.families import GaugeFamily
 
     return lambda: [GaugeFamily("node_test_value", "A test value.", 1.0)]

@@ -26,7 +26,7 @@ from tests.support.host_tree import collect, context, write_tree
 
 @pytest.mark.parametrize("module", [bonding, cpu_vulnerabilities, cpufreq, dmi, edac, mdadm, nvme, powersupplyclass,
                                     rapl, schedstat, softirqs, thermal_zone, watchdog])
-def test_missing_hardware_is_unavailable(module, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_hardware_is_unavailable(module, tmp_path: Path) -> None:
     (tmp_path / "proc").mkdir()
     (tmp_path / "sys" / "class").mkdir(parents=True)
     with pytest.raises(FileNotFoundError):

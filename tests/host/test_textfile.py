@@ -13,7 +13,7 @@ from exporter.host.textfile_format import parse_text
 from tests.support.host_tree import samples, write_tree
 
 
-def by_name(families):  # type: ignore[no-untyped-def]
+def by_name(families):
     return {f.name: f for f in families}
 
 

@@ -20,7 +20,7 @@ def test_default_filter_and_untyped(tmp_path: Path) -> None:
         ("node_vmstat_oom_kill", ()): 1,
     }
     class Fams:
-        def collect(self):  # type: ignore[no-untyped-def]
+        def collect(self):
             return fams
     encoder, _ = choose(None)
     assert "# TYPE node_vmstat_pgpgin untyped\n" in encoder(Fams()).decode()

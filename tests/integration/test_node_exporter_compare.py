@@ -120,7 +120,7 @@ def samples(text: str) -> Samples:
     return out
 
 
-def test_shared_metrics_agree(exporter_proc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_shared_metrics_agree(exporter_proc, tmp_path: Path) -> None:
     # Debian patches node_exporter's default exclusions (it also skips /run, /mnt, /media, lo, zram);
     # give it upstream's defaults, which are ours, so both look at the same devices.
     fs = FilesystemsConfig()

@@ -13,13 +13,13 @@ from tests.support.servers import http_get, start_prometheus, wait_until
 pytestmark = pytest.mark.integration
 
 
-def query(prom: str, expr: str) -> list[dict]:  # type: ignore[type-arg]
+def query(prom: str, expr: str) -> list[dict]:
     status, body, _ = http_get(f"{prom}/api/v1/query?query={urllib.parse.quote(expr)}")
     assert status == 200, body
-    return json.loads(body)["data"]["result"]  # type: ignore[no-any-return]
+    return json.loads(body)["data"]["result"]
 
 
-def test_prometheus_scrapes_and_queries(exporter_proc, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_prometheus_scrapes_and_queries(exporter_proc, tmp_path: Path) -> None:
     exp = exporter_proc()
     prom, url = start_prometheus(tmp_path, [f"127.0.0.1:{exp.port}"])
     try:

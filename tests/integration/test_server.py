@@ -16,7 +16,7 @@ from tests.support.servers import http_get, require_binary, start_node_exporter
 pytestmark = pytest.mark.integration
 
 
-def test_metrics_parse_with_help_and_type(exporter_proc) -> None:  # type: ignore[no-untyped-def]
+def test_metrics_parse_with_help_and_type(exporter_proc) -> None:
     exp = exporter_proc()
     status, body, headers = exp.get("/metrics")
     assert status == 200
@@ -38,7 +38,7 @@ def lint(promtool: str, body: bytes) -> list[str]:
     return [line for line in (r.stdout + r.stderr).decode().splitlines() if line.strip()]
 
 
-def test_promtool_check_metrics_finds_nothing(exporter_proc, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_promtool_check_metrics_finds_nothing(exporter_proc, tmp_path) -> None:
     """promtool's only remarks on us are remarks it makes on node_exporter too: the camelCase names
     node_exporter itself exports and dashboards rely on (the /proc/meminfo fields such as
     node_memory_AnonPages_bytes, the node_netstat_Tcp_InErrs family), and its *_bits entropy units."""
@@ -57,7 +57,7 @@ def test_promtool_check_metrics_finds_nothing(exporter_proc, tmp_path) -> None: 
     assert set(findings) <= theirs, sorted(set(findings) - theirs)
 
 
-def test_data_and_bad_input(exporter_proc) -> None:  # type: ignore[no-untyped-def]
+def test_data_and_bad_input(exporter_proc) -> None:
     exp = exporter_proc()
     status, body, headers = exp.get("/data")
     assert status == 200 and headers["Content-Type"] == "application/json"
@@ -67,7 +67,7 @@ def test_data_and_bad_input(exporter_proc) -> None:  # type: ignore[no-untyped-d
     assert json.loads(body)["error"].startswith("unknown query parameter: limit")
 
 
-def test_sigterm_stops_within_two_seconds(exporter_proc) -> None:  # type: ignore[no-untyped-def]
+def test_sigterm_stops_within_two_seconds(exporter_proc) -> None:
     exp = exporter_proc()
     exp.get("/metrics")
     took = exp.stop(signal.SIGTERM)
@@ -75,7 +75,7 @@ def test_sigterm_stops_within_two_seconds(exporter_proc) -> None:  # type: ignor
     assert took < 2.0, f"took {took:.2f}s"
 
 
-def test_sigint_stops_cleanly(exporter_proc) -> None:  # type: ignore[no-untyped-def]
+def test_sigint_stops_cleanly(exporter_proc) -> None:
     exp = exporter_proc()
     start = time.monotonic()
     exp.stop(signal.SIGINT)

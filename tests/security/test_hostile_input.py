@@ -137,7 +137,7 @@ def test_post_is_held_to_the_same_checks(server: LiveApp, tree: Path) -> None:
 def test_results_never_list_anything_outside_the_root(server: LiveApp, tree: Path) -> None:
     from tests.support.servers import wait_until
 
-    def done() -> dict | None:  # type: ignore[type-arg]
+    def done() -> dict | None:
         status, data, _, _ = raw_get(server, q(str(tree)) + "&limit=100")
         return json.loads(data) if status == 200 else None
 

@@ -110,13 +110,13 @@ def start_prometheus_with(tmp_path: Path, config: dict[str, Any]) -> tuple[Backg
 def targets(prom: str) -> list[dict[str, Any]]:
     status, body, _ = http_get(f"{prom}/api/v1/targets")
     assert status == 200
-    return json.loads(body)["data"]["activeTargets"]  # type: ignore[no-any-return]
+    return json.loads(body)["data"]["activeTargets"]
 
 
 def query(prom: str, expr: str) -> list[dict[str, Any]]:
     status, body, _ = http_get(f"{prom}/api/v1/query?query={urllib.parse.quote(expr)}")
     assert status == 200, body
-    return json.loads(body)["data"]["result"]  # type: ignore[no-any-return]
+    return json.loads(body)["data"]["result"]
 
 
 def test_prometheus_scrapes_through_tls_and_basic_auth(tls_exporter: TlsExporter, cert: tuple[Path, Path],

@@ -13,7 +13,7 @@ from tests.support.security import USER, bcrypt_hash
 pytestmark = pytest.mark.security
 
 
-def app_for(web: dict[str, object]):  # type: ignore[no-untyped-def]
+def app_for(web: dict[str, object]):
     return create_app(build_runtime(config_from_dict({"web": web, "dirsize": {"enabled": False},
                                                       "history": {"enabled": False}})))
 

@@ -24,7 +24,7 @@ DOCKERFILE = REPO / "Dockerfile"
 
 
 def compose() -> dict[str, Any]:
-    return yaml.safe_load(COMPOSE.read_text())  # type: ignore[no-any-return]
+    return yaml.safe_load(COMPOSE.read_text())
 
 
 def test_docker_compose_config_is_valid() -> None:
@@ -118,7 +118,7 @@ def _healthcheck_argv() -> list[str]:
     argv = yaml.safe_load(m.group(1))
     assert isinstance(argv, list) and argv[0] == "python"
     assert "http://127.0.0.1:9877/healthz" in argv[-1]
-    return argv  # type: ignore[no-any-return]
+    return argv
 
 
 def test_healthcheck_command_against_a_real_exporter(exporter_proc: Any) -> None:

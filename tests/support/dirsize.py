@@ -14,7 +14,7 @@ from typing import Any
 import psutil
 import pytest
 
-from exporter.config import DirSizeConfig
+from exporter.config import DirSizeConfig, Duration
 from exporter.dirsize.scanner import ScanResult, scan
 from exporter.dirsize.service import DirSizeService
 
@@ -71,7 +71,8 @@ class Gate:
 
 
 def make_service(root: Path, clock: Callable[[], float] | None = None, **kw: Any) -> DirSizeService:
-    cfg = DirSizeConfig(roots=(str(root),), refresh_interval=600.0, time_limit=60.0, top_n=20, metrics_top_n=3)
+    cfg = DirSizeConfig(roots=(str(root),), refresh_interval=Duration(600.0), time_limit=Duration(60.0), top_n=20,
+                        metrics_top_n=3)
     svc = DirSizeService(cfg, clock or FakeClock(), **kw)
     return svc
 

@@ -144,7 +144,7 @@ def query(base: str, expr: str, at: float) -> list[dict[str, Any]]:
     assert doc["status"] == "success" and doc["data"]["resultType"] in ("vector", "scalar"), doc
     if doc["data"]["resultType"] == "scalar":
         return [{"metric": {}, "value": doc["data"]["result"]}]
-    return doc["data"]["result"]  # type: ignore[no-any-return]
+    return doc["data"]["result"]
 
 
 Series = dict[tuple[tuple[str, str], ...], float]

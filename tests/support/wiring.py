@@ -45,5 +45,5 @@ class ExpositionRegistry(CollectorRegistry):
         super().__init__(auto_describe=False)
         self._runtime = runtime
 
-    def collect(self):  # type: ignore[no-untyped-def]
+    def collect(self):
         return self._runtime.exposition.families()

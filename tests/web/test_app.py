@@ -13,14 +13,14 @@ from exporter.web.app import create_app
 
 
 @pytest.fixture
-def client():  # type: ignore[no-untyped-def]
+def client():
     runtime = build_runtime(config_from_dict({"history": {"enabled": False}}))
     app = create_app(runtime)
     yield app.test_client()
     runtime.stop()
 
 
-def test_data_schema(client) -> None:  # type: ignore[no-untyped-def]
+def test_data_schema(client) -> None:
     client.get("/data")
     r = client.get("/data")  # second call has rates
     assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
@@ -39,20 +39,20 @@ def test_data_schema(client) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("url", ["/data?foo=1", "/metrics?x=", "/healthz?a=b", "/alerts?z=1"])
-def test_unknown_query_parameters_are_400_json(client, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_query_parameters_are_400_json(client, url: str) -> None:
     r = client.get(url)
     assert r.status_code == 400
     assert "unknown query parameter" in r.get_json()["error"]
 
 
-def test_unknown_path_and_method_are_json(client) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_path_and_method_are_json(client) -> None:
     r = client.get("/nope")
     assert r.status_code == 404 and "error" in r.get_json()
     r = client.post("/data")
     assert r.status_code == 405 and "error" in r.get_json()
 
 
-def test_metrics_text_gzip_and_openmetrics(client) -> None:  # type: ignore[no-untyped-def]
+def test_metrics_text_gzip_and_openmetrics(client) -> None:
     r = client.get("/metrics")
     assert r.status_code == 200 and r.content_type.startswith("text/plain")
     families = {f.name: f for f in text_string_to_metric_families(r.get_data(as_text=True))}
@@ -65,7 +65,7 @@ def test_metrics_text_gzip_and_openmetrics(client) -> None:  # type: ignore[no-u
     assert om.content_type.startswith("application/openmetrics-text") and om.get_data().endswith(b"# EOF\n")
 
 
-def test_security_headers_everywhere(client) -> None:  # type: ignore[no-untyped-def]
+def test_security_headers_everywhere(client) -> None:
     for url in ("/", "/data", "/metrics", "/nope"):
         h = client.get(url).headers
         assert "script-src 'self'" in h["Content-Security-Policy"]
@@ -74,13 +74,13 @@ def test_security_headers_everywhere(client) -> None:  # type: ignore[no-untyped
         assert h["Referrer-Policy"] == "no-referrer"
 
 
-def test_page_served(client) -> None:  # type: ignore[no-untyped-def]
+def test_page_served(client) -> None:
     r = client.get("/")
     assert r.status_code == 200 and b"<html" in r.get_data()
     assert b"<script>" not in r.get_data()  # no inline script
 
 
-def test_data_gzip_when_accepted_and_feature_flags(client) -> None:  # type: ignore[no-untyped-def]
+def test_data_gzip_when_accepted_and_feature_flags(client) -> None:
     r = client.get("/data", headers={"Accept-Encoding": "gzip, deflate"})
     assert r.headers["Content-Encoding"] == "gzip"
     import json

@@ -17,7 +17,7 @@ def nics(k: int) -> tuple[NetInterface, ...]:
             NetInterface("veth1", 10 * k, 0, 0, 0, 10 * k, 0, 0, 0, True))
 
 
-def document():  # type: ignore[no-untyped-def]
+def document():
     procs_a = (proc(1, "init", 5.0, 10 << 20), proc(200, "python3", 50.0, 300 << 20, threads=4))
     procs_b = (proc(1, "init", 5.0, 10 << 20), proc(200, "python3", 51.0, 300 << 20, threads=4),
                proc(300, "new", 0.5, 1 << 20))

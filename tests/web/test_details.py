@@ -21,7 +21,7 @@ def psi(cpu_some: float, io_full: float) -> tuple[tuple[str, tuple[CounterFamily
                           CounterFamily("node_pressure_io_stalled_seconds", "h", io_full))),)
 
 
-def pair():  # type: ignore[no-untyped-def]
+def pair():
     a = snapshot(1, t=1000, cpus=(CpuTimes("0", 10, 0, 5, 80, 5, 0, 0, 0),),
                  disks=(Disk("sda", 100, 0, 0, 1.0, 50, 0, 0, 2.0, 0, 10.0, 0),),
                  network=(NetInterface("eth0", 0, 0, 3, 1, 0, 0, 2, 0, True),), families=psi(10.0, 1.0))

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "root"
 
 
 @pytest.fixture
-def app_and_runtime():  # type: ignore[no-untyped-def]
+def app_and_runtime():
     config = config_from_dict({"root_prefix": str(ROOT), "history": {"enabled": False},
                                "dirsize": {"enabled": False}, "sample_max_age": "1h",
                                "disabled_collectors": ["arp"]})
@@ -35,7 +35,7 @@ def scraped(body: bytes) -> set[str]:
             if s.name == "node_scrape_collector_success"}
 
 
-def test_collect_keeps_only_those_collectors(app_and_runtime) -> None:  # type: ignore[no-untyped-def]
+def test_collect_keeps_only_those_collectors(app_and_runtime) -> None:
     client, _runtime, reads = app_and_runtime
     everything = client.get("/metrics")
     assert everything.status_code == 200 and any(n.startswith("node_cpu_") for n in names(everything.data))
@@ -49,7 +49,7 @@ def test_collect_keeps_only_those_collectors(app_and_runtime) -> None:  # type: 
     assert len(reads) == 1, "a selection is filtered from the same Reading, never collected again"
 
 
-def test_exclude_drops_those_collectors(app_and_runtime) -> None:  # type: ignore[no-untyped-def]
+def test_exclude_drops_those_collectors(app_and_runtime) -> None:
     client, runtime, _reads = app_and_runtime
     r = client.get("/metrics?exclude[]=meminfo&exclude[]=processes")
     got = names(r.data)
@@ -58,7 +58,7 @@ def test_exclude_drops_those_collectors(app_and_runtime) -> None:  # type: ignor
     assert scraped(r.data) == set(runtime.reader.enabled) - {"meminfo", "processes"}
 
 
-def test_each_selection_is_rendered_once_per_reading(app_and_runtime) -> None:  # type: ignore[no-untyped-def]
+def test_each_selection_is_rendered_once_per_reading(app_and_runtime) -> None:
     client, runtime, _reads = app_and_runtime
     client.get("/metrics")
     only = frozenset({"cpu"})
@@ -74,7 +74,7 @@ def test_each_selection_is_rendered_once_per_reading(app_and_runtime) -> None:  
     ("collect[]=arp", "collector not enabled: arp"),
     ("collect=cpu", "unknown query parameter: collect"),
 ])
-def test_bad_selections_are_400_json(app_and_runtime, query: str, error: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_selections_are_400_json(app_and_runtime, query: str, error: str) -> None:
     client, _runtime, _reads = app_and_runtime
     r = client.get("/metrics?" + query)
     assert r.status_code == 400

@@ -4,6 +4,7 @@ thread delivering to a webhook that comes up late."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,9 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def hook() -> Webhook:
+def hook() -> Iterator[Webhook]:
     h = Webhook().start()
-    yield h  # type: ignore[misc]
+    yield h
     h.stop()
 
 

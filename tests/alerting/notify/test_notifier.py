@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from exporter.alerting.engine import AlertEngine
 from exporter.alerting.notify.http import SendError
@@ -153,7 +154,7 @@ def test_a_webhook_that_rejects_the_message_is_not_retried(tmp_path: Path) -> No
     assert p.notifier.webhooks[0].failed == 1
 
 
-def test_failures_are_logged_once_per_outage(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_failures_are_logged_once_per_outage(tmp_path: Path, caplog) -> None:
     tr = Transport()
     tr.down.add(API)
     p = Pipeline(notify_config(tmp_path, alertmanagers=(AM,)), tr)
@@ -190,7 +191,7 @@ def test_on_reading_queues_and_never_sends(tmp_path: Path) -> None:
 # --- restarts ------------------------------------------------------------------------------
 
 
-def restart(tmp_path: Path, tr: Transport, history: Path | None = None, **kw: object) -> Pipeline:
+def restart(tmp_path: Path, tr: Transport, history: Path | None = None, **kw: Any) -> Pipeline:
     return Pipeline(notify_config(tmp_path, alertmanagers=(AM,), webhooks=(HOOK,), **kw), tr, history)
 
 
@@ -257,7 +258,7 @@ def test_with_history_the_state_lives_in_the_history_database(tmp_path: Path) ->
     store.close()
 
 
-def test_an_unreadable_state_file_starts_empty(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_an_unreadable_state_file_starts_empty(tmp_path: Path, caplog) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "alert-state.json").write_text("{not json")
     tr = Transport()

@@ -32,7 +32,7 @@ def test_a_restart_neither_notifies_again_nor_forgets_the_resolve(tmp_path: Path
             return [n for n in list(hook.notifications) if n["status"] == status]
 
         (firing,) = wait_until(lambda: told("firing"), 20, 0.2, what="the firing notification")
-        alert = firing["alerts"][0]  # type: ignore[index]
+        alert = firing["alerts"][0]
         assert alert["labels"]["alertname"] == "HostMemoryHigh" and alert["labels"]["instance"] == "fixture:9877"
         exporter.stop()
         state = tmp_path / f"data-{exporter.port}" / "alert-state.json"
@@ -42,7 +42,7 @@ def test_a_restart_neither_notifies_again_nor_forgets_the_resolve(tmp_path: Path
         exporter.config = config(hook, 0.99)
         exporter.start()
         (resolved,) = wait_until(lambda: told("resolved"), 20, 0.2, what="the resolve after the restart")
-        assert resolved["alerts"][0]["startsAt"] == alert["startsAt"]  # type: ignore[index]
+        assert resolved["alerts"][0]["startsAt"] == alert["startsAt"]
         assert [n["status"] for n in hook.notifications] == ["firing", "resolved"]  # no second firing
     finally:
         exporter.stop()
