@@ -21,11 +21,11 @@ _KHZ = (  # (file, metric, help), values in kHz
 )
 
 
-def read_cpufreq(paths: HostPaths) -> list[GaugeFamily]:
+def read_cpufreq(paths: HostPaths, skip: frozenset[str] = frozenset()) -> list[GaugeFamily]:
     cpus = sorted(glob.glob(paths.sys("devices", "system", "cpu", "cpu[0-9]*", "cpufreq")))
     if not cpus:
         raise FileNotFoundError(2, "no cpufreq", paths.sys("devices", "system", "cpu"))
-    fams = [(f, GaugeFamily(m, h, labels=["cpu"])) for f, m, h in _KHZ]
+    fams = [(f, GaugeFamily(m, h, labels=["cpu"])) for f, m, h in _KHZ if m not in skip]
     governor = GaugeFamily("node_cpu_scaling_governor", "Current enabled CPU frequency governor.",
                            labels=["cpu", "governor"])
     for d in cpus:
@@ -41,4 +41,8 @@ def read_cpufreq(paths: HostPaths) -> list[GaugeFamily]:
 
 
 def make(ctx: CollectorContext) -> Callable[[], list[GaugeFamily]]:
-    return lambda: read_cpufreq(ctx.paths)
+    # With cpu.info the cpu collector exports node_cpu_frequency_hertz{package,core,cpu} from
+    # /proc/cpuinfo; a second family of that name with other labels would make the whole
+    # exposition invalid (node_exporter's registry drops one of the two for the same reason).
+    skip = frozenset({"node_cpu_frequency_hertz"}) if ctx.config.cpu.info else frozenset()
+    return lambda: read_cpufreq(ctx.paths, skip)

@@ -78,3 +78,12 @@ def test_vulnerability_verdicts() -> None:
         "vulnerable", "Clear CPU buffers attempted, no microcode")
     assert cpu_vulnerabilities.verdict("Mitigation: PTI") == ("mitigation", "PTI")
     assert cpu_vulnerabilities.verdict("Unknown: No mitigations") == ("unknown", "")
+
+
+def test_cpufreq_leaves_the_frequency_to_cpu_info(tmp_path: Path) -> None:
+    d = "sys/devices/system/cpu/cpu0/cpufreq"
+    root = write_tree(tmp_path, {f"{d}/cpuinfo_cur_freq": "800000\n", f"{d}/scaling_cur_freq": "1700000\n"})
+    assert collect(cpufreq.make, root)[("node_cpu_frequency_hertz", (("cpu", "0"),))] == 8e8
+    with_info = collect(cpufreq.make, root, cpu={"info": True})
+    assert not [k for k in with_info if k[0] == "node_cpu_frequency_hertz"]  # one family per name
+    assert with_info[("node_cpu_scaling_frequency_hertz", (("cpu", "0"),))] == 1.7e9

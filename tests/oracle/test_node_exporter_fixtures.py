@@ -27,7 +27,7 @@ import pytest
 from exporter.host import os_release
 from exporter.sampling.snapshot import NetInterface
 from tests.support.host_tree import context, samples
-from tests.support.node_fixtures import Exposition, differences
+from tests.support.node_fixtures import Exposition, differences, e2e_config, scrape
 
 # collector → (the prefixes of its metric names, prefixes under those that belong to another collector)
 COLLECTORS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -130,3 +130,12 @@ def test_os_matches_node_exporter(theirs: Exposition, tmp_path: Path) -> None:
     got.types = {"node_os_info": "gauge", "node_os_version": "gauge"}
     assert theirs.select(("node_os_",))
     assert not differences(theirs, got, ("node_os_",))
+
+
+def test_every_family_once_with_every_collector_on(fixture_root: Path) -> None:
+    """Two collectors yielding one family name (cpu.info's and cpufreq's node_cpu_frequency_hertz)
+    would repeat its HELP and TYPE lines, which Prometheus rejects: the whole scrape would fail."""
+    text = scrape(e2e_config(fixture_root))
+    helps = [line.split()[2] for line in text.splitlines() if line.startswith("# HELP ")]
+    assert len(helps) > 300
+    assert len(helps) == len(set(helps)), sorted({n for n in helps if helps.count(n) > 1})
