@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from prometheus_client.core import Metric
 
 from exporter.exposition.families import GaugeFamily
+from exporter.text import valid_text
 
 if TYPE_CHECKING:
     from exporter.dirsize.service import DirSizeService
@@ -50,7 +51,7 @@ def dirsize_families(service: DirSizeService) -> Iterator[Metric]:
         "sysmon_directory_scan_running", "1 while a scan of the root is running or queued.", labels=["root"]
     )
     for v in views:
-        root = v.root
+        root = valid_text(v.root)  # a configured root's real path may hold any bytes
         running.add_metric([root], 1.0 if (v.running or v.queued) else 0.0)
         if v.last_success is not None:
             last_ok.add_metric([root], v.last_success)

@@ -37,6 +37,7 @@ from exporter.config import DirSizeConfig
 from exporter.dirsize import scanner
 from exporter.dirsize.scanner import Progress, ScanResult, is_within
 from exporter.ratelimit import RateLimiter
+from exporter.text import valid_text
 
 log = logging.getLogger(__name__)
 
@@ -390,8 +391,8 @@ def result_json(r: ScanResult | None, limit: int) -> dict[str, Any] | None:
 
 def view_json(v: ScanView, limit: int, now: float) -> dict[str, Any]:
     return {
-        "path": v.path,
-        "root": v.root,
+        "path": valid_text(v.path),
+        "root": valid_text(v.root),
         "state": v.state,
         "running": v.running,
         "queued": v.queued,

@@ -35,13 +35,14 @@ from collections.abc import Callable
 
 from exporter.host.context import CollectorContext
 from exporter.host.paths import HostPaths
+from exporter.text import decode_bytes
 
 
 def find_v2_mount(paths: HostPaths) -> str | None:
     """Where this host's cgroup v2 hierarchy is mounted (as reachable from here), or None."""
     try:
         with open(paths.proc("self", "mountinfo"), "rb") as f:
-            lines = f.read().decode("utf-8", "replace").splitlines()
+            lines = decode_bytes(f.read()).splitlines()
     except OSError:
         return None
     found: list[str] = []

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from exporter.text import decode_bytes
+
 
 @dataclass(frozen=True)
 class HostPaths:
@@ -28,4 +30,4 @@ def read_text(path: str) -> str:
     # Raw bytes, decoded once: a text-mode file object costs more than the read itself
     # for these small /proc and /sys files, and they have no \r\n to translate.
     with open(path, "rb", buffering=0) as f:
-        return f.read().decode("utf-8", "replace")
+        return decode_bytes(f.read())  # invalid UTF-8 (a mount point's name): one U+FFFD per run

@@ -31,6 +31,7 @@ from exporter.host.context import CollectorContext
 from exporter.host.paths import HostPaths
 from exporter.host.process_counts import ProcessCounts
 from exporter.sampling.snapshot import Process
+from exporter.text import decode_bytes
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +147,7 @@ class ProcessReader:
         self._list_due = 0.0
 
     def _static_fields(self, pid: int, raw_comm: bytes) -> tuple[str, str, str]:
-        comm = raw_comm.decode("utf-8", "replace")
+        comm = decode_bytes(raw_comm)  # invalid UTF-8 as node_exporter does it
         base = os.path.join(self._proc, str(pid))
         try:
             uid = os.stat(base).st_uid
@@ -156,7 +157,7 @@ class ProcessReader:
         try:
             with open(os.path.join(base, "cmdline"), "rb") as f:
                 raw = f.read(CMDLINE_MAX)
-            cmdline = raw.rstrip(b"\0").replace(b"\0", b" ").decode("utf-8", "replace")
+            cmdline = decode_bytes(raw.rstrip(b"\0").replace(b"\0", b" "))
         except OSError:
             cmdline = ""
         return comm, user, cmdline or f"[{comm}]"

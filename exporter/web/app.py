@@ -32,6 +32,12 @@ CSP = (
 )
 
 
+def accepts_gzip() -> bool:
+    """Whether the client takes gzip, parsed as RFC 9110 says: "gzip;q=0" and "*;q=0" are a no,
+    "*" is a yes (a substring test sent gzip to "gzip;q=0")."""
+    return request.accept_encodings.quality("gzip") > 0
+
+
 def create_app(runtime: Runtime) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
@@ -78,7 +84,7 @@ def create_app(runtime: Runtime) -> Flask:
         check_query()
         view = get_runtime().view
         headers = {"Cache-Control": "no-store", "Vary": "Accept-Encoding"}
-        if "gzip" in request.headers.get("Accept-Encoding", ""):
+        if accepts_gzip():
             headers["Content-Encoding"] = "gzip"
             return Response(view.latest_gzipped(), mimetype="application/json", headers=headers)
         _doc, body = view.latest()
@@ -102,10 +108,10 @@ def create_app(runtime: Runtime) -> Flask:
     def metrics() -> Response:
         rt = get_runtime()
         only = collector_selection(rt.reader.enabled)
-        gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
+        gzip_ok = accepts_gzip()
         rt.sampler.latest()  # collects if the latest Reading is older than sample_max_age
         body, content_type = rt.exposition.render(request.headers.get("Accept"), gzip_ok, only)
-        headers = {"Content-Encoding": "gzip"} if gzip_ok else {}
+        headers = {"Vary": "Accept-Encoding"} | ({"Content-Encoding": "gzip"} if gzip_ok else {})
         return Response(body, content_type=content_type, headers=headers)
 
     return app

@@ -15,6 +15,16 @@ from exporter.web.auth import allowed_hosts, host_name
 from exporter.web.dirsize_routes import CLIENT_BURST
 from tests.support.dirsize import wait_for
 
+_RUNTIMES: list[Any] = []
+
+
+@pytest.fixture(autouse=True)
+def _stop_runtimes() -> Any:
+    """Every runtime a test built is stopped (threads, scans, the reader's open /proc files)."""
+    yield
+    while _RUNTIMES:
+        _RUNTIMES.pop().stop()
+
 
 def client(tmp_path: Path, web: dict[str, Any] | None = None, **dirsize: Any) -> Any:
     (tmp_path / "root" / "a").mkdir(parents=True, exist_ok=True)
@@ -23,15 +33,14 @@ def client(tmp_path: Path, web: dict[str, Any] | None = None, **dirsize: Any) ->
         "dirsize": {"roots": [str(tmp_path / "root")], **dirsize},
     })
     runtime = build_runtime(config)
+    _RUNTIMES.append(runtime)
     return create_app(runtime).test_client(), runtime
 
 
 @pytest.fixture
 def app(tmp_path: Path) -> Any:
-    c, runtime = client(tmp_path, rescan_min_interval="0s")
-    yield c
-    if runtime.dirsize is not None:
-        runtime.dirsize.stop()
+    c, _runtime = client(tmp_path, rescan_min_interval="0s")
+    return c
 
 
 def post(c: Any, path: str, **headers: str) -> Any:
@@ -81,16 +90,13 @@ def test_a_client_cannot_rescan_without_limit(app: Any, tmp_path: Path) -> None:
 
 def test_rescans_too_soon_are_429(tmp_path: Path) -> None:
     c, runtime = client(tmp_path, rescan_min_interval="1h")
-    try:
-        svc = runtime.dirsize
-        r = post(c, str(tmp_path / "root"), **{"X-Requested-With": "t"})
-        assert r.status_code == 202
-        wait_for(lambda: svc.view(tmp_path / "root").result is not None)
-        r = post(c, str(tmp_path / "root"), **{"X-Requested-With": "t"})
-        assert r.status_code == 429, r.get_json()
-        assert 3500 < int(r.headers["Retry-After"]) <= 3600
-    finally:
-        svc.stop()
+    svc = runtime.dirsize
+    r = post(c, str(tmp_path / "root"), **{"X-Requested-With": "t"})
+    assert r.status_code == 202
+    wait_for(lambda: svc.view(tmp_path / "root").result is not None)
+    r = post(c, str(tmp_path / "root"), **{"X-Requested-With": "t"})
+    assert r.status_code == 429, r.get_json()
+    assert 3500 < int(r.headers["Retry-After"]) <= 3600
 
 
 @pytest.mark.parametrize("value", ["9" * 4301, "1" + "0" * 5000, "0" * 50 + "5", "1_0", " 5", "５", "5.0", "-0"])
@@ -145,3 +151,17 @@ def test_host_name_parsing() -> None:
 
     assert allowed_hosts(WebConfig(listen="0.0.0.0:1")) is None
     assert allowed_hosts(WebConfig(listen="localhost:1")) == {"localhost", "127.0.0.1", "::1"}
+
+
+@pytest.mark.parametrize(("accept", "gzipped"), [
+    ("gzip", True), ("gzip;q=0", False), ("*", True), ("*;q=0", False), ("identity", False),
+    ("deflate, gzip;q=0.5", True), ("x-gzip-not", False), (None, False),
+])
+def test_accept_encoding_is_parsed_not_substring_matched(tmp_path: Path, accept: str | None, gzipped: bool) -> None:
+    c, _runtime = client(tmp_path, enabled=False)
+    headers = {} if accept is None else {"Accept-Encoding": accept}
+    for path in ("/metrics", "/data"):
+        r = c.get(path, headers=headers)
+        assert r.status_code == 200
+        assert (r.headers.get("Content-Encoding") == "gzip") is gzipped, (path, accept)
+        assert r.headers["Vary"] == "Accept-Encoding"  # caches must key on it
