@@ -312,3 +312,33 @@ def test_ends_at_covers_the_gap_between_readings_when_it_is_longer_than_the_rese
     n.on_reading(r)
     n.run_once(T)
     assert ts(tr.alerts(API)[0]["endsAt"]) == T + 40  # 4 × the 10 s ticker, as Prometheus' 4 × evaluation interval
+
+
+def test_a_receiver_that_hangs_does_not_hold_up_the_readings(tmp_path: Path) -> None:
+    """The thread is stuck in a POST; the Sampler's side still returns at once, every time."""
+    import threading
+
+    entered, release = threading.Event(), threading.Event()
+    tr = Transport()
+
+    def hang() -> None:
+        entered.set()
+        assert release.wait(30)
+
+    tr.after_post = hang
+    cfg = notify_config(tmp_path, alertmanagers=(AM,), resend_delay="1s")
+    p = Pipeline(cfg, tr)
+    p.notifier.start()
+    try:
+        r = reading(1, T, memory=0.6)
+        p.engine.on_reading(r)
+        p.notifier.on_reading(r)
+        assert entered.wait(10)
+        for i in range(2, 300):  # five minutes of Readings while the POST hangs
+            r = reading(i, T + i, memory=0.6)
+            p.engine.on_reading(r)
+            p.notifier.on_reading(r)
+        assert not release.is_set() and p.notifier.queue_length() == 100 and p.notifier.dropped > 0
+    finally:
+        release.set()
+        p.notifier.close()
