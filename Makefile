@@ -3,6 +3,9 @@
 #   make test   creates .venv with test extras, runs ruff, mypy and the whole pytest suite
 #               (as root on Debian it first installs the Debian packages the real-component tests need)
 #   make test-unit  the fast tier alone (no server, no child process, no browser) and the page's node --test: the local loop
+#   make dist   the wheel and the sdist in dist/, uPlot inside (installing them needs no npm)
+# As root on Debian, what they need beyond python3 and make (nodejs npm, python3-venv) is installed;
+# otherwise they stop with the apt-get command to run.
 
 PYTHON ?= python3
 VENV   := .venv
