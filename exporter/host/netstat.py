@@ -39,7 +39,21 @@ def _snmp6(text: str) -> Iterator[tuple[str, str, str]]:
             yield parts[0][: six + 1], parts[0][six + 1 :], parts[1]
 
 
-def read_netstat(paths: HostPaths, fields: re.Pattern[str]) -> list[UntypedFamily]:
+class FieldFilter:
+    """`netstat.fields` decided once per key: the kernel's keys are the same at every scrape."""
+
+    def __init__(self, pattern: str) -> None:
+        self._search = re.compile(pattern).search
+        self._decided: dict[str, bool] = {}
+
+    def search(self, key: str) -> bool:
+        wanted = self._decided.get(key)
+        if wanted is None:
+            wanted = self._decided[key] = bool(self._search(key))
+        return wanted
+
+
+def read_netstat(paths: HostPaths, fields: FieldFilter | re.Pattern[str]) -> list[UntypedFamily]:
     stats: dict[tuple[str, str], str] = {}
     for protocol, key, value in _pairs(read_text(paths.proc("net", "netstat"))):
         stats[(protocol, key)] = value
@@ -60,5 +74,5 @@ def read_netstat(paths: HostPaths, fields: re.Pattern[str]) -> list[UntypedFamil
 
 
 def make(ctx: CollectorContext) -> Callable[[], list[UntypedFamily]]:
-    fields = re.compile(ctx.config.netstat.fields)
+    fields = FieldFilter(ctx.config.netstat.fields)
     return lambda: read_netstat(ctx.paths, fields)

@@ -9,63 +9,82 @@ feeds the page (node_network_up itself is the netclass collector's, as in node_e
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from exporter.config import NetworkConfig
 from exporter.host.context import CollectorContext
 from exporter.host.device_filter import device_filter
+from exporter.host.kept_files import KeptFiles
 from exporter.host.paths import HostPaths, read_text
 from exporter.sampling.snapshot import NetInterface
 
 
-def _sys_value(paths: HostPaths, device: str, *attr: str) -> str | None:
-    try:
-        return read_text(paths.sys("class", "net", device, *attr)).strip()
-    except OSError:
-        return None
+class NetDevReader:
+    """/proc/net/dev once per collection; each interface's two sysfs attributes through kept descriptors."""
+
+    def __init__(self, paths: HostPaths, config: NetworkConfig) -> None:
+        self._paths = paths
+        self._keep = device_filter(config.device_exclude, config.device_include)
+        self._files = KeptFiles()
+        # In a container, /proc/net is the container's own namespace; PID 1's is the host's.
+        self._net_dev = paths.proc("1", "net", "dev") if paths.root_prefix else paths.proc("net", "dev")
+
+    def _sys_value(self, device: str, *attr: str) -> str | None:
+        try:
+            self._files.check(device, self._paths.sys("class", "net", device))
+            return self._files.read(device, self._paths.sys("class", "net", device, *attr)).decode().strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def __call__(self) -> tuple[NetInterface, ...]:
+        result = []
+        for line in read_text(self._net_dev).splitlines()[2:]:
+            name, sep, rest = line.partition(":")
+            if not sep:
+                continue
+            device = name.strip()
+            if not self._keep(device):
+                continue
+            n = [int(x) for x in rest.split()]
+            if len(n) < 16:
+                continue
+            nohandler = self._sys_value(device, "statistics", "rx_nohandler")
+            result.append(
+                NetInterface(
+                    device=device,
+                    receive_bytes=n[0],
+                    receive_packets=n[1],
+                    receive_errs=n[2],
+                    receive_drop=n[3],
+                    receive_fifo=n[4],
+                    receive_frame=n[5],
+                    receive_compressed=n[6],
+                    receive_multicast=n[7],
+                    transmit_bytes=n[8],
+                    transmit_packets=n[9],
+                    transmit_errs=n[10],
+                    transmit_drop=n[11],
+                    transmit_fifo=n[12],
+                    transmit_colls=n[13],
+                    transmit_carrier=n[14],
+                    transmit_compressed=n[15],
+                    receive_nohandler=int(nohandler) if nohandler else None,
+                    up=self._sys_value(device, "operstate") == "up",
+                )
+            )
+        self._files.retain({n.device for n in result})
+        return tuple(result)
+
+    def close(self) -> None:
+        self._files.close()
 
 
 def read_network(paths: HostPaths, config: NetworkConfig) -> tuple[NetInterface, ...]:
-    keep = device_filter(config.device_exclude, config.device_include)
-    result = []
-    # In a container, /proc/net is the container's own namespace; PID 1's is the host's.
-    net_dev = paths.proc("1", "net", "dev") if paths.root_prefix else paths.proc("net", "dev")
-    for line in read_text(net_dev).splitlines()[2:]:
-        name, sep, rest = line.partition(":")
-        if not sep:
-            continue
-        device = name.strip()
-        if not keep(device):
-            continue
-        n = [int(x) for x in rest.split()]
-        if len(n) < 16:
-            continue
-        nohandler = _sys_value(paths, device, "statistics", "rx_nohandler")
-        result.append(
-            NetInterface(
-                device=device,
-                receive_bytes=n[0],
-                receive_packets=n[1],
-                receive_errs=n[2],
-                receive_drop=n[3],
-                receive_fifo=n[4],
-                receive_frame=n[5],
-                receive_compressed=n[6],
-                receive_multicast=n[7],
-                transmit_bytes=n[8],
-                transmit_packets=n[9],
-                transmit_errs=n[10],
-                transmit_drop=n[11],
-                transmit_fifo=n[12],
-                transmit_colls=n[13],
-                transmit_carrier=n[14],
-                transmit_compressed=n[15],
-                receive_nohandler=int(nohandler) if nohandler else None,
-                up=_sys_value(paths, device, "operstate") == "up",
-            )
-        )
-    return tuple(result)
+    """One reading without kept descriptors (tests, one-off use)."""
+    reader = NetDevReader(paths, config)
+    try:
+        return reader()
+    finally:
+        reader.close()
 
 
-def make(ctx: CollectorContext) -> Callable[[], tuple[NetInterface, ...]]:
-    return lambda: read_network(ctx.paths, ctx.config.network)
+def make(ctx: CollectorContext) -> NetDevReader:
+    return NetDevReader(ctx.paths, ctx.config.network)

@@ -1,0 +1,62 @@
+"""Kept descriptors read fresh values, never another object's, and are closed with their object."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from exporter.host.kept_files import KeptFiles
+from exporter.host.self_process import open_fds
+
+
+def test_reads_fresh_values_through_one_descriptor(tmp_path: Path) -> None:
+    (tmp_path / "eth0").mkdir()
+    attr = tmp_path / "eth0" / "mtu"
+    attr.write_text("1500\n")
+    files = KeptFiles()
+    files.check("eth0", str(tmp_path / "eth0"))
+    assert files.read("eth0", str(attr)) == b"1500\n"
+    held = open_fds()
+    with open(attr, "r+") as f:  # rewritten in place, as sysfs renders a new value on each read
+        f.write("9000\n")
+    assert files.read("eth0", str(attr)) == b"9000\n" and open_fds() == held
+    files.close()
+    assert open_fds() == held - 1
+
+
+def test_a_replaced_object_is_read_anew_and_absent_files_are_remembered(tmp_path: Path) -> None:
+    dev = tmp_path / "eth0"
+    dev.mkdir()
+    (dev / "mtu").write_text("1500\n")
+    files = KeptFiles()
+    files.check("eth0", str(dev))
+    files.read("eth0", str(dev / "mtu"))
+    with pytest.raises(FileNotFoundError):
+        files.read("eth0", str(dev / "speed"))
+    (dev / "speed").write_text("1000\n")
+    with pytest.raises(FileNotFoundError):  # the same object: still known absent, no syscall
+        files.read("eth0", str(dev / "speed"))
+    os.rename(dev, tmp_path / "eth1")  # renamed; another interface takes the name
+    dev.mkdir()
+    (dev / "mtu").write_text("1400\n")
+    (dev / "speed").write_text("100\n")
+    files.check("eth0", str(dev))
+    assert files.read("eth0", str(dev / "mtu")) == b"1400\n"
+    assert files.read("eth0", str(dev / "speed")) == b"100\n"
+    files.close()
+
+
+def test_retain_closes_vanished_objects_and_the_limit_is_kept(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "x").write_text(name)
+    files = KeptFiles(limit=1)
+    held = open_fds()
+    for name in ("a", "b"):
+        files.check(name, str(tmp_path / name))
+        assert files.read(name, str(tmp_path / name / "x")) == name.encode()
+    assert open_fds() == held + 1  # b's was read and closed: over the limit
+    files.retain({"b"})
+    assert open_fds() == held
