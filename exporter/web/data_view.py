@@ -19,7 +19,7 @@ from exporter.config import Config
 from exporter.history.series import per_second, percent, series_from
 from exporter.sampling.reading import Reading
 from exporter.sampling.sampler import Sampler
-from exporter.web.details import cpu_modes, disk_details, network_errors, pressure
+from exporter.web.details import cpu_modes, disk_details, network_errors, pressure, temperatures
 
 # Per-device details before there is a previous snapshot to take rates against.
 NO_ERRORS = {"errors_per_second": None, "drops_per_second": None}
@@ -216,6 +216,7 @@ def build_data(config: Config, reading: Reading) -> dict[str, Any]:
         for c in cur.collectors
     ]
     data["pressure"] = pressure(reading)
+    data["temperatures"] = temperatures(reading)
     data["series"] = series_from(reading, hide)
     return data
 

@@ -1,13 +1,17 @@
 """The /data sections behind the page's detail views: CPU by mode, per-disk I/O, per-interface
-errors and pressure (PSI). (The services table is data_view's `services`.)
+errors, pressure (PSI) and temperatures (hwmon). (The services table is data_view's `services`.)
 
 Each is a pure function of one Reading (the pair `prev`, `cur` and its interval), computed
 from counters the collectors already read, so the page never derives a rate itself. A
 section is None when its data is missing (no previous snapshot yet, collector off or
-failed, a kernel without PSI).
+failed, a kernel without PSI, a VM without sensors).
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+from prometheus_client.core import Metric
 
 from exporter.sampling.reading import Reading
 from exporter.sampling.snapshot import CpuTimes, Snapshot
@@ -110,3 +114,36 @@ def pressure(reading: Reading) -> dict[str, dict[str, float | None]] | None:
         resource, line = key
         out.setdefault(resource, {})[line] = _rate(a.get(key), after, reading.rates.interval, 100.0)
     return out
+
+
+def _by_sensor(families: dict[str, Metric], name: str, value_label: str | None = None) -> dict[tuple[str, ...], Any]:
+    fam = families.get(name)
+    if fam is None:
+        return {}
+    return {(s.labels["chip"], s.labels.get("sensor", "")): s.labels[value_label] if value_label else s.value
+            for s in fam.samples}
+
+
+def temperatures(reading: Reading) -> list[dict[str, Any]] | None:
+    """hwmon temperature sensors, hottest first, with their chip's and sensor's names and the
+    chip's own high and critical levels. None where the host has no hwmon sensors (VMs)."""
+    families = {f.name: f for f in dict(reading.cur.families).get("hwmon", ())}  # the hwmon collector's
+    temps = families.get("node_hwmon_temp_celsius")
+    if temps is None:
+        return None
+    high = _by_sensor(families, "node_hwmon_temp_max_celsius")
+    crit = _by_sensor(families, "node_hwmon_temp_crit_celsius")
+    labels = _by_sensor(families, "node_hwmon_sensor_label", "label")
+    chips = {chip: name for (chip, _), name in _by_sensor(families, "node_hwmon_chip_names", "chip_name").items()}
+    rows = []
+    for s in temps.samples:
+        key = (s.labels["chip"], s.labels["sensor"])
+        rows.append({
+            "chip": chips.get(key[0], key[0]),
+            "sensor": labels.get(key, key[1]),
+            "celsius": round(s.value, 1),
+            "high_celsius": high.get(key),
+            "critical_celsius": crit.get(key),
+        })
+    rows.sort(key=lambda r: -r["celsius"])
+    return rows

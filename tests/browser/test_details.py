@@ -36,7 +36,8 @@ def test_cpu_by_mode_and_the_per_core_strip(server: ExporterProcess, open_page: 
         return cells.every(c => c.getBoundingClientRect().right <= tile.right);
     }""")
     assert inside
-    expect(page.locator("#cpu-modes")).to_have_text(re.compile(r"^user \d+(\.\d)? % · system \d+(\.\d)? %"))
+    expect(page.locator("#cpu-modes")).to_have_text(re.compile(r"^user \d+(\.\d)? %( · [a-z]+ \d+(\.\d)? %)+$"))
+    expect(page.locator("#cpu-modes")).to_contain_text("system")
     modes = page.locator("#chart-cpu-modes")
     expect(modes.locator(".u-legend")).to_contain_text("user")
     expect(modes.locator(".u-legend")).to_contain_text("iowait")
@@ -54,19 +55,26 @@ def test_cpu_by_mode_and_the_per_core_strip(server: ExporterProcess, open_page: 
 
 
 def fixture_root(tmp_path: Path, psi: bool) -> Path:
+    """The fixture tree, plus /proc/pressure and one hwmon chip (hot) when `psi`."""
     root = tmp_path / "root"
     shutil.copytree(FIXTURE_ROOT, root, symlinks=True)
     if psi:
         (root / "proc" / "pressure").mkdir()
         for i, resource in enumerate(("cpu", "memory", "io")):
             (root / "proc" / "pressure" / resource).write_text(PSI.format(1000 * (i + 1)))
+        chip = root / "sys" / "class" / "hwmon" / "hwmon7"
+        chip.mkdir(parents=True, exist_ok=True)
+        for name, text in (("name", "coretemp"), ("temp1_input", "85000"), ("temp1_label", "Package id 0"),
+                           ("temp1_max", "80000"), ("temp1_crit", "100000"), ("temp2_input", "41000")):
+            (chip / name).write_text(text + "\n")
     return root
 
 
 @pytest.mark.parametrize("psi", [True, False], ids=["with-psi", "without-psi"])
-def test_disks_table_selector_and_pressure_tile(tmp_path: Path, open_page: Any, artifacts: Path, psi: bool) -> None:
-    """A fixture /proc (root_prefix): its disks in the table and the selector; the pressure tile
-    only where /proc/pressure exists."""
+def test_disks_table_selector_pressure_and_temperature_tiles(tmp_path: Path, open_page: Any, artifacts: Path,
+                                                             psi: bool) -> None:
+    """A fixture /proc (root_prefix): its disks in the table and the selector; the pressure and
+    temperature tiles only where /proc/pressure and /sys/class/hwmon exist."""
     proc = ExporterProcess(tmp_path, {"root_prefix": str(fixture_root(tmp_path, psi))})
     proc.start()
     try:
@@ -86,6 +94,16 @@ def test_disks_table_selector_and_pressure_tile(tmp_path: Path, open_page: Any, 
         for other in devices[:-1]:
             expect(legend).not_to_contain_text(f"{other} read")
         expect(page.locator(f"#disks-body tr[data-disk='{devices[-1]}']")).to_have_class(re.compile("is-selected"))
+        temps = page.locator("#tile-temps")
+        if psi:
+            expect(temps).to_be_visible()
+            hot = temps.locator(".kv-row").first
+            expect(hot).to_contain_text("Package id 0")
+            expect(hot).to_contain_text("85 °C")
+            expect(hot).to_have_attribute("data-level", "warn")  # above the chip's 80 °C high level
+            expect(temps.locator(".kv-row")).to_have_count(2)
+        else:
+            expect(temps).to_be_hidden()
         tile = page.locator("#tile-pressure")
         if psi:
             expect(tile).to_be_visible()

@@ -201,3 +201,12 @@ test("pressure rows name what the kernel reports", () => {
     [["CPU", "some 1.2 %"], ["I/O", "some 0.0 % · full 0.0 %"]]);
   assert.deepEqual(pressureRows(null), []);
 });
+
+import { sensorLevel } from "../../exporter/web/static/js/panels/temperatures.js";
+
+test("a sensor is coloured against its own chip's levels", () => {
+  assert.equal(sensorLevel({ celsius: 70, high_celsius: 80, critical_celsius: 100 }), "ok");
+  assert.equal(sensorLevel({ celsius: 85, high_celsius: 80, critical_celsius: 100 }), "warn");
+  assert.equal(sensorLevel({ celsius: 100, high_celsius: 80, critical_celsius: 100 }), "crit");
+  assert.equal(sensorLevel({ celsius: 120, high_celsius: null, critical_celsius: null }), "ok");
+});

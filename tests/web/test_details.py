@@ -71,3 +71,29 @@ def test_pressure_from_the_real_collector(tmp_path: Path) -> None:
     cpu.write_text(line.format(10_500_000))
     b = replace(reader.read(), monotonic=1002.0)
     assert pressure(make_reading(a, b)) == {"cpu": {"some": 25.0}}
+
+
+def test_temperatures_hottest_first_with_names_and_levels() -> None:
+    from exporter.exposition.families import GaugeFamily
+    from exporter.web.details import temperatures
+
+    def gauge(name: str, labels: list[str], rows: list[tuple[list[str], float]]) -> GaugeFamily:
+        fam = GaugeFamily(name, "h", labels=labels)
+        for values, value in rows:
+            fam.add_metric(values, value)
+        return fam
+
+    fams = (gauge("node_hwmon_temp_celsius", ["chip", "sensor"], [(["platform_coretemp_0", "temp1"], 54.0),
+                                                                   (["acpi", "temp1"], 61.25)]),
+            gauge("node_hwmon_temp_crit_celsius", ["chip", "sensor"], [(["platform_coretemp_0", "temp1"], 100.0)]),
+            gauge("node_hwmon_temp_max_celsius", ["chip", "sensor"], [(["platform_coretemp_0", "temp1"], 80.0)]),
+            gauge("node_hwmon_chip_names", ["chip", "chip_name"], [(["platform_coretemp_0", "coretemp"], 1.0)]),
+            gauge("node_hwmon_sensor_label", ["chip", "sensor", "label"],
+                  [(["platform_coretemp_0", "temp1", "Package id 0"], 1.0)]))
+    reading = make_reading(None, snapshot(1, families=(("hwmon", fams),)))
+    assert temperatures(reading) == [
+        {"chip": "acpi", "sensor": "temp1", "celsius": 61.2, "high_celsius": None, "critical_celsius": None},
+        {"chip": "coretemp", "sensor": "Package id 0", "celsius": 54.0, "high_celsius": 80.0,
+         "critical_celsius": 100.0},
+    ]
+    assert temperatures(make_reading(None, snapshot(1))) is None

@@ -16,6 +16,7 @@ import * as pressure from "./panels/pressure.js";
 import * as processes from "./panels/processes.js";
 import * as services from "./panels/services.js";
 import * as status from "./panels/status.js";
+import * as temperatures from "./panels/temperatures.js";
 import * as tiles from "./panels/tiles.js";
 
 const settings = loadSettings();
@@ -44,7 +45,7 @@ const ctx = {
   chartKeys: (names) => charts.recordedKeys(charts.specsFor(names, ctx)),
 };
 
-const PANELS = [status, tiles, pressure, network, filesystems, processes, services, disks, alerts, charts, history];
+const PANELS = [status, tiles, pressure, temperatures, network, filesystems, processes, services, disks, alerts, charts, history];
 
 poller.addEventListener("data", ({ detail: d }) => {
   ctx.latest = d;
