@@ -110,8 +110,7 @@ class Notifier:
                     self._dirty = True
                 elif t.alert.state != alert.state:
                     self._dirty = True
-                t.alert = alert
-                t.annotations = self._labeller.annotations(t.labels, alert.value)
+                t.alert = alert  # annotations are rendered when sent (_render): most Readings send nothing
             for key, t in list(self._tracked.items()):
                 if key in current:
                     continue
@@ -155,8 +154,13 @@ class Notifier:
                 continue
             if due:
                 t.am_sent_at = now
+                self._render(t)
                 batch.append(api_alert(t, ends, url))
         return batch
+
+    def _render(self, t: Tracked) -> None:
+        """The rule's annotations with the alert's latest value (under the lock)."""
+        t.annotations = self._labeller.annotations(t.labels, t.alert.value)
 
     def receivers(self) -> list[Receiver]:
         return [*self.alertmanagers, *self.webhooks]
@@ -227,6 +231,7 @@ class Notifier:
                 else:  # resolved: also when it was never heard firing (it fired and cleared while the hook was down)
                     due = t.alert.state == "resolved" and (told is None or told[0] != "resolved")
                 if due:
+                    self._render(t)
                     groups.setdefault(group_key(t), []).append(t)
             base, url = self._labeller.external_url, self._labeller.generator_url()
             messages = [([(t, t.alert.state) for t in alerts], webhook_message(hook.name, alerts, base, url))
