@@ -25,6 +25,7 @@ BENCHES = [
     ("bench_page.py", [], "RESULTS-page.md", "The page"),
     ("bench_dirsize.py", [], "RESULTS-dirsize.md", "Directory scans"),
     ("bench_history.py", [], "RESULTS-history.md", "History"),
+    ("bench_notify.py", [], "RESULTS-notify.md", "Alert notifications"),
     ("load.py", ["--duration", "60"], "RESULTS-load.md", "Load"),
 ]
 
