@@ -31,17 +31,45 @@ def clean_name(name: str) -> str:
     return _INVALID.sub("_", name.lower()).strip("_")
 
 
+# filename → (sensor, element), or None for a file that is not a sensor's: parsed once per name.
+_parsed: dict[str, tuple[str, str] | None] = {}
+
+
+def _parse(filename: str) -> tuple[str, str] | None:
+    if filename not in _parsed:
+        m = _FILENAME.match(filename)
+        ok = m is not None and m.group(1) in SENSOR_TYPES
+        _parsed[filename] = (m.group(1) + str(int(m.group(2) or 0)), m.group(3) or "") if ok and m else None
+    return _parsed[filename]
+
+
+def _read_at(dir_fd: int, filename: str) -> str | None:
+    """A file of the directory open as dir_fd (no path to join and resolve), stripped; None if unreadable."""
+    try:
+        fd = os.open(filename, os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd)
+    except OSError:
+        return None
+    try:
+        return os.read(fd, 4096).decode("utf-8", "replace").strip()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def sensor_data(directory: str, data: dict[str, dict[str, str]]) -> None:
     """Add `{sensor: {element: raw value}}` from one directory's `<type><n>_<element>` files."""
-    for filename in os.listdir(directory):
-        m = _FILENAME.match(filename)
-        if m is None or m.group(1) not in SENSOR_TYPES:
-            continue
-        value = read_stripped(os.path.join(directory, filename))
-        if value is None:
-            continue
-        sensor = m.group(1) + str(int(m.group(2) or 0))
-        data.setdefault(sensor, {})[m.group(3) or ""] = value
+    dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for filename in os.listdir(dir_fd):
+            parsed = _parse(filename)
+            if parsed is None:
+                continue
+            value = _read_at(dir_fd, filename)
+            if value is not None:
+                data.setdefault(parsed[0], {})[parsed[1]] = value
+    finally:
+        os.close(dir_fd)
 
 
 def base_name(directory: str) -> str:
@@ -119,13 +147,12 @@ def _element(out: Families, chip: str, sensor: str, stype: str, data: dict[str, 
         out.add(name, f"Hardware monitor {stype} element {element}", labels, value)
 
 
-def chip_families(out: Families, chip: str, directory: str, sensors: IncludeExclude) -> None:
+def chip_families(out: Families, chip: str, directory: str, chip_name: str, sensors: IncludeExclude) -> None:
     data: dict[str, dict[str, str]] = {}
     sensor_data(directory, data)
     device = os.path.join(directory, "device")
     if os.path.isdir(device):
         sensor_data(device, data)
-    chip_name = clean_name(read_stripped(os.path.join(directory, "name")) or "")
     if chip_name:
         out.add("node_hwmon_chip_names", "Annotation metric for human-readable chip names", [chip, chip_name], 1.0,
                 names=("chip", "chip_name"))
@@ -162,18 +189,34 @@ class Hwmon:
         self._chips = IncludeExclude(config.chip_include, config.chip_exclude)
         self._sensors = IncludeExclude(config.sensor_include, config.sensor_exclude)
 
+        # The chips' names for one listing of /sys/class/hwmon: they hang on device links and
+        # name files that change only with the hwmonN entries themselves (a driver (re)load).
+        self._listing: list[str] | None = None
+        self._chips_named: list[tuple[str, str, str]] = []  # (directory, chip label, chip_name)
+
+    def _name_chips(self, entries: list[str]) -> list[tuple[str, str, str]]:
+        dirs = [d for d in (os.path.join(self._root, e) for e in entries) if os.path.isdir(d)]
+        bases = [base_name(d) for d in dirs]
+        named = []
+        for directory, name in zip(dirs, bases, strict=True):
+            own = clean_name(read_stripped(os.path.join(directory, "name")) or "")
+            if bases.count(name) > 1 and own:  # chips sharing one device: tell them apart by their name file
+                name = f"{name}_{own}"
+            named.append((directory, name, own))
+        return named
+
     def __call__(self) -> list[Family]:
-        dirs = [os.path.join(self._root, e) for e in sorted(os.listdir(self._root))]
-        dirs = [d for d in dirs if os.path.isdir(d)]
-        names = [base_name(d) for d in dirs]
+        entries = sorted(os.listdir(self._root))
+        if entries != self._listing:
+            self._chips_named = self._name_chips(entries)
+            self._listing = entries
         out = Families()
-        for directory, name in zip(dirs, names, strict=True):
-            if names.count(name) > 1:  # chips sharing one device: tell them apart by their name file
-                own = clean_name(read_stripped(os.path.join(directory, "name")) or "")
-                if own:
-                    name = f"{name}_{own}"
+        for directory, name, chip_name in self._chips_named:
             if self._chips.wanted(name):
-                chip_families(out, name, directory, self._sensors)
+                try:
+                    chip_families(out, name, directory, chip_name, self._sensors)
+                except FileNotFoundError:  # the chip went away since it was named: name them again next time
+                    self._listing = None
         return list(out.by_name.values())
 
 

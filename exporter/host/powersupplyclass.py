@@ -60,7 +60,10 @@ def read_power_supplies(paths: HostPaths, ignored: re.Pattern[str]) -> list[Metr
         if ignored.search(name):
             continue
         d = os.path.join(root, name)
+        present = set(os.listdir(d))  # a supply has a dozen of the ~60 attributes: open only those
         for attr, suffix, divisor in _VALUES:
+            if attr not in present:
+                continue
             value = read_float(os.path.join(d, attr))
             if value is None:
                 continue
@@ -73,7 +76,7 @@ def read_power_supplies(paths: HostPaths, ignored: re.Pattern[str]) -> list[Metr
             fam.add_metric([name], value / divisor)
         labels = {"power_supply": name}
         for attr in _INFO:
-            text = read_stripped(os.path.join(d, attr))
+            text = read_stripped(os.path.join(d, attr)) if attr in present else None
             if text:
                 labels[attr] = text
         info.add_sample("node_power_supply_info", labels, 1.0)
