@@ -57,13 +57,15 @@ def wait_http(url: str, timeout: float = 20.0) -> float:
 
 
 class Server:
-    def __init__(self, name: str, args: list[str], url: str, ready_path: str = "/metrics") -> None:
-        self.name, self.args, self.url, self.ready_path = name, args, url, ready_path
+    def __init__(self, name: str, args: list[str], url: str, ready_path: str = "/metrics",
+                 env: dict[str, str] | None = None) -> None:
+        self.name, self.args, self.url, self.ready_path, self.env = name, args, url, ready_path, env
         self.proc: subprocess.Popen[bytes] | None = None
         self.startup_seconds = 0.0
 
     def __enter__(self) -> Server:
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO,
+                                     env=self.env)
         self.startup_seconds = wait_http(self.url + self.ready_path)
         return self
 
