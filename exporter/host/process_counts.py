@@ -11,7 +11,6 @@ so it is left out to keep the scrape cheap.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from operator import attrgetter
@@ -21,6 +20,7 @@ from prometheus_client.core import Metric
 from exporter.exposition.families import GaugeFamily
 from exporter.host.context import Collected
 from exporter.host.paths import HostPaths
+from exporter.host.sysfs import KeptFile
 from exporter.sampling.snapshot import Process
 
 _LIMITS = (
@@ -46,32 +46,17 @@ def count_families(processes: Sequence[Process], limits: Sequence[float | None])
 
 
 class Limits:
-    """/proc/sys/kernel/{threads-max,pid_max}, each kept open: a pread costs a seventh of open+read+close."""
+    """/proc/sys/kernel/{threads-max,pid_max}, each kept open (KeptFile)."""
 
     def __init__(self, paths: HostPaths) -> None:
-        self._paths = [paths.proc("sys", "kernel", f) for f, _n, _h in _LIMITS]
-        self._fds = [-1] * len(self._paths)
+        self._files = [KeptFile(paths.proc("sys", "kernel", f)) for f, _n, _h in _LIMITS]
 
     def read(self) -> list[float | None]:
-        out: list[float | None] = []
-        for i, path in enumerate(self._paths):
-            try:
-                if self._fds[i] < 0:
-                    self._fds[i] = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-                out.append(float(os.pread(self._fds[i], 64, 0)))
-            except (OSError, ValueError):
-                self._close(i)
-                out.append(None)
-        return out
-
-    def _close(self, i: int) -> None:
-        if self._fds[i] >= 0:
-            os.close(self._fds[i])
-            self._fds[i] = -1
+        return [f.read_float() for f in self._files]
 
     def close(self) -> None:
-        for i in range(len(self._fds)):
-            self._close(i)
+        for f in self._files:
+            f.close()
 
 
 class ProcessCounts:
