@@ -294,7 +294,8 @@ class NetclassConfig:
 @dataclass(frozen=True)
 class TextfileConfig:
     """node_exporter's --collector.textfile.directory: *.prom files read at scrape time (a glob
-    may name several directories). Empty: the textfile collector is off."""
+    may name several directories). Empty: nothing is read, and node_textfile_scrape_error is 0,
+    as node_exporter reports with no directory."""
 
     directory: str = ""
 

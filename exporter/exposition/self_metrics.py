@@ -29,3 +29,6 @@ class SelfCollector(Collector):
                             value=me.cpu_seconds)
         yield GaugeFamily(p + "open_fds", "Number of open file descriptors.", value=me.open_fds)
         yield GaugeFamily(p + "max_fds", "Maximum number of open file descriptors.", value=me.max_fds)
+        # client_golang's name (prometheus_client has no such metric); dashboard 1860 draws it.
+        yield GaugeFamily(p + "virtual_memory_max_bytes", "Maximum amount of virtual memory available in bytes.",
+                          value=me.virtual_memory_max_bytes)

@@ -88,8 +88,8 @@ COLLECTORS: tuple[CollectorSpec, ...] = (
     # Off as in node_exporter: the kernel takes 0.2-1 ms to print /proc/interrupts, and its
     # series grow as CPUs x IRQs (bench/RESULTS-scrape.md has the measured cost).
     CollectorSpec("interrupts", False, "exporter.host.interrupts:make", help="/proc/interrupts: per IRQ and CPU"),
-    CollectorSpec("textfile", False, "exporter.host.textfile:make", None, "textfile",
-                  help="the *.prom files of textfile.directory (on when it is set)"),
+    CollectorSpec("textfile", True, "exporter.host.textfile:make", None, "textfile",
+                  help="the *.prom files of textfile.directory, at scrape time (nothing to read until it is set)"),
     CollectorSpec("processes", True, "exporter.host.processes:make", "processes", "processes",
                   help="/proc/PID/stat of every process: node_processes_*, process groups, top-N, the page table"),
     # After processes: both use one cpu.stat sample of the cgroup tree per collection.

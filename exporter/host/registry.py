@@ -33,8 +33,6 @@ def enabled_specs(config: Config) -> tuple[CollectorSpec, ...]:
     """The table's collectors that this configuration runs, in table order."""
     disabled = set(config.disabled_collectors)
     enabled = set(config.enabled_collectors)
-    if config.textfile.directory:  # node_exporter's textfile collector has nothing to do without one
-        enabled.add("textfile")
     if not config.processes.enabled:
         disabled.add("processes")
     return tuple(c for c in COLLECTORS if (c.default or c.name in enabled) and c.name not in disabled)

@@ -25,6 +25,7 @@ class SelfProcess:
     cpu_seconds: float
     open_fds: float
     max_fds: float
+    virtual_memory_max_bytes: float
 
 
 def open_fds() -> int:
@@ -32,12 +33,19 @@ def open_fds() -> int:
     return n if n > 0 else len(os.listdir("/proc/self/fd")) - 1  # minus the listing's own descriptor
 
 
-def max_fds() -> float:
+UNLIMITED = float(2**64 - 1)  # what client_golang's procfs reports for "unlimited"
+
+
+def limits() -> tuple[float, float]:
+    """(max open files, max address space in bytes): the soft limits of /proc/self/limits."""
+    found = {b"Max open files": float("nan"), b"Max address space": float("nan")}
     with open("/proc/self/limits", "rb") as f:
         for line in f:
-            if line.startswith(b"Max open files"):
-                return float(line.split()[3])
-    return float("nan")
+            for name in found:
+                if line.startswith(name):
+                    soft = line[len(name):].split()[0]
+                    found[name] = UNLIMITED if soft == b"unlimited" else float(soft)
+    return found[b"Max open files"], found[b"Max address space"]
 
 
 class SelfReader:
@@ -49,6 +57,7 @@ class SelfReader:
     def __call__(self) -> SelfProcess:
         with open("/proc/self/stat", "rb") as f:
             parts = f.read().rsplit(b")", 1)[-1].split()
+        max_files, max_address_space = limits()
         # parts[n] is field n + 3 of proc(5): utime 14, stime 15, starttime 22, vsize 23, rss 24.
         return SelfProcess(
             virtual_memory_bytes=float(parts[20]),
@@ -56,5 +65,6 @@ class SelfReader:
             start_time_seconds=float(parts[19]) / TICKS + self._btime,
             cpu_seconds=(float(parts[11]) + float(parts[12])) / TICKS,
             open_fds=float(open_fds()),
-            max_fds=max_fds(),
+            max_fds=max_files,
+            virtual_memory_max_bytes=max_address_space,
         )

@@ -159,11 +159,19 @@ def read_textfiles(pattern: str) -> list[Metric]:
         for path, mtime in mtimes:
             mtime_family.add_metric([path], mtime)
         out.append(mtime_family)
-    out.append(GaugeFamily("node_textfile_scrape_error",
-                           "1 if there was an error opening or reading a file, 0 otherwise", 1.0 if error else 0.0))
+    out.append(_scrape_error(error))
     return out
+
+
+def _scrape_error(error: bool) -> Metric:
+    return GaugeFamily("node_textfile_scrape_error", "1 if there was an error opening or reading a file, 0 otherwise",
+                       1.0 if error else 0.0)
 
 
 def make(ctx: CollectorContext) -> Callable[[], list[Metric]]:
     pattern = ctx.config.textfile.directory
+    if not pattern:
+        # node_exporter's default: on, nothing to read, and "no error" said, which dashboard 1860's
+        # scrape panel and the node-mixin's NodeTextFileCollectorScrapeError read. No file is touched.
+        return lambda: [_scrape_error(False)]
     return lambda: read_textfiles(pattern)

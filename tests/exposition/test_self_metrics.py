@@ -18,7 +18,8 @@ def samples(collector: object) -> dict[str, float]:
 def test_same_series_as_the_librarys_process_collector() -> None:
     ours = samples(SelfCollector())
     library = samples(ProcessCollector(registry=CollectorRegistry()))
-    assert set(ours) == set(library)
+    # Plus client_golang's process_virtual_memory_max_bytes, which dashboard 1860 draws.
+    assert set(ours) == set(library) | {"process_virtual_memory_max_bytes"}
     for name in ("process_max_fds", "process_start_time_seconds", "process_virtual_memory_bytes"):
         assert ours[name] == library[name]
     # The library counts the descriptor it lists /proc/self/fd with.
@@ -34,3 +35,11 @@ def test_open_descriptors_are_counted() -> None:
         for fd in fds:
             os.close(fd)
     assert open_fds() == before
+
+
+def test_the_address_space_limit_is_read_as_client_golang_reads_it() -> None:
+    import resource
+
+    soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+    expected = float(2**64 - 1) if soft == resource.RLIM_INFINITY else float(soft)
+    assert samples(SelfCollector())["process_virtual_memory_max_bytes"] == expected

@@ -66,9 +66,14 @@ def test_a_missing_directory_is_a_scrape_error_not_a_failure(tmp_path: Path) -> 
     assert got == {("node_textfile_scrape_error", ()): 1}
 
 
-def test_on_only_with_a_directory(tmp_path: Path) -> None:
-    assert "textfile" not in [s.name for s in enabled_specs(config_from_dict({}))]
-    on = config_from_dict({"textfile": {"directory": str(tmp_path)}})
-    assert "textfile" in [s.name for s in enabled_specs(on)]
+def test_on_by_default_reading_nothing_until_a_directory_is_set(tmp_path: Path) -> None:
+    """As node_exporter: with no directory, no file is read and scrape_error says 0."""
+    from exporter.host.context import CollectorContext
+    from exporter.host.paths import HostPaths
+    from exporter.host.textfile import make
+
+    default = config_from_dict({})
+    assert "textfile" in [s.name for s in enabled_specs(default)]
+    assert samples(make(CollectorContext(HostPaths(), default))()) == {("node_textfile_scrape_error", ()): 0}
     off = config_from_dict({"textfile": {"directory": str(tmp_path)}, "disabled_collectors": ["textfile"]})
     assert "textfile" not in [s.name for s in enabled_specs(off)]
