@@ -7,11 +7,10 @@ no /proc/pressure: FileNotFoundError reports the collector unavailable.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from exporter.exposition.families import CounterFamily
 from exporter.host.context import CollectorContext
-from exporter.host.paths import HostPaths, read_text
+from exporter.host.paths import HostPaths
+from exporter.host.sysfs import KeptFile
 
 # (resource, line kind) → (metric name, help), as node_exporter names them.
 _METRICS = {
@@ -31,26 +30,37 @@ _METRICS = {
 RESOURCES = ("cpu", "io", "memory", "irq")
 
 
-def read_pressure(paths: HostPaths) -> list[CounterFamily]:
-    fams = []
-    found = False
-    for resource in RESOURCES:
-        try:
-            text = read_text(paths.proc("pressure", resource))
-        except FileNotFoundError:
-            continue  # irq is newer (5.15+); one missing resource is not a failure
-        found = True
-        for line in text.splitlines():
-            kind, _, rest = line.partition(" ")
-            metric = _METRICS.get((resource, kind))
-            if metric is None:
-                continue
-            total = rest.rpartition("total=")[2]
-            fams.append(CounterFamily(metric[0], metric[1], float(total) / 1000.0 / 1000.0))
-    if not found:
-        raise FileNotFoundError(2, "no pressure stall information", paths.proc("pressure"))
-    return fams
+class Pressure:
+    """The /proc/pressure files kept open (KeptFile): a pread costs a fraction of open + read + close."""
+
+    def __init__(self, paths: HostPaths) -> None:
+        self._dir = paths.proc("pressure")
+        self._files = [(r, KeptFile(paths.proc("pressure", r))) for r in RESOURCES]
+
+    def __call__(self) -> list[CounterFamily]:
+        fams = []
+        found = False
+        for resource, kept in self._files:
+            try:
+                text = kept.read().decode("ascii", "replace")
+            except FileNotFoundError:
+                continue  # irq is newer (5.15+); one missing resource is not a failure
+            found = True
+            for line in text.splitlines():
+                kind, _, rest = line.partition(" ")
+                metric = _METRICS.get((resource, kind))
+                if metric is None:
+                    continue
+                total = rest.rpartition("total=")[2]
+                fams.append(CounterFamily(metric[0], metric[1], float(total) / 1000.0 / 1000.0))
+        if not found:
+            raise FileNotFoundError(2, "no pressure stall information", self._dir)
+        return fams
+
+    def close(self) -> None:
+        for _r, kept in self._files:
+            kept.close()
 
 
-def make(ctx: CollectorContext) -> Callable[[], list[CounterFamily]]:
-    return lambda: read_pressure(ctx.paths)
+def make(ctx: CollectorContext) -> Pressure:
+    return Pressure(ctx.paths)
