@@ -36,6 +36,8 @@ _KEY_FIELDS = {"name": 1, "cgroup": 9}  # the Process field that names a group
 
 
 class ProcessGroups:
+    RECOUNT_EVERY = 360  # updates between full recounts (an hour at one per 10 s)
+
     def __init__(self, max_groups: int, key: str = "name") -> None:
         self._max = max_groups
         self._key = _KEY_FIELDS[key]
@@ -47,6 +49,7 @@ class ProcessGroups:
         self._agg: dict[str, list[float]] = {}  # group → [processes, threads, rss, cpu seconds] of live ones
         self._high: dict[str, float] = {}  # the highest CPU total exported per group
         self._seq = -1
+        self._updates = 0
         self._lock = threading.Lock()
 
     def on_reading(self, reading: Reading) -> None:
@@ -71,7 +74,9 @@ class ProcessGroups:
         with self._lock:
             if seq == self._seq:
                 return self._stats
-            if not self._patch(processes):
+            self._updates += 1
+            # A full recount now and then resets the float drift of the incremental sums.
+            if self._updates % self.RECOUNT_EVERY == 0 or not (self._patch(processes) or self._diff(processes)):
                 self._recount(processes)
             self._procs = processes
             stats = []
@@ -109,6 +114,57 @@ class ProcessGroups:
             sums[1] += b[7] - a[7]
             sums[2] += b[6] - a[6]
             sums[3] += b[5] - a[5]
+            last[key] = (group, b[5])
+        return True
+
+    def _diff(self, processes: tuple[Process, ...]) -> bool:
+        """Update the sums by the processes that came, went or changed since the last
+        update (a busy host starts and ends a few between two collections): one dict of
+        the processes by (pid, start time) instead of regrouping all of them. False when
+        a process changed its group key (its name or cgroup): then recount."""
+        old = self._procs
+        if old is None:
+            return False
+        k = self._key
+        before = {(p[0], p[8]): p for p in old}
+        now = {(p[0], p[8]): p for p in processes}
+        if len(now) != len(processes) or len(before) != len(old):
+            return False  # the same process twice: leave it to the recount
+        agg, last, base = self._agg, self._last, self._base
+        moved = []
+        for key, b in now.items():
+            a = before.get(key)
+            if a is not b and a is not None and a[k] != b[k]:
+                return False
+            if a is not b:
+                moved.append((key, a, b))
+        for key in before.keys() - now.keys():  # exited: its seconds stay in the group's counter
+            a = before[key]
+            group, cpu = last.pop(key)
+            base[group] = base.get(group, 0.0) + cpu
+            sums = agg[group]
+            sums[0] -= 1
+            sums[1] -= a[7]
+            sums[2] -= a[6]
+            sums[3] -= a[5]
+        for key, a, b in moved:
+            if a is None:  # new
+                label: str = b[k]  # type: ignore[assignment]
+                group = self._group_of(label)
+                new = agg.get(group)
+                if new is None:
+                    agg[group] = [1, b[7], b[6], b[5]]
+                else:
+                    new[0] += 1
+                    new[1] += b[7]
+                    new[2] += b[6]
+                    new[3] += b[5]
+            else:
+                group = last[key][0]
+                sums = agg[group]
+                sums[1] += b[7] - a[7]
+                sums[2] += b[6] - a[6]
+                sums[3] += b[5] - a[5]
             last[key] = (group, b[5])
         return True
 

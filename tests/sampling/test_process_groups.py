@@ -85,3 +85,36 @@ def test_groups_keyed_by_cgroup_follow_a_process_that_moves() -> None:
                                               proc(3, "postgres", 7.0, cgroup=db)))}
     assert second[db].processes == 2 and second[db].cpu_seconds_total == 13.0
     assert second[web].cpu_seconds_total == 15.0  # never below what was exported
+
+
+def test_churn_is_patched_to_the_same_sums_as_a_recount() -> None:
+    """Processes that come, go and run between updates: the incremental sums equal what a
+    full recount of the same history gives, and no counter goes down."""
+    import random
+
+    rng = random.Random(14)
+    live = {pid: proc(pid, f"name{pid % 7}", float(pid % 5), rss=1000 * pid, start=pid) for pid in range(1, 60)}
+    incremental = ProcessGroups(max_groups=5)
+    recounted = ProcessGroups(max_groups=5)
+    recounted.RECOUNT_EVERY = 1
+    last: dict[str, float] = {}
+    next_pid = 100
+    for seq in range(1, 80):
+        for pid in rng.sample(sorted(live), 3):  # some exit
+            del live[pid]
+        for _ in range(rng.randrange(2, 6)):  # some start
+            live[next_pid] = proc(next_pid, f"name{next_pid % 9}", 0.5, rss=10 * next_pid, start=next_pid)
+            next_pid += 1
+        for pid in rng.sample(sorted(live), 5):  # some run
+            p = live[pid]
+            live[pid] = p._replace(cpu_seconds=p.cpu_seconds + rng.random(), rss_bytes=p.rss_bytes + 4096)
+        procs = tuple(live.values())
+        a = {s.name: s for s in incremental.update(seq, procs)}
+        b = {s.name: s for s in recounted.update(seq, procs)}
+        assert set(a) == set(b)
+        for name in a:
+            assert (a[name].processes, a[name].threads, a[name].rss_bytes) == (
+                b[name].processes, b[name].threads, b[name].rss_bytes), name
+            assert abs(a[name].cpu_seconds_total - b[name].cpu_seconds_total) < 1e-6
+            assert a[name].cpu_seconds_total >= last.get(name, 0.0)
+            last[name] = a[name].cpu_seconds_total
