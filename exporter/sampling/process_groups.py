@@ -106,16 +106,18 @@ class ProcessGroups:
                 if a[0] != b[0] or a[8] != b[8] or a[k] != b[k]:
                     return False
                 changed.append((a, b))
-        agg, last = self._agg, self._last
         for a, b in changed:
-            key = (b[0], b[8])
-            group = last[key][0]
-            sums = agg[group]
-            sums[1] += b[7] - a[7]
-            sums[2] += b[6] - a[6]
-            sums[3] += b[5] - a[5]
-            last[key] = (group, b[5])
+            self._ran((b[0], b[8]), a, b)
         return True
+
+    def _ran(self, key: tuple[int, int], a: Process, b: Process) -> None:
+        """Move the sums of a process's group from reading `a` to reading `b`."""
+        group = self._last[key][0]
+        sums = self._agg[group]
+        sums[1] += b[7] - a[7]
+        sums[2] += b[6] - a[6]
+        sums[3] += b[5] - a[5]
+        self._last[key] = (group, b[5])
 
     def _diff(self, processes: tuple[Process, ...]) -> bool:
         """Update the sums by the processes that came, went or changed since the last
@@ -159,13 +161,9 @@ class ProcessGroups:
                     new[1] += b[7]
                     new[2] += b[6]
                     new[3] += b[5]
+                last[key] = (group, b[5])
             else:
-                group = last[key][0]
-                sums = agg[group]
-                sums[1] += b[7] - a[7]
-                sums[2] += b[6] - a[6]
-                sums[3] += b[5] - a[5]
-            last[key] = (group, b[5])
+                self._ran(key, a, b)
         return True
 
     def _recount(self, processes: tuple[Process, ...]) -> None:
