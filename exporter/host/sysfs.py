@@ -65,8 +65,9 @@ class KeptFile:
     of open + read + close (/proc/sys files especially). Closed and reopened after an error,
     so a file that appears later (a module loaded) is picked up."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, size: int = 4096) -> None:
         self.path = path
+        self._size = size  # the first pread asks this much; a longer file takes more reads
         self._fd = -1
 
     def read(self) -> bytes:
@@ -74,7 +75,14 @@ class KeptFile:
         try:
             if self._fd < 0:
                 self._fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
-            return os.pread(self._fd, 4096, 0)
+            data = os.pread(self._fd, self._size, 0)
+            if len(data) < self._size:
+                return data
+            chunks = [data]
+            while data:
+                data = os.pread(self._fd, self._size, sum(map(len, chunks)))
+                chunks.append(data)
+            return b"".join(chunks)
         except OSError:
             self.close()
             raise

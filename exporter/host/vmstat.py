@@ -8,22 +8,37 @@ as node_exporter exports them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from exporter.exposition.families import UntypedFamily
 from exporter.host.context import CollectorContext
-from exporter.host.paths import HostPaths, read_text
+from exporter.host.paths import HostPaths
+from exporter.host.sysfs import KeptFile
 
 
-def read_vmstat(paths: HostPaths, fields: re.Pattern[str]) -> list[UntypedFamily]:
-    fams = []
-    for line in read_text(paths.proc("vmstat")).splitlines():
-        key, _, value = line.partition(" ")
-        if fields.match(key):
-            fams.append(UntypedFamily(f"node_vmstat_{key}", f"/proc/vmstat information field {key}.", float(value)))
-    return fams
+class Vmstat:
+    """/proc/vmstat kept open (KeptFile); the field regex is matched once per field name."""
+
+    def __init__(self, paths: HostPaths, fields: re.Pattern[str]) -> None:
+        self._file = KeptFile(paths.proc("vmstat"), 16384)
+        self._fields = fields
+        self._wanted: dict[str, bool] = {}
+
+    def __call__(self) -> list[UntypedFamily]:
+        fams = []
+        wanted = self._wanted
+        for line in self._file.read().decode("ascii", "replace").splitlines():
+            key, _, value = line.partition(" ")
+            ok = wanted.get(key)
+            if ok is None:
+                ok = wanted[key] = bool(self._fields.match(key))
+            if ok:
+                fams.append(UntypedFamily(f"node_vmstat_{key}", f"/proc/vmstat information field {key}.",
+                                          float(value)))
+        return fams
+
+    def close(self) -> None:
+        self._file.close()
 
 
-def make(ctx: CollectorContext) -> Callable[[], list[UntypedFamily]]:
-    fields = re.compile(ctx.config.vmstat.fields)
-    return lambda: read_vmstat(ctx.paths, fields)
+def make(ctx: CollectorContext) -> Vmstat:
+    return Vmstat(ctx.paths, re.compile(ctx.config.vmstat.fields))

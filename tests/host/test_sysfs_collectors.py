@@ -87,3 +87,15 @@ def test_cpufreq_leaves_the_frequency_to_cpu_info(tmp_path: Path) -> None:
     with_info = collect(cpufreq.make, root, cpu={"info": True})
     assert not [k for k in with_info if k[0] == "node_cpu_frequency_hertz"]  # one family per name
     assert with_info[("node_cpu_scaling_frequency_hertz", (("cpu", "0"),))] == 1.7e9
+
+
+def test_kept_file_reads_past_its_first_chunk(tmp_path: Path) -> None:
+    from exporter.host.sysfs import KeptFile
+
+    path = tmp_path / "vmstat"
+    path.write_bytes(b"".join(b"field_%d %d\n" % (i, i) for i in range(1000)))
+    kept = KeptFile(str(path), 100)
+    assert kept.read() == path.read_bytes()
+    path.write_bytes(b"short\n")
+    assert kept.read() == b"short\n"
+    kept.close()
