@@ -73,6 +73,10 @@ class Family(Metric):
 
     TYPE = "untyped"
     SUFFIX = ""
+    # A family that its producer hands out again while its input is unchanged (the cgroup
+    # series of a quiet host) keeps its rendered lines: set `reused = True` on it.
+    reused = False
+    _lines: list[str] | None = None
 
     def __init__(
         self, name: str, documentation: str, value: Any = None, labels: Sequence[str] | None = None
@@ -93,6 +97,7 @@ class Family(Metric):
 
     def add_metric(self, labels: Sequence[str], value: Any) -> None:
         self.rows.append((labels, value))
+        self._lines = None
 
     @property
     def samples(self) -> list[Sample]:  # type: ignore[override]
@@ -103,6 +108,18 @@ class Family(Metric):
 
     def render_rows(self, out: list[str]) -> None:
         """Append this family's sample lines, as both text formats write them."""
+        if self._lines is not None:
+            out.extend(self._lines)
+            return
+        if self.reused:
+            lines: list[str] = []
+            self._render(lines)
+            self._lines = lines
+            out.extend(lines)
+            return
+        self._render(out)
+
+    def _render(self, out: list[str]) -> None:
         sample_name = self.name + self.SUFFIX
         order, pieces = _shape(sample_name, self.labelnames)
         go = floatToGoString

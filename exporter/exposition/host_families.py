@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterator
 from prometheus_client.core import InfoMetricFamily, Metric
 
 from exporter import __version__
-from exporter.exposition.families import CounterFamily, GaugeFamily
+from exporter.exposition.families import CounterFamily, Family, GaugeFamily
 from exporter.sampling.process_groups import GroupStats
 from exporter.sampling.reading import Reading
-from exporter.sampling.snapshot import NetInterface, Snapshot
+from exporter.sampling.snapshot import CgroupUsage, NetInterface, Snapshot
 
 Selection = frozenset[str] | None  # the collectors whose families to render; None: all
 
@@ -156,14 +156,31 @@ _CGROUP_COUNTERS = (
 )
 
 
+_cgroup_memo: list[tuple[object, list[Family]]] = []
+
+
 def _cgroups(s: Snapshot) -> Iterator[Metric]:
-    """Per-service use: one series per cgroup path (bounded by cgroups.max_series) and "other"."""
+    """Per-service use: one series per cgroup path (bounded by cgroups.max_series) and "other".
+
+    The collector hands back the very same series tuple while no cgroup moved: then the
+    families built (and rendered) for it last time are served again."""
     if s.cgroups is None:
         return
+    if _cgroup_memo and _cgroup_memo[0][0] is s.cgroups:
+        yield from _cgroup_memo[0][1]
+        return
+    fams = list(_cgroup_families(s.cgroups))
+    for fam in fams:
+        fam.reused = True
+    _cgroup_memo[:] = [(s.cgroups, fams)]
+    yield from fams
+
+
+def _cgroup_families(cgroups: tuple[CgroupUsage, ...]) -> Iterator[Family]:
     label = ["cgroup"]
     for attr, name, help_text in _CGROUP_COUNTERS:
         fam = CounterFamily(name, help_text, labels=label)
-        for c in s.cgroups:
+        for c in cgroups:
             v = getattr(c, attr)
             if v is not None:
                 fam.add_metric([c.name], v)
@@ -174,7 +191,7 @@ def _cgroups(s: Snapshot) -> Iterator[Metric]:
     count = GaugeFamily("sysmon_cgroup_cgroups",
                         "Cgroups summed in the series: 1, or those beyond cgroups.max_series for \"other\".",
                         labels=label)
-    for c in s.cgroups:
+    for c in cgroups:
         if c.memory_bytes is not None:
             mem.add_metric([c.name], c.memory_bytes)
         count.add_metric([c.name], c.cgroups)

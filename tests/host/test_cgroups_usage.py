@@ -6,7 +6,10 @@ figures until due. A fixture tree, then this host's real hierarchy."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+
+from prometheus_client.core import Metric
 
 from exporter.config import config_from_dict
 from exporter.exposition.host_families import reading_families
@@ -14,7 +17,7 @@ from exporter.host.cgroups import CgroupUsageCollector, parse_io_stat, parse_pre
 from exporter.host.paths import HostPaths
 from exporter.host.registry import HostReader
 from exporter.sampling.reading import make_reading
-from exporter.sampling.snapshot import CgroupUsage
+from exporter.sampling.snapshot import CgroupUsage, Snapshot
 from tests.support.procfs import FakeCgroups, FakeProc, real_cgroups
 
 PSI = "some avg10=0.00 avg60=0.00 avg300=0.00 total={some}\nfull avg10=0.00 avg60=0.00 avg300=0.00 total={full}\n"
@@ -163,3 +166,40 @@ def test_this_hosts_cgroups() -> None:
         assert got.cpu_seconds >= 0.04
         assert got.cpu_waiting_seconds is not None  # PSI files exist in every v2 cgroup
         collect.close()
+
+
+def test_unchanged_series_are_not_built_again(tmp_path: Path) -> None:
+    """While no cgroup moved the collector hands back the same tuple, and /metrics serves the
+    families (and lines) rendered for it; a change is rendered afresh."""
+    from exporter.exposition.encoding import choose
+    from exporter.exposition.families import Family
+
+    clock, fake = fixture(tmp_path)
+    collect = CgroupUsageCollector(fake.tree(clock), max_series=100, max_depth=3, clock=clock.clock)
+    first = collect()
+    clock.now += 1
+    assert collect() is first
+
+    class Source:
+        def __init__(self, series: tuple[CgroupUsage, ...]) -> None:
+            self.snap = make_reading(None, _snapshot(series))
+
+        def collect(self) -> Iterator[Metric]:
+            return (f for f in reading_families(self.snap, 0, None) if f.name.startswith("sysmon_cgroup"))
+
+    encoder, _ = choose(None)
+    one = encoder(Source(first))
+    again = Source(first)
+    fams = list(again.collect())
+    assert all(isinstance(f, Family) and f._lines is not None for f in fams)
+    assert encoder(again) == one
+    fake.set_usage("/system.slice/db.service", 7_000_000)
+    clock.now += 1
+    changed = collect()
+    assert changed is not first
+    assert b'sysmon_cgroup_cpu_usage_seconds_total{cgroup="/system.slice/db.service"} 7.0' in encoder(
+        Source(changed))
+
+
+def _snapshot(series: tuple[CgroupUsage, ...]) -> Snapshot:
+    return Snapshot(timestamp=0.0, monotonic=0.0, cgroups=series)
