@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parents[1] / "exporter"
 
 
@@ -75,6 +77,7 @@ def test_only_the_host_layer_names_proc_and_sys_paths() -> None:
     assert offenders == []
 
 
+@pytest.mark.integration  # a fresh interpreter, so nothing imported before can hide an import
 def test_the_collector_table_is_a_leaf() -> None:
     code = ("import sys; import exporter.host.collectors; "
             "print(sorted(m for m in sys.modules if m.startswith('exporter.')))")

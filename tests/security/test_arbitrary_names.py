@@ -92,6 +92,7 @@ def label_values(families: Any) -> set[str]:
     return {v for f in families for s in f.samples for v in s.labels.values()}
 
 
+@pytest.mark.integration  # promtool checks every rendering
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(dir_name=names, file_name=names, comm=names, cmdline=st.binary(max_size=60))
 def test_any_bytes_in_names_give_valid_metrics_and_json(world: Any, dir_name: bytes, file_name: bytes,
