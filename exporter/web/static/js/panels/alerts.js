@@ -1,7 +1,7 @@
 /* Alerts: the banner of firing alerts, the count in the tab title, pending alerts, the log.
  * alertLevels() turns the alerts section into the levels the tiles and bars are coloured by. */
 
-import { $, cssVar, el, emptyRow, syncRows } from "../dom.js";
+import { $, cssVar, el, emptyRow, setText, syncRows } from "../dom.js";
 import { humanDuration, humanTime, isNum } from "../format.js";
 
 const RANK = { pending: 1, warn: 2, crit: 3 };
@@ -103,14 +103,14 @@ export function render(d) {
   syncRows(banner, shown, bannerItem, (item, a) => {
     const isPending = a.state === "pending";
     item.dataset.severity = isPending ? "pending" : a.severity;
-    item.children[0].textContent = isPending ? `pending ${a.severity}` : a.severity;
-    item.children[1].textContent = a.message;
+    setText(item.children[0], isPending ? `pending ${a.severity}` : a.severity);
+    setText(item.children[1], a.message);
     const hold = alerts.thresholds?.[a.resource]?.for_seconds;
     item.children[2].textContent = isPending && isNum(hold)
       ? `for ${heldFor(a, d.timestamp)}, fires after ${humanDuration(hold)}`
       : `for ${heldFor(a, d.timestamp)}`;
     const who = culprits(a, d.processes);
-    item.children[3].textContent = who.length ? `top: ${who.join(", ")}` : "";
+    setText(item.children[3], who.length ? `top: ${who.join(", ")}` : "");
   });
   document.title = `${firing.length ? `(${firing.length}) ` : ""}System Monitor${d.hostname ? ` — ${d.hostname}` : ""}`;
   drawFavicon(firing.length, severity);
@@ -127,11 +127,11 @@ export function render(d) {
     tr.dataset.severity = a.severity;
     tr.dataset.state = a.ended_at ? "resolved" : "firing";
     const c = tr.children;
-    c[0].textContent = logMessage(a);
-    c[1].firstChild.textContent = a.severity;
+    setText(c[0], logMessage(a));
+    setText(c[1].firstChild, a.severity);
     c[1].dataset.severity = a.severity;
-    c[2].textContent = humanTime(a.started_at);
-    c[3].textContent = a.ended_at ? humanTime(a.ended_at) : "active";
-    c[4].textContent = alertValue(a, a.peak);
+    setText(c[2], humanTime(a.started_at));
+    setText(c[3], a.ended_at ? humanTime(a.ended_at) : "active");
+    setText(c[4], alertValue(a, a.peak));
   });
 }

@@ -7,7 +7,8 @@ import { fixed, humanRate, isNum, niceIncrs, pointTime, timeTick } from "../form
 const COLORS = ["#3b82f6", "#ef4444", "#10b981", "#f59e0b", "#8b5cf6", "#ec4899", "#14b8a6", "#f97316",
   "#6366f1", "#84cc16"];
 const HEIGHT = 170;
-const charts = {}; // figure id → {u, sig}
+const charts = {}; // figure id → {u, sig, raw}
+const onScreen = new Set(); // figures in or near the viewport: the only ones redrawn every poll
 let themeVersion = 0;
 
 /* uPlot is loaded on its own: an installation that lacks it (the server says so on the page)
@@ -286,6 +287,19 @@ export function mount(ctx) {
   $("zoom-reset").addEventListener("click", () => setZoom(null, ctx));
   $("pan-back").addEventListener("click", () => pan(-0.5, ctx));
   $("pan-forward").addEventListener("click", () => pan(0.5, ctx));
+  // A chart off screen is not redrawn on every poll (most of the page's CPU is canvas drawing);
+  // it catches up when it scrolls into view.
+  const seen = new IntersectionObserver((entries) => {
+    let appeared = false;
+    for (const e of entries) {
+      if (e.isIntersecting) {
+        appeared = appeared || !onScreen.has(e.target.id);
+        onScreen.add(e.target.id);
+      } else onScreen.delete(e.target.id);
+    }
+    if (appeared) render(ctx.latest, ctx);
+  }, { rootMargin: "200px" });
+  for (const fig of document.querySelectorAll("#charts figure")) seen.observe(fig);
   let pending = false;
   new ResizeObserver(() => {
     if (pending) return;
@@ -305,8 +319,8 @@ export function specsFor(names, ctx) {
   return chartSpecs(names, { hidden, cores: d.cpu?.count || null, muted: cssVar("--muted"), disk: ctx.settings.disk });
 }
 
-/* Draw the current source. While zoomed the charts keep their data ("paused while zoomed")
- * unless `force` (a zoom, a pan, a theme change). */
+/* Draw the current source on the charts in view (all of them when `force`: a zoom, a pan, a
+ * theme change). While zoomed the charts keep their data ("paused while zoomed"). */
 export function render(d, ctx, force = false) {
   if (!uPlot || (zoom.range && !force)) return;
   const useHistory = ctx.settings.range !== "live";
@@ -321,7 +335,7 @@ export function render(d, ctx, force = false) {
       ch?.u?.destroy();
       ch = charts[spec.id] = { u: makeChart(spec, fig, ctx), sig };
     }
-    if (!ch.u) continue;
+    if (!ch.u || (!force && !onScreen.has(spec.id) && ch.u.data[0].length)) continue;
     const { data, raw } = drawn(spec, useHistory ? historyData(spec, ctx.history.data, ctx.history.first)
       : liveData(spec, ctx.live));
     ch.raw = raw;

@@ -1,7 +1,7 @@
 /* The disks table: per device throughput, IOPS, utilisation and await (iostat's view), and the
  * selector that narrows the Disk I/O chart to one disk when there are many. */
 
-import { $, el, emptyRow, syncRows } from "../dom.js";
+import { $, el, emptyRow, setText, syncRows } from "../dom.js";
 import { fixed, humanRate, isNum } from "../format.js";
 
 /* Milliseconds for an await in seconds: 0.0025 → "2.5"; none in the interval → "–". */
@@ -32,12 +32,12 @@ export function render(d, ctx) {
     tr.dataset.disk = k.device;
     tr.classList.toggle("is-selected", ctx.settings.disk === k.device);
     const c = tr.children;
-    c[0].textContent = k.device;
-    c[1].textContent = humanRate(k.read_bytes_per_second);
-    c[2].textContent = humanRate(k.write_bytes_per_second);
-    c[3].textContent = `${fixed(k.reads_per_second, 0)} / ${fixed(k.writes_per_second, 0)}`;
-    c[4].textContent = isNum(k.util_percent) ? `${k.util_percent.toFixed(0)} %` : "–";
-    c[5].textContent = `${ms(k.read_await_seconds)} / ${ms(k.write_await_seconds)} ms`;
+    setText(c[0], k.device);
+    setText(c[1], humanRate(k.read_bytes_per_second));
+    setText(c[2], humanRate(k.write_bytes_per_second));
+    setText(c[3], `${fixed(k.reads_per_second, 0)} / ${fixed(k.writes_per_second, 0)}`);
+    setText(c[4], isNum(k.util_percent) ? `${k.util_percent.toFixed(0)} %` : "–");
+    setText(c[5], `${ms(k.read_await_seconds)} / ${ms(k.write_await_seconds)} ms`);
   });
   // The chart's selector lists the disks; "all" until one is chosen.
   const sel = $("disk-select");

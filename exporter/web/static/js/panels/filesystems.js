@@ -1,7 +1,7 @@
 /* One bar per mounted filesystem, coloured by the alert thresholds (a disk at 96 % is red at
  * once, not only after the alert's `for`); a pending or firing alert also marks the row. */
 
-import { $, el, setFill, syncRows } from "../dom.js";
+import { $, el, setFill, setText, syncRows } from "../dom.js";
 import { humanBytes, humanPercent, isNum } from "../format.js";
 
 /* "crit" | "warn" | "ok" for a percentage (0..100) against {warning, critical} ratios. */
@@ -33,7 +33,7 @@ export function render(d, ctx) {
     row.dataset.level = level;
     row.dataset.alert = ctx.levels[`filesystem|${fs.mountpoint}`] || "none";
     const [name, bar, num] = row.children;
-    name.textContent = fs.mountpoint + (fs.readonly ? " (ro)" : "");
+    setText(name, fs.mountpoint + (fs.readonly ? " (ro)" : ""));
     name.title = `${fs.mountpoint}\n${fs.device} · ${fs.fstype}`;
     setFill(bar.firstChild, fs.percent, level);
     num.textContent = fs.error

@@ -2,7 +2,7 @@
  * and interfaces that are down show only while "show hidden interfaces" is ticked; the list
  * of what is hidden names a few and counts the rest, so a host with 50 veths keeps a small tile. */
 
-import { $, el, syncRows } from "../dom.js";
+import { $, el, setText, syncRows } from "../dom.js";
 import { humanRate } from "../format.js";
 
 export function mount(ctx) {
@@ -35,10 +35,10 @@ function newRow() {
 export function render(d, ctx) {
   const list = $("net-list");
   if (!d.network) {
-    list.textContent = "unavailable";
+    setText(list, "unavailable");
     return;
   }
-  $("hidden-ifaces").textContent = hiddenSummary(d.network);
+  setText($("hidden-ifaces"), hiddenSummary(d.network));
   const shown = d.network.filter((n) => ctx.settings.showHidden || !isHidden(n));
   if (!shown.length) {
     list.textContent = "";
@@ -49,7 +49,7 @@ export function render(d, ctx) {
   syncRows(list, shown, newRow, (row, n) => {
     row.dataset.iface = n.device;
     row.classList.toggle("is-down", !n.up);
-    row.children[0].textContent = n.device + (n.up ? "" : " (down)");
+    setText(row.children[0], n.device + (n.up ? "" : " (down)"));
     const trouble = [[n.errors_per_second, "err"], [n.drops_per_second, "drop"]]
       .filter(([v]) => v > 0).map(([v, what]) => `  ${v < 10 ? v.toFixed(1) : Math.round(v)} ${what}/s`).join("");
     row.children[1].textContent =

@@ -1,7 +1,7 @@
 /* The pressure tile (PSI): the share of the last interval in which some tasks waited for CPU,
  * memory or I/O, and in which none could run ("full"). Hidden on kernels without PSI. */
 
-import { $, el, syncRows } from "../dom.js";
+import { $, el, setText, syncRows } from "../dom.js";
 import { humanPercent } from "../format.js";
 
 const RESOURCES = [["cpu", "CPU"], ["memory", "Memory"], ["io", "I/O"]];
@@ -23,7 +23,7 @@ export function render(d) {
   const rows = pressureRows(d.pressure);
   $("tile-pressure").hidden = !rows.length;
   syncRows($("psi-list"), rows, newRow, (row, [label, text]) => {
-    row.children[0].textContent = label;
-    row.children[1].textContent = text;
+    setText(row.children[0], label);
+    setText(row.children[1], text);
   });
 }

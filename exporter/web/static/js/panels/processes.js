@@ -3,7 +3,7 @@
  * filter box, sorted by the clicked column. A click on a row shows its full command line,
  * user, state and threads (the only way on a phone, where those columns are hidden). */
 
-import { $, el, emptyRow, syncRows } from "../dom.js";
+import { $, el, emptyRow, setText, syncRows } from "../dom.js";
 import { fixed, humanBytes } from "../format.js";
 
 const COLUMNS = 8;
@@ -107,16 +107,16 @@ export function render(d) {
     tr.classList.toggle("is-expanded", open);
     tr.setAttribute("aria-expanded", open ? "true" : "false");
     const c = tr.children;
-    c[0].textContent = String(r.pid);
-    c[1].textContent = r.user || "";
+    setText(c[0], String(r.pid));
+    setText(c[1], r.user || "");
     const [name, cmd, detail] = c[2].children;
-    name.textContent = r.name;
-    cmd.textContent = r.cmdline && r.cmdline !== r.name ? r.cmdline : "";
-    detail.textContent = open ? `user ${r.user || "?"} · ${r.state} · ${r.threads} thread${r.threads === 1 ? "" : "s"}` : "";
-    c[3].textContent = String(r.threads);
-    c[4].textContent = fixed(r.cpu_percent, 1);
-    c[5].textContent = fixed(r.memory_percent, 1);
-    c[6].textContent = humanBytes(r.rss_bytes);
-    c[7].textContent = r.state;
+    setText(name, r.name);
+    setText(cmd, r.cmdline && r.cmdline !== r.name ? r.cmdline : "");
+    setText(detail, open ? `user ${r.user || "?"} · ${r.state} · ${r.threads} thread${r.threads === 1 ? "" : "s"}` : "");
+    setText(c[3], String(r.threads));
+    setText(c[4], fixed(r.cpu_percent, 1));
+    setText(c[5], fixed(r.memory_percent, 1));
+    setText(c[6], humanBytes(r.rss_bytes));
+    setText(c[7], r.state);
   });
 }

@@ -1,7 +1,7 @@
 /* The top bar and footer: host name, connection state (pill, "connection lost" banner,
  * dimmed page), the pause button, failing collectors and the time of the shown data. */
 
-import { $ } from "../dom.js";
+import { $, setText } from "../dom.js";
 
 const TEXT = {
   lost: "Connection lost, retrying…",
@@ -14,24 +14,24 @@ export function showConnection(conn, since, settings) {
   const shown = conn === "lost" ? "lost" : settings.paused ? "paused" : conn;
   const s = $("status");
   s.dataset.state = shown;
-  s.textContent = TEXT[shown] || `Live · every ${settings.refresh} s`;
+  setText(s, TEXT[shown] || `Live · every ${settings.refresh} s`);
   document.body.classList.toggle("is-lost", conn === "lost");
   document.body.classList.toggle("is-loading", conn === "loading");
   document.body.classList.toggle("is-paused", settings.paused);
   $("conn-lost").hidden = conn !== "lost";
-  if (conn === "lost" && since) $("conn-lost-since").textContent = `(since ${since.toLocaleTimeString()})`;
+  if (conn === "lost" && since) setText($("conn-lost-since"), `(since ${since.toLocaleTimeString()})`);
   const pause = $("pause");
-  pause.textContent = settings.paused ? "Resume" : "Pause";
+  setText(pause, settings.paused ? "Resume" : "Pause");
   pause.setAttribute("aria-pressed", settings.paused ? "true" : "false");
 }
 
 export function render(d) {
-  $("hostname").textContent = d.hostname || "";
+  setText($("hostname"), d.hostname || "");
   const failing = (d.collectors || []).filter((c) => !c.success);
   $("collectors-note").textContent = failing.length
     ? `Collectors failing: ${failing.map((c) => c.name + (c.error ? ` (${c.error})` : "")).join(", ")}`
     : "";
   const upd = $("updated");
   upd.dataset.ts = String(d.timestamp);
-  upd.textContent = `Updated ${new Date(d.timestamp * 1000).toLocaleTimeString()}`;
+  setText(upd, `Updated ${new Date(d.timestamp * 1000).toLocaleTimeString()}`);
 }

@@ -1,7 +1,7 @@
 /* The temperatures tile (hwmon): the hottest sensors first, each coloured against its chip's
  * own high and critical levels. Hidden where the host has no sensors (most VMs). */
 
-import { $, el, syncRows } from "../dom.js";
+import { $, el, setText, syncRows } from "../dom.js";
 import { isNum } from "../format.js";
 
 const SHOWN = 6;
@@ -22,12 +22,12 @@ export function render(d) {
   const temps = d.temperatures;
   $("tile-temps").hidden = !temps?.length;
   if (!temps?.length) return;
-  $("temps-more").textContent = temps.length > SHOWN ? `(hottest ${SHOWN} of ${temps.length})` : "";
+  setText($("temps-more"), temps.length > SHOWN ? `(hottest ${SHOWN} of ${temps.length})` : "");
   syncRows($("temps-list"), temps.slice(0, SHOWN), newRow, (row, t) => {
     row.dataset.level = sensorLevel(t);
-    row.children[0].textContent = `${t.chip} ${t.sensor}`;
+    setText(row.children[0], `${t.chip} ${t.sensor}`);
     row.children[0].title = `${t.chip} ${t.sensor}` + (isNum(t.high_celsius) ? ` · high ${t.high_celsius} °C` : "") +
       (isNum(t.critical_celsius) ? ` · critical ${t.critical_celsius} °C` : "");
-    row.children[1].textContent = `${t.celsius.toFixed(0)} °C`;
+    setText(row.children[1], `${t.celsius.toFixed(0)} °C`);
   });
 }

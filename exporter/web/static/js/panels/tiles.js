@@ -1,7 +1,7 @@
 /* The CPU, load, memory, swap and uptime tiles; each tile's border and bar take the level of
  * its alert (ctx.levels, from the alerts section of /data). */
 
-import { $, el, setFill, syncRows } from "../dom.js";
+import { $, el, setFill, setText, syncRows } from "../dom.js";
 import { fixed, humanBytes, humanDuration, humanPercent, isNum } from "../format.js";
 
 function level(ctx, resource) {
@@ -30,15 +30,16 @@ function cpu(d, ctx) {
   const lvl = level(ctx, "cpu");
   $("tile-cpu").dataset.level = lvl;
   if (!d.cpu) {
-    $("cpu-value").textContent = "unavailable";
+    setText($("cpu-value"), "unavailable");
     return;
   }
-  $("cpu-value").textContent = humanPercent(d.cpu.percent);
+  setText($("cpu-value"), humanPercent(d.cpu.percent));
   setFill($("cpu-bar"), d.cpu.percent, lvl);
-  $("cpu-modes").textContent = modesLine(d.cpu.modes);
+  setText($("cpu-modes"), modesLine(d.cpu.modes));
   const cores = d.cpu.per_core || [];
   syncRows($("cpu-cores"), cores, newCore, (core, v, i) => {
-    core.style.setProperty("--busy", String(isNum(v) ? Math.max(0, Math.min(100, v)) / 100 : 0));
+    const busy = String(isNum(v) ? Math.max(0, Math.min(100, v)) / 100 : 0);
+    if (core.style.getPropertyValue("--busy") !== busy) core.style.setProperty("--busy", busy);
     core.title = `core ${i}: ${humanPercent(v)}`;
   });
   const busiest = cores.reduce((best, v, i) => (isNum(v) && v > (cores[best] ?? -1) ? i : best), 0);
@@ -50,12 +51,12 @@ function load(d, ctx) {
   const lvl = level(ctx, "load_per_core");
   $("tile-load").dataset.level = lvl;
   if (!d.load) {
-    $("load-value").textContent = "unavailable";
+    setText($("load-value"), "unavailable");
     return;
   }
   const cores = d.cpu?.count || null;
-  $("load-value").textContent = fixed(d.load.load1, 2);
-  $("load-cores").textContent = cores ? `/ ${cores} ${cores === 1 ? "core" : "cores"}` : "";
+  setText($("load-value"), fixed(d.load.load1, 2));
+  setText($("load-cores"), cores ? `/ ${cores} ${cores === 1 ? "core" : "cores"}` : "");
   setFill($("load-bar"), cores ? (100 * d.load.load1) / cores : null, lvl);
   $("load-sub").textContent = `5 min ${fixed(d.load.load5, 2)} · 15 min ${fixed(d.load.load15, 2)}` +
     (isNum(d.load.per_core) ? ` · per core ${fixed(d.load.per_core, 2)}` : "");
@@ -66,10 +67,10 @@ function memory(d, ctx) {
   $("tile-memory").dataset.level = lvl;
   const m = d.memory;
   if (!m) {
-    $("memory-value").textContent = "unavailable";
+    setText($("memory-value"), "unavailable");
     return;
   }
-  $("memory-value").textContent = humanPercent(m.percent);
+  setText($("memory-value"), humanPercent(m.percent));
   setFill($("memory-bar"), m.percent, lvl);
   $("memory-sub").textContent =
     `${humanBytes(m.used_bytes)} used of ${humanBytes(m.total_bytes)} · ${humanBytes(m.available_bytes)} available`;
@@ -82,22 +83,22 @@ function swap(d, ctx) {
   const s = d.swap;
   tile.classList.toggle("is-empty", !s?.total_bytes);
   if (s?.total_bytes) {
-    $("swap-value").textContent = humanPercent(s.percent);
+    setText($("swap-value"), humanPercent(s.percent));
     setFill($("swap-bar"), s.percent, lvl);
-    $("swap-sub").textContent = `${humanBytes(s.used_bytes)} used of ${humanBytes(s.total_bytes)}`;
+    setText($("swap-sub"), `${humanBytes(s.used_bytes)} used of ${humanBytes(s.total_bytes)}`);
   } else {
-    $("swap-value").textContent = s ? "No swap" : "unavailable";
+    setText($("swap-value"), s ? "No swap" : "unavailable");
     setFill($("swap-bar"), 0);
-    $("swap-sub").textContent = s ? "This host has no swap space configured." : "";
+    setText($("swap-sub"), s ? "This host has no swap space configured." : "");
   }
 }
 
 function uptime(d) {
-  $("uptime-value").textContent = humanDuration(d.uptime_seconds);
+  setText($("uptime-value"), humanDuration(d.uptime_seconds));
   const p = d.processes;
   const parts = p ? [`${p.total} processes`] : [];
   for (const k of ["running", "disk-sleep", "zombie"]) if (p?.by_state[k]) parts.push(`${p.by_state[k]} ${k}`);
-  $("processes-sub").textContent = parts.join(" · ");
+  setText($("processes-sub"), parts.join(" · "));
 }
 
 export function render(d, ctx) {
