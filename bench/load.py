@@ -3,6 +3,7 @@
     .venv/bin/python bench/load.py                     # 50 clients, 60 s, writes bench/RESULTS-load.md
     .venv/bin/python bench/load.py --duration 10       # a quick look
     .venv/bin/python bench/load.py --soak 600          # 10 minutes, RSS at start and end (memory leaks)
+    .venv/bin/python bench/load.py --slow-clients      # silent TLS, silent plain, slowloris vs node_exporter
 
 It starts its own exporter (history off, directory scans off, so only the request path
 is measured) on a free 127.0.0.1 port, or uses --url (loopback addresses only) with
@@ -177,7 +178,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--url", help="an already running exporter on a loopback address (default: start one)")
     ap.add_argument("--pid", type=int, help="its PID, for CPU and RSS (with --url)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS-load.md alone")
+    ap.add_argument("--slow-clients", action="store_true",
+                    help="slow-client scenarios (bench/slow_clients.py), ours next to node_exporter")
+    ap.add_argument("--seconds", type=float, default=10.0, help="per slow-client scenario (default 10)")
+    ap.add_argument("--checkout", type=Path, help="run ours from this checkout (e.g. an older commit, to compare)")
     args = ap.parse_args(argv)
+    if args.slow_clients:
+        import slow_clients
+
+        if not 1 <= args.seconds <= 120:
+            ap.error("--seconds must be 1..120")
+        checkout = args.checkout.resolve() if args.checkout else slow_clients.REPO
+        results = slow_clients.run(args.seconds, checkout=checkout)
+        label = "" if args.checkout is None else f" (ours from {checkout.name})"
+        text = slow_clients.report(results, args.seconds, label)
+        print(text)
+        if not args.no_write:
+            write_results("slow" if args.checkout is None else "slow-before", text)
+        return 0
     duration = args.soak or args.duration
     if not 1 <= args.clients <= 500 or not 0 < duration <= 3600:
         ap.error("--clients must be 1..500 and the duration 0..3600 s")

@@ -56,7 +56,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
     })
     runtime = build_runtime(config)
     client = create_app(runtime).test_client()
-    state = {"pid": 50_000, "outputs": []}
+    state: dict[str, Any] = {"pid": 50_000, "outputs": []}
     yield host, scan_root, runtime, client, state
     runtime.stop()
     promtool = shutil.which("promtool")
