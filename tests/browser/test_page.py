@@ -206,11 +206,13 @@ def test_connection_lost_then_recovers_on_restart(tmp_path: Path, open_page: Any
         expect(page.locator("#status")).to_have_attribute("data-state", "lost")
         expect(page.locator("#status")).to_have_text(re.compile("connection lost, retrying", re.I))
         expect(page.locator("#conn-lost")).to_be_visible()
+        expect(page).to_have_title(re.compile(r"^\(lost\) System Monitor"))
         page.screenshot(path=str(artifacts / "dashboard-connection-lost.png"))
         proc = ExporterProcess(tmp_path, QUIET_CONFIG, port=port)
         proc.start()
         expect(page.locator("#status")).to_have_attribute("data-state", "live")
         expect(page.locator("#conn-lost")).to_be_hidden()
+        expect(page).to_have_title(re.compile(r"^System Monitor"))
     finally:
         proc.stop()
 

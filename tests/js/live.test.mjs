@@ -77,3 +77,11 @@ test("prefill keeps the newest points when history and live exceed the capacity"
   live.prefill({ a: { t: [1, 2, 3, 4], avg: [1, 2, 3, 4] } });
   assert.deepEqual(live.window(["a"]), [[3, 4, 10], [3, 4, 1]]);
 });
+
+test("a silence longer than maxGap leaves an empty point, so the charts show the outage", () => {
+  const live = new LiveSeries(10);
+  live.append(100, { a: 1 }, 16);
+  live.append(102, { a: 2 }, 16);
+  live.append(160, { a: 3 }, 16);
+  assert.deepEqual(live.window(["a"]), [[100, 102, 110, 160], [1, 2, null, 3]]);
+});

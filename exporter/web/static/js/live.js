@@ -48,10 +48,13 @@ export class LiveSeries {
     return Array.from(this.series.keys());
   }
 
-  /* Append one reading; the same timestamp twice (a re-served snapshot) is ignored. */
-  append(ts, values) {
+  /* Append one reading; the same timestamp twice (a re-served snapshot) is ignored. After a
+   * silence longer than `maxGap` seconds (the server was down) an empty point goes first, so
+   * the charts show a gap instead of a straight line across the outage. */
+  append(ts, values, maxGap = Infinity) {
     const n = this.t.len;
     if (n && ts <= this.t.get(n - 1)) return false;
+    if (n && ts - this.t.get(n - 1) > maxGap) this.append(this.t.get(n - 1) + maxGap / 2, {});
     for (const [name, ring] of this.series) ring.push(Object.hasOwn(values, name) ? values[name] : null);
     for (const name of Object.keys(values)) {
       if (this.series.has(name)) continue;

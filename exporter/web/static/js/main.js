@@ -49,7 +49,8 @@ const PANELS = [status, tiles, pressure, temperatures, network, filesystems, pro
 
 poller.addEventListener("data", ({ detail: d }) => {
   ctx.latest = d;
-  ctx.live.append(d.timestamp, liveValues(d));
+  // A silence of three refresh periods and 10 s more (a lost connection) shows as a gap.
+  ctx.live.append(d.timestamp, liveValues(d), 3 * settings.refresh + 10);
   ctx.levels = alerts.alertLevels(d.alerts);
   for (const p of PANELS) p.render(d, ctx);
 });

@@ -16,6 +16,8 @@ export function showConnection(conn, since, settings) {
   s.dataset.state = shown;
   setText(s, TEXT[shown] || `Live · every ${settings.refresh} s`);
   document.body.classList.toggle("is-lost", conn === "lost");
+  // A background tab tells the outage in its title (the alert count is put back by the next data).
+  if (conn === "lost" && !document.title.startsWith("(lost) ")) document.title = `(lost) ${document.title}`;
   document.body.classList.toggle("is-loading", conn === "loading");
   document.body.classList.toggle("is-paused", settings.paused);
   $("conn-lost").hidden = conn !== "lost";
