@@ -178,16 +178,18 @@ class ProcessReader:
         alive: list[str] = []
         tree = self._tree
         cgroup_of = None
+        skip = False
         if tree is not None:
             try:
                 tree.sample()  # before any stat read: a cgroup quiet since then ran nothing after it
-                cgroup_of = tree.cgroup_of if self._skip_quiet else None
+                cgroup_of = tree.cgroup_of
+                skip = self._skip_quiet
             except OSError as e:  # unreadable now: read every process, as without cgroups
                 log.debug("cgroup sample failed: %s", e)
         quiet = 0
         bulk: list[Process] = []
         served: set[str] = set()
-        if cgroup_of is not None and tree is not None:
+        if skip and tree is not None:
             bulk, served = self._serve_quiet(tree, now)
         dir_fd = os.open(self._proc, os.O_RDONLY | os.O_DIRECTORY)
         try:
@@ -203,9 +205,11 @@ class ProcessReader:
                     continue
                 alive.append(entry)
                 hits += 1
+                relabel = False  # moved to another cgroup while asleep: read it, for its new label
                 if cgroup_of is not None:
                     cg = cgroup_of(entry)
-                    if cg is not None and not cg.moved and now < k[4] and k[3][9] == cg.path:
+                    relabel = k[3][9] != (cg.path if cg is not None else "/")
+                    if skip and not relabel and cg is not None and not cg.moved and now < k[4]:
                         append(k[3])
                         quiet += 1
                         continue
@@ -214,7 +218,7 @@ class ProcessReader:
                         sched = pread(k[0], 128, 0)
                     except OSError:
                         sched = b""
-                    if sched == k[2] and now < k[4]:
+                    if sched == k[2] and now < k[4] and not relabel:
                         append(k[3])
                         continue
                     p = self._reread(entry, dir_fd, k, sched, now) if sched else None

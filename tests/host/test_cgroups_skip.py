@@ -214,3 +214,24 @@ def test_a_proc_of_another_pid_namespace_is_never_skipped(host: tuple[FakeProc, 
     proc.now += 1
     assert cpu_by_pid(reader)[10] == 150 / TICKS and reader.quiet_served == 0
     reader.close()
+
+
+def test_a_sleeping_process_moved_between_quiet_cgroups_gets_its_new_label(
+    host: tuple[FakeProc, FakeCgroups],
+) -> None:
+    """Moved while asleep (neither cgroup runs), it is found at the next membership pass and
+    read once for its new cgroup label (process groups by cgroup follow it)."""
+    proc, cgroups = host
+    proc.set(20, stat_line(20, ticks=100), "5000 10 3\n")  # single-threaded: schedstat-probed
+    cgroups.add("/b.service", 50, pids=(20,))
+    cgroups.add("/c.service", 50)
+    tree = cgroups.tree(proc)
+    reader = proc.reader(tree)
+    reader()
+    cgroups.set_procs("/b.service", ())
+    cgroups.set_procs("/c.service", (20,))
+    proc.now += CgroupTree.MEMBERSHIP_SECONDS + 1
+    assert {p.pid: p.cgroup for p in reader()}[20] == "/c.service"
+    proc.now += 1
+    assert {p.pid: p.cgroup for p in reader()}[20] == "/c.service"
+    reader.close()

@@ -67,6 +67,8 @@ class FakeCgroups:
         # proc/self is us, as in the kernel's /proc of our own pid namespace.
         (root / "proc" / str(os.getpid())).mkdir(parents=True, exist_ok=True)
         (root / "proc" / "self").symlink_to(str(os.getpid()))
+        # Without it the process reader would take this kernel for one without schedstat.
+        (root / "proc" / str(os.getpid()) / "schedstat").write_text("1 1 1\n")
         lines = ["22 1 0:21 / /proc rw,nosuid - proc proc rw"]
         if hybrid:
             lines.append("31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755")
