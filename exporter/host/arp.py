@@ -12,12 +12,13 @@ from collections.abc import Callable
 from exporter.exposition.families import GaugeFamily
 from exporter.host.context import CollectorContext
 from exporter.host.device_filter import device_filter
+from exporter.host.kept_files import KeptReader, Text
 from exporter.host.paths import HostPaths, read_text
 
 
-def read_arp(paths: HostPaths, keep: Callable[[str], bool]) -> list[GaugeFamily]:
+def read_arp(paths: HostPaths, keep: Callable[[str], bool], text: Text = read_text) -> list[GaugeFamily]:
     counts: Counter[str] = Counter()
-    for line in read_text(paths.proc("net", "arp")).splitlines()[1:]:
+    for line in text(paths.proc("net", "arp")).splitlines()[1:]:
         parts = line.split()
         if parts:
             counts[parts[-1]] += 1
@@ -28,6 +29,6 @@ def read_arp(paths: HostPaths, keep: Callable[[str], bool]) -> list[GaugeFamily]
     return [entries]
 
 
-def make(ctx: CollectorContext) -> Callable[[], list[GaugeFamily]]:
+def make(ctx: CollectorContext) -> KeptReader[list[GaugeFamily]]:
     keep = device_filter(ctx.config.arp.device_exclude, ctx.config.arp.device_include)
-    return lambda: read_arp(ctx.paths, keep)
+    return KeptReader(lambda text: read_arp(ctx.paths, keep, text))

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from exporter.exposition.families import GaugeFamily
 from exporter.host.context import CollectorContext
+from exporter.host.kept_files import KeptReader, Text
 from exporter.host.paths import HostPaths, read_text
 
 
-def read_filefd(paths: HostPaths) -> list[GaugeFamily]:
-    allocated, _unused, maximum = read_text(paths.proc("sys", "fs", "file-nr")).split()
+def read_filefd(paths: HostPaths, text: Text = read_text) -> list[GaugeFamily]:
+    allocated, _unused, maximum = text(paths.proc("sys", "fs", "file-nr")).split()
     return [
         GaugeFamily("node_filefd_allocated", "File descriptor statistics: allocated.", float(allocated)),
         GaugeFamily("node_filefd_maximum", "File descriptor statistics: maximum.", float(maximum)),
     ]
 
 
-def make(ctx: CollectorContext) -> Callable[[], list[GaugeFamily]]:
-    return lambda: read_filefd(ctx.paths)
+def make(ctx: CollectorContext) -> KeptReader[list[GaugeFamily]]:
+    return KeptReader(lambda text: read_filefd(ctx.paths, text))

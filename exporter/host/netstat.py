@@ -9,10 +9,11 @@ snmp6 is optional (absent with IPv6 disabled), as there.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from exporter.exposition.families import UntypedFamily
 from exporter.host.context import CollectorContext
+from exporter.host.kept_files import KeptReader, Text
 from exporter.host.paths import HostPaths, read_text
 
 
@@ -53,14 +54,16 @@ class FieldFilter:
         return wanted
 
 
-def read_netstat(paths: HostPaths, fields: FieldFilter | re.Pattern[str]) -> list[UntypedFamily]:
+def read_netstat(
+    paths: HostPaths, fields: FieldFilter | re.Pattern[str], text: Text = read_text
+) -> list[UntypedFamily]:
     stats: dict[tuple[str, str], str] = {}
-    for protocol, key, value in _pairs(read_text(paths.proc("net", "netstat"))):
+    for protocol, key, value in _pairs(text(paths.proc("net", "netstat"))):
         stats[(protocol, key)] = value
-    for protocol, key, value in _pairs(read_text(paths.proc("net", "snmp"))):
+    for protocol, key, value in _pairs(text(paths.proc("net", "snmp"))):
         stats[(protocol, key)] = value
     try:
-        snmp6 = read_text(paths.proc("net", "snmp6"))
+        snmp6 = text(paths.proc("net", "snmp6"))
     except FileNotFoundError:  # IPv6 disabled
         snmp6 = ""
     for protocol, key, value in _snmp6(snmp6):
@@ -73,6 +76,6 @@ def read_netstat(paths: HostPaths, fields: FieldFilter | re.Pattern[str]) -> lis
     return fams
 
 
-def make(ctx: CollectorContext) -> Callable[[], list[UntypedFamily]]:
+def make(ctx: CollectorContext) -> KeptReader[list[UntypedFamily]]:
     fields = FieldFilter(ctx.config.netstat.fields)
-    return lambda: read_netstat(ctx.paths, fields)
+    return KeptReader(lambda text: read_netstat(ctx.paths, fields, text))

@@ -13,19 +13,20 @@ from exporter.config import NetworkConfig
 from exporter.host.context import CollectorContext
 from exporter.host.device_filter import device_filter
 from exporter.host.kept_files import KeptFiles
-from exporter.host.paths import HostPaths, read_text
+from exporter.host.paths import HostPaths
+from exporter.host.sysfs import KeptFile
 from exporter.sampling.snapshot import NetInterface
 
 
 class NetDevReader:
-    """/proc/net/dev once per collection; each interface's two sysfs attributes through kept descriptors."""
+    """/proc/net/dev once per collection and each interface's two sysfs attributes, through kept descriptors."""
 
     def __init__(self, paths: HostPaths, config: NetworkConfig) -> None:
         self._paths = paths
         self._keep = device_filter(config.device_exclude, config.device_include)
         self._files = KeptFiles()
         # In a container, /proc/net is the container's own namespace; PID 1's is the host's.
-        self._net_dev = paths.proc("1", "net", "dev") if paths.root_prefix else paths.proc("net", "dev")
+        self._net_dev = KeptFile(paths.proc("1", "net", "dev") if paths.root_prefix else paths.proc("net", "dev"))
 
     def _sys_value(self, device: str, *attr: str) -> str | None:
         try:
@@ -36,7 +37,7 @@ class NetDevReader:
 
     def __call__(self) -> tuple[NetInterface, ...]:
         result = []
-        for line in read_text(self._net_dev).splitlines()[2:]:
+        for line in self._net_dev.read().decode("utf-8", "replace").splitlines()[2:]:
             name, sep, rest = line.partition(":")
             if not sep:
                 continue
@@ -75,6 +76,7 @@ class NetDevReader:
 
     def close(self) -> None:
         self._files.close()
+        self._net_dev.close()
 
 
 def read_network(paths: HostPaths, config: NetworkConfig) -> tuple[NetInterface, ...]:

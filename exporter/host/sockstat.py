@@ -9,10 +9,10 @@ means the collector is not available here.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 
 from exporter.exposition.families import GaugeFamily
 from exporter.host.context import CollectorContext
+from exporter.host.kept_files import KeptReader, Text
 from exporter.host.paths import HostPaths, read_text
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -39,12 +39,12 @@ def _families(text: str, ipv6: bool) -> list[GaugeFamily]:
     return fams
 
 
-def read_sockstat(paths: HostPaths) -> list[GaugeFamily]:
+def read_sockstat(paths: HostPaths, text: Text = read_text) -> list[GaugeFamily]:
     fams: list[GaugeFamily] = []
     missing = 0
     for name, ipv6 in (("sockstat", False), ("sockstat6", True)):
         try:
-            fams.extend(_families(read_text(paths.proc("net", name)), ipv6))
+            fams.extend(_families(text(paths.proc("net", name)), ipv6))
         except FileNotFoundError:
             missing += 1
             if missing == 2:
@@ -52,5 +52,5 @@ def read_sockstat(paths: HostPaths) -> list[GaugeFamily]:
     return fams
 
 
-def make(ctx: CollectorContext) -> Callable[[], list[GaugeFamily]]:
-    return lambda: read_sockstat(ctx.paths)
+def make(ctx: CollectorContext) -> KeptReader[list[GaugeFamily]]:
+    return KeptReader(lambda text: read_sockstat(ctx.paths, text))

@@ -7,10 +7,9 @@ backlog length and the CPU's id at 11-12 (5.10+; before, the row number is the C
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from exporter.exposition.families import CounterFamily, Family, GaugeFamily
 from exporter.host.context import CollectorContext
+from exporter.host.kept_files import KeptReader, Text
 from exporter.host.paths import HostPaths, read_text
 
 _COUNTERS = (  # (column, name, help)
@@ -24,10 +23,10 @@ _COUNTERS = (  # (column, name, help)
 )
 
 
-def read_softnet(paths: HostPaths) -> list[Family]:
+def read_softnet(paths: HostPaths, text: Text = read_text) -> list[Family]:
     counters = [CounterFamily(name, help_text, labels=["cpu"]) for _col, name, help_text in _COUNTERS]
     backlog = GaugeFamily("node_softnet_backlog_len", "Softnet backlog status", labels=["cpu"])
-    for row, line in enumerate(read_text(paths.proc("net", "softnet_stat")).splitlines()):
+    for row, line in enumerate(text(paths.proc("net", "softnet_stat")).splitlines()):
         cols = [int(c, 16) for c in line.split()]
         if len(cols) < 9:
             raise ValueError(f"{len(cols)} columns in softnet_stat, at least 9 expected")
@@ -38,5 +37,5 @@ def read_softnet(paths: HostPaths) -> list[Family]:
     return [*counters, backlog]
 
 
-def make(ctx: CollectorContext) -> Callable[[], list[Family]]:
-    return lambda: read_softnet(ctx.paths)
+def make(ctx: CollectorContext) -> KeptReader[list[Family]]:
+    return KeptReader(lambda text: read_softnet(ctx.paths, text))

@@ -7,10 +7,9 @@ collector is not available here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from exporter.exposition.families import GaugeFamily
 from exporter.host.context import CollectorContext
+from exporter.host.kept_files import KeptReader, Text
 from exporter.host.paths import HostPaths, read_text
 
 
@@ -26,13 +25,13 @@ def _summary(text: str) -> tuple[int, int]:
     return tx, rx
 
 
-def read_udp_queues(paths: HostPaths) -> list[GaugeFamily]:
+def read_udp_queues(paths: HostPaths, text: Text = read_text) -> list[GaugeFamily]:
     queues = GaugeFamily("node_udp_queues", "Number of allocated memory in the kernel for UDP datagrams in bytes.",
                          labels=["queue", "ip"])
     missing = 0
     for name, ip in (("udp", "v4"), ("udp6", "v6")):
         try:
-            tx, rx = _summary(read_text(paths.proc("net", name)))
+            tx, rx = _summary(text(paths.proc("net", name)))
         except FileNotFoundError:
             missing += 1
             if missing == 2:
@@ -43,5 +42,5 @@ def read_udp_queues(paths: HostPaths) -> list[GaugeFamily]:
     return [queues]
 
 
-def make(ctx: CollectorContext) -> Callable[[], list[GaugeFamily]]:
-    return lambda: read_udp_queues(ctx.paths)
+def make(ctx: CollectorContext) -> KeptReader[list[GaugeFamily]]:
+    return KeptReader(lambda text: read_udp_queues(ctx.paths, text))

@@ -60,3 +60,23 @@ def test_retain_closes_vanished_objects_and_the_limit_is_kept(tmp_path: Path) ->
     assert open_fds() == held + 1  # b's was read and closed: over the limit
     files.retain({"b"})
     assert open_fds() == held
+
+
+def test_proc_files_read_whole_files_fresh_and_close(tmp_path: Path) -> None:
+    from exporter.host.kept_files import KeptReader
+
+    big = tmp_path / "udp"
+    big.write_text("".join(f"line {i}\n" for i in range(2000)))  # ~17 KB: more than one read
+    small = tmp_path / "file-nr"
+    small.write_text("10\t0\t99\n")
+    held = open_fds()
+    reader = KeptReader(lambda text: (text(str(big)), text(str(small))))
+    first_big, first_small = reader()
+    assert first_big == big.read_text() and first_small == "10\t0\t99\n"
+    with open(small, "r+") as f:
+        f.write("11")
+    assert reader()[1] == "11\t0\t99\n" and open_fds() == held + 2
+    with pytest.raises(FileNotFoundError):
+        KeptReader(lambda text: text(str(tmp_path / "absent")))()
+    reader.close()
+    assert open_fds() == held

@@ -159,11 +159,11 @@ HELD_AFTER_TWO_READS = """
 import json, os, re, sys
 from exporter.config import config_from_dict
 from exporter.host.registry import HostReader
-def per_process_fds():  # descriptors on /proc/PID/... files: the processes collector's (others keep their own)
+def per_process_fds():  # descriptors on /proc/PID/ files: the processes collector's (/proc/net ones are others')
     n = 0
     for fd in os.listdir("/proc/self/fd"):
         try:
-            n += bool(re.match(r"/proc/[0-9]+/", os.readlink(f"/proc/self/fd/{fd}")))
+            n += bool(re.match(r"/proc/[0-9]+/(?!net/)", os.readlink(f"/proc/self/fd/{fd}")))  # not /proc/net
         except OSError:
             pass
     return n
