@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.servers import http_get, start_prometheus, wait_until
+from tests.support.stack import Prometheus
 
 pytestmark = pytest.mark.integration
 
@@ -41,5 +42,33 @@ def test_prometheus_scrapes_and_queries(exporter_proc, tmp_path: Path) -> None:
         status, body, _ = http_get(f"{url}/api/v1/targets")
         target = json.loads(body)["data"]["activeTargets"][0]
         assert target["health"] == "up" and target["lastError"] == ""
+    finally:
+        prom.stop()
+
+
+def test_a_scrape_config_selects_collectors_with_params(
+    exporter_proc, tmp_path: Path
+) -> None:
+    """node_exporter's per-job selection: a scrape config's `params: {collect[]: [...]}` (Prometheus sends
+    it percent-encoded) gets those collectors' series only; another job on the same exporter gets all."""
+    exp = exporter_proc()
+    target = f"127.0.0.1:{exp.port}"
+    prom = Prometheus(tmp_path, {
+        "global": {"scrape_interval": "1s"},
+        "scrape_configs": [
+            {"job_name": "selected", "params": {"collect[]": ["loadavg", "meminfo"]},
+             "static_configs": [{"targets": [target]}]},
+            {"job_name": "all", "static_configs": [{"targets": [target]}]},
+        ],
+    }).start()
+    try:
+        wait_until(lambda: len([r for r in prom.query("up") if r["value"][1] == "1"]) == 2, 30, 0.2, what="both up")
+        names = {r["metric"]["__name__"] for r in prom.query('count by (__name__) ({job="selected"})')}
+        node = {n for n in names if n.startswith("node_") and not n.startswith("node_scrape_")}
+        assert "node_load1" in node and "node_memory_MemTotal_bytes" in node
+        assert all(n.startswith(("node_load", "node_memory_")) for n in node), sorted(node)
+        collectors = {r["metric"]["collector"] for r in prom.query('node_scrape_collector_success{job="selected"}')}
+        assert collectors == {"loadavg", "meminfo"}
+        assert prom.query('node_cpu_seconds_total{job="all"}')
     finally:
         prom.stop()

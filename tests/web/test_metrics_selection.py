@@ -49,6 +49,13 @@ def test_collect_keeps_only_those_collectors(app_and_runtime) -> None:
     assert len(reads) == 1, "a selection is filtered from the same Reading, never collected again"
 
 
+def test_brackets_may_come_percent_encoded(app_and_runtime) -> None:
+    """Prometheus sends a scrape config's `params: {collect[]: [...]}` as collect%5B%5D=..."""
+    client, _runtime, _reads = app_and_runtime
+    r = client.get("/metrics?collect%5B%5D=loadavg")
+    assert r.status_code == 200 and scraped(r.data) == {"loadavg"}
+
+
 def test_exclude_drops_those_collectors(app_and_runtime) -> None:
     client, runtime, _reads = app_and_runtime
     r = client.get("/metrics?exclude[]=meminfo&exclude[]=processes")
