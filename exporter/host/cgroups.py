@@ -265,10 +265,11 @@ class CgroupUsageCollector:
 def make(ctx: CollectorContext) -> Callable[[], tuple[CgroupUsage, ...]]:
     tree = shared_tree(ctx)
     if tree is None:
-        where = ctx.paths.proc("self", "mountinfo")
+        # The file a cgroup v2 root always has: the registry reports the collector as not
+        # available here and calls it again only once the file exists.
+        where = ctx.paths.sys("fs", "cgroup", "cgroup.controllers")
 
         def unavailable() -> tuple[CgroupUsage, ...]:
-            # The registry reports the collector as not available here, and does not call again for a while.
             raise FileNotFoundError(2, "no cgroup v2 hierarchy in mountinfo", where)
 
         return unavailable
