@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-import re
 
+from exporter.host.device_filter import device_filter
 from exporter.host.paths import read_text
 
 
@@ -46,16 +46,10 @@ def parse_cpu_list(text: str) -> list[int]:
 
 
 class IncludeExclude:
-    """node_exporter's device filter: with an include regex, only matches; else all but exclude matches."""
+    """node_exporter's device filter (exporter.host.device_filter) as an object: `wanted(name)`."""
 
     def __init__(self, include: str, exclude: str) -> None:
-        self._include = re.compile(include) if include else None
-        self._exclude = re.compile(exclude) if exclude else None
-
-    def wanted(self, name: str) -> bool:
-        if self._include is not None:
-            return bool(self._include.search(name))
-        return self._exclude is None or not self._exclude.search(name)
+        self.wanted = device_filter(exclude, include)
 
 
 class KeptFile:
