@@ -75,7 +75,8 @@ def _read(path: str) -> tuple[float, list[ParsedFamily]]:
 
 def _complete(fam: ParsedFamily) -> list[Sample]:
     """Every sample with the family's whole label set (missing ones empty), and each summary or
-    histogram series with its _sum and _count, as node_exporter's conversion gives them."""
+    histogram series with its _sum and _count, as node_exporter's conversion gives them; a
+    series' samples together (quantiles or buckets, then _sum and _count), as OpenMetrics needs."""
     special = {"summary": "quantile", "histogram": "le"}.get(fam.type)
     names = sorted({k for s in fam.samples for k in s.labels if k != special})
     samples = [Sample(s.name, {**dict.fromkeys(names, ""), **s.labels}, s.value) for s in fam.samples]
@@ -86,15 +87,16 @@ def _complete(fam: ParsedFamily) -> list[Sample]:
         key = tuple(s.labels[n] for n in names)
         suffix = s.name[len(fam.name):]
         groups.setdefault(key, {})[suffix if suffix in ("_sum", "_count") else f"{suffix}:{s.labels.get(special)}"] = s
+    out = []
     for key, got in groups.items():
         base = dict(zip(names, key, strict=True))
-        for suffix in ("_sum", "_count"):
-            if suffix not in got:
-                samples.append(Sample(fam.name + suffix, dict(base), 0.0))
+        out += [s for k, s in got.items() if k not in ("_sum", "_count")]
         if fam.type == "histogram" and "_bucket:+Inf" not in got:
             count = got["_count"].value if "_count" in got else 0.0
-            samples.append(Sample(fam.name + "_bucket", {**base, "le": "+Inf"}, count))
-    return samples
+            out.append(Sample(fam.name + "_bucket", {**base, "le": "+Inf"}, count))
+        for suffix in ("_sum", "_count"):
+            out.append(got.get(suffix) or Sample(fam.name + suffix, dict(base), 0.0))
+    return out
 
 
 def _metric(fam: ParsedFamily, help_text: str) -> Metric:

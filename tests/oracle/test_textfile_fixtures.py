@@ -62,3 +62,14 @@ def test_textfile_case_matches_node_exporter(case: str) -> None:
     ]
     assert not problems, f"{case}:\n" + "\n".join(problems)
     assert expected.samples.keys() == got.samples.keys()  # mtime included (VOLATILE in the e2e file)
+
+
+@pytest.mark.parametrize("case", cases() or ["(fixtures absent)"])
+def test_textfile_case_is_valid_openmetrics(case: str) -> None:
+    """OpenMetrics wants each series' samples together (a summary's quantiles, _sum, _count): the
+    cases with extra dimensions would otherwise be refused by an OpenMetrics scrape."""
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics
+
+    families = read_textfiles(str(fixtures_dir() / "textfile" / DIRECTORY.get(case, case)))
+    encoder, _ = encoding.choose("application/openmetrics-text; version=1.0.0")
+    assert list(openmetrics(encoder(_Families(families)).decode()))
