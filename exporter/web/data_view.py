@@ -212,7 +212,8 @@ def build_data(config: Config, reading: Reading) -> dict[str, Any]:
         data["processes"] = None
     data["services"] = _services(reading, config.processes.table_size)
     data["collectors"] = [
-        {"name": c.name, "success": c.success, "duration_seconds": round(c.duration_seconds, 6), "error": c.error}
+        {"name": c.name, "success": c.success, "duration_seconds": round(c.duration_seconds, 6), "error": c.error,
+         "available": c.available}
         for c in cur.collectors
     ]
     data["pressure"] = pressure(reading)

@@ -112,7 +112,9 @@ def pressure(reading: Reading) -> dict[str, dict[str, float | None]] | None:
     out: dict[str, dict[str, float | None]] = {}
     for key, after in b.items():
         resource, line = key
-        out.setdefault(resource, {})[line] = _rate(a.get(key), after, reading.rates.interval, 100.0)
+        # A share of the interval: at most 100 (the kernel's clock and ours tick apart by a little).
+        share = _rate(a.get(key), after, reading.rates.interval, 100.0)
+        out.setdefault(resource, {})[line] = None if share is None else min(100.0, share)
     return out
 
 

@@ -87,6 +87,7 @@ def test_alerts_and_features_are_read_not_advanced() -> None:
     assert sorted(thresholds) == ["cpu", "filesystem", "load_per_core", "memory", "swap"]
     assert d["history"] == {"enabled": False} and d["dirsize"] == {"enabled": False}
     assert [c["name"] for c in d["collectors"]] == ["cpu", "filesystem"]
+    assert all(c["available"] for c in d["collectors"])  # the page mutes the unavailable ones
 
 
 def test_services_section_from_the_cgroup_series() -> None:

@@ -97,3 +97,10 @@ def test_temperatures_hottest_first_with_names_and_levels() -> None:
          "critical_celsius": 100.0},
     ]
     assert temperatures(make_reading(None, snapshot(1))) is None
+
+
+def test_pressure_is_at_most_the_whole_interval() -> None:
+    """The kernel's stall clock and our interval tick apart: 2.2 s stalled in a 2 s interval is 100 %."""
+    a = snapshot(1, t=1000, families=psi(10.0, 0.0))
+    b = snapshot(2, t=1002, families=psi(12.2, 0.0))
+    assert pressure(make_reading(a, b)) == {"cpu": {"some": 100.0}, "io": {"full": 0.0}}

@@ -29,10 +29,14 @@ export function showConnection(conn, since, settings) {
 
 export function render(d) {
   setText($("hostname"), d.hostname || "");
-  const failing = (d.collectors || []).filter((c) => !c.success);
-  $("collectors-note").textContent = failing.length
+  // Failing collectors in red; those whose files this host does not have (no sensors in a VM)
+  // are its make-up, not a fault: named, muted.
+  const failing = (d.collectors || []).filter((c) => !c.success && c.available);
+  const absent = (d.collectors || []).filter((c) => !c.success && !c.available).map((c) => c.name);
+  setText($("collectors-note"), failing.length
     ? `Collectors failing: ${failing.map((c) => c.name + (c.error ? ` (${c.error})` : "")).join(", ")}`
-    : "";
+    : "");
+  setText($("collectors-absent"), absent.length ? `Not on this host: ${absent.join(", ")}` : "");
   const upd = $("updated");
   upd.dataset.ts = String(d.timestamp);
   setText(upd, `Updated ${new Date(d.timestamp * 1000).toLocaleTimeString()}`);
