@@ -13,9 +13,9 @@ The gate sits between cheroot's connection selector and its worker queue
 * plain HTTP: it peeks (MSG_PEEK, non-blocking) at what the kernel has buffered and
   lets the connection through once that holds a whole head (an empty line), or as much
   as `max_request_header_size` (cheroot then answers 431/414 itself);
-* TLS: it runs the handshake non-blocking here, then lets the connection through once
-  encrypted bytes of the request are waiting (the head itself cannot be peeked at
-  through TLS, so a TLS slowloris holds a worker, but at most `head_timeout`);
+* TLS: it runs the handshake non-blocking here, then reads the decrypted request head
+  here too (non-blocking) into the connection's prefix buffer, which the worker's reader
+  serves first (server.LazyTLSAdapter.makefile): a TLS slowloris holds no worker either;
 * until then the socket waits in an edge-triggered epoll, costing one descriptor and no
   thread; a head not complete within `head_timeout` seconds of its first byte being
   awaited (a drip does not extend it) is closed; at most `max_waiting` wait at once
@@ -175,37 +175,36 @@ class HeadGate:
             return None
         if not data:
             return None  # closed before sending a request
-        if b"\r\n\r\n" in data or b"\n\n" in data or len(data) >= self._max_head:
+        if _complete(data, self._max_head):
             conn._head_deadline = None  # the next request on this connection gets its own
             return True
         return False
 
     def _tls_ready(self, conn: Any, sock: ssl.SSLSocket) -> bool | None:
-        if not getattr(conn, "_tls_done", False):
-            sock.setblocking(False)
-            try:
-                sock.do_handshake()
-            except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
-                return False
-            except (ssl.SSLError, OSError) as e:
-                log.debug("TLS handshake with %s failed: %s", getattr(conn, "remote_addr", "?"), e)
-                return None
-            finally:
-                sock.settimeout(self._socket_timeout)
-            conn._tls_done = True
-        if sock.pending():
-            conn._head_deadline = None
-            return True
+        sock.setblocking(False)
         try:
-            raw = _peek(sock, 1, self._socket_timeout)
-        except (BlockingIOError, InterruptedError):
+            if not getattr(conn, "_tls_done", False):
+                sock.do_handshake()
+                conn._tls_done = True
+            prefix: bytearray = sock._prefix  # type: ignore[attr-defined]  # set by LazyTLSAdapter
+            while not _complete(prefix, self._max_head):
+                chunk = sock.recv(16384)  # decrypted; SSLWantReadError when nothing more is there yet
+                if not chunk:
+                    return None
+                prefix += chunk
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
             return False
-        except OSError:
+        except (ssl.SSLError, OSError, AttributeError) as e:
+            log.debug("TLS connection from %s dropped: %s", getattr(conn, "remote_addr", "?"), e)
             return None
-        if not raw:
-            return None
+        finally:
+            sock.settimeout(self._socket_timeout)
         conn._head_deadline = None
         return True
+
+
+def _complete(data: bytes | bytearray, max_head: int) -> bool:
+    return b"\r\n\r\n" in data or b"\n\n" in data or len(data) >= max_head
 
 
 def _peek(sock: socket.socket, n: int, timeout: float) -> bytes:

@@ -20,6 +20,7 @@ connection) are closed here without replacing it:
 from __future__ import annotations
 
 import errno
+import io
 import json
 import logging
 import signal
@@ -31,6 +32,7 @@ from types import FrameType
 from typing import Any
 
 from cheroot import connections, errors, server, wsgi
+from cheroot.makefile import StreamReader
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 from flask import Flask
 
@@ -72,12 +74,39 @@ class JSONErrorConnection(server.HTTPConnection):
     RequestHandlerClass = JSONErrorRequest
 
 
+class _PrefixedSocket:
+    """The socket as a worker's reader sees it: first the bytes the gate already read and
+    decrypted (the request head), then the TLS socket itself."""
+
+    def __init__(self, sock: ssl.SSLSocket) -> None:
+        self._sock = sock
+        self._prefix: bytearray = sock._prefix  # type: ignore[attr-defined]
+
+    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
+        if self._prefix:
+            n = min(nbytes or len(buffer), len(self._prefix))
+            buffer[:n] = self._prefix[:n]
+            del self._prefix[:n]
+            return n
+        return self._sock.recv_into(buffer, nbytes, flags)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
 class LazyTLSAdapter(BuiltinSSLAdapter):
-    """TLS without a handshake in cheroot's accept loop: the gate performs it, non-blocking."""
+    """TLS without a handshake in cheroot's accept loop: the gate performs it, non-blocking,
+    and reads the request head into `sock._prefix`, which the reader serves first."""
 
     def wrap(self, sock: Any) -> tuple[ssl.SSLSocket, dict[str, str]]:
         s = self.context.wrap_socket(sock, do_handshake_on_connect=False, server_side=True)
+        s._prefix = bytearray()  # type: ignore[attr-defined]
         return s, {"wsgi.url_scheme": "https", "HTTPS": "on"}
+
+    def makefile(self, sock: Any, mode: str = "r", bufsize: int = io.DEFAULT_BUFFER_SIZE) -> Any:
+        if "r" in mode and hasattr(sock, "_prefix"):
+            return StreamReader(_PrefixedSocket(sock), mode, bufsize)
+        return super().makefile(sock, mode, bufsize)
 
 
 class _Connections(connections.ConnectionManager):
@@ -88,6 +117,17 @@ class _Connections(connections.ConnectionManager):
         self._gated = srv
         self._fd_errors = 0
         self._fd_last_log = -EMFILE_LOG_INTERVAL
+
+    def put(self, conn: Any) -> None:
+        """As cheroot's, but a connection whose next request the gate already holds
+        (pipelined bytes in the TLS prefix, or decrypted in OpenSSL's buffer, where select()
+        cannot see them) goes back to the gate, not to select()."""
+        sock = conn.socket
+        if getattr(sock, "_prefix", None) or (isinstance(sock, ssl.SSLSocket) and sock.pending()):
+            conn.last_used = time.time()
+            self.server.process_conn(conn)
+            return
+        super().put(conn)
 
     def _from_server_socket(self, server_socket: Any) -> Any:
         try:

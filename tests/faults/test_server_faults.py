@@ -52,10 +52,10 @@ def exporter(tmp_path: Path, config: dict[str, Any], fd_limit: int | None = None
 def test_at_the_descriptor_limit_it_keeps_serving_and_logs_one_line(tmp_path: Path) -> None:
     """Case 10: at the fd limit cheroot retried accept at once with a traceback each time
     (162,476 tracebacks, 130 MB of log in 15 s, no request served)."""
-    with exporter(tmp_path, {}, fd_limit=96) as (proc, url, log_path), ExitStack() as stack:
+    with exporter(tmp_path, {}, fd_limit=256) as (proc, url, log_path), ExitStack() as stack:
         port = int(url.rsplit(":", 1)[1])
         socks = []
-        for _ in range(150):  # more than the limit: silent connections, each one descriptor
+        for _ in range(400):  # more than the limit: silent connections, each one descriptor
             socks.append(stack.enter_context(socket.create_connection(("127.0.0.1", port), timeout=5)))
         served = 0
         start = time.monotonic()

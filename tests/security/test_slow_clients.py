@@ -103,6 +103,46 @@ def test_a_partial_client_hello_does_not_stall_anyone(tls: tuple[LiveApp, Path])
         assert status == 200 and took < FAST, took
 
 
+def test_a_tls_slowloris_cannot_hold_workers(tls: tuple[LiveApp, Path]) -> None:
+    """30 TLS connections that finish the handshake, then drip their request head: the gate
+    reads the decrypted head itself, so no worker waits on them (8 workers here)."""
+    app, cert = tls
+    ctx = ssl.create_default_context(cafile=str(cert))
+    before = app.server.gate.closed_slow
+    with ExitStack() as stack:
+        socks = []
+        for _ in range(30):
+            raw = stack.enter_context(socket.create_connection(("127.0.0.1", app.port), timeout=10))
+            s = stack.enter_context(ctx.wrap_socket(raw, server_hostname="localhost"))
+            s.sendall(b"GET /data HTTP/1.1\r\nHost: 127.0.0.1\r\nX-a: ")
+            socks.append(s)
+        start = time.monotonic()
+        worst = 0.0
+        while time.monotonic() - start < HEAD_TIMEOUT - 0.3:
+            for s in socks:
+                try:
+                    s.sendall(b"b")
+                except OSError:
+                    pass
+            worst = max(worst, timed_get(app, "/healthz", cert)[1])
+        assert worst < FAST, worst
+        wait_until(lambda: app.server.gate.closed_slow - before >= 30, HEAD_TIMEOUT + 3,
+                   what="every dripping TLS socket closed at its head timeout")
+
+
+def test_tls_keep_alive_and_pipelining_are_served(tls: tuple[LiveApp, Path]) -> None:
+    app, cert = tls
+    ctx = ssl.create_default_context(cafile=str(cert))
+    with socket.create_connection(("127.0.0.1", app.port), timeout=5) as raw, \
+            ctx.wrap_socket(raw, server_hostname="localhost") as s:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" * 3)  # three at once
+        data = b""
+        deadline = time.monotonic() + 5
+        while data.count(b"HTTP/1.1 200") < 3 and time.monotonic() < deadline:
+            data += s.recv(65536)
+        assert data.count(b"HTTP/1.1 200") == 3, data[:500]
+
+
 def test_plain_http_on_the_tls_port_gets_an_answer_not_a_hang(tls: tuple[LiveApp, Path]) -> None:
     app, cert = tls
     with socket.create_connection(("127.0.0.1", app.port), timeout=5) as s:
