@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-# The two looks every behaviour is checked in: a desktop in light mode, a phone in dark mode.
-LOOKS = [("light", 1440, 900), ("dark", 390, 844)]
-LOOK_IDS = ["light-wide", "dark-phone"]
+# The looks every behaviour is checked in: a desktop and a phone, each in light and dark.
+LOOKS = [("light", 1440, 900), ("dark", 1440, 900), ("light", 390, 844), ("dark", 390, 844)]
+LOOK_IDS = ["light-wide", "dark-wide", "light-phone", "dark-phone"]
 REFRESH_S = 1  # the tests load the page with ?refresh=1
 
 
