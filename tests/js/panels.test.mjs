@@ -7,6 +7,12 @@ import { chartSpecs, historyData, nameParts, ready, recordedKeys }
   from "../../exporter/web/static/js/panels/charts.js";
 import { compareBy, tableRows } from "../../exporter/web/static/js/panels/processes.js";
 
+test("uPlot is vendored (the chart tests need it): run `make vendor`", async () => {
+  const { existsSync } = await import("node:fs");
+  const path = new URL("../../exporter/web/static/vendor/uPlot.esm.js", import.meta.url);
+  assert.ok(existsSync(path), "exporter/web/static/vendor/uPlot.esm.js is missing: run `make vendor`");
+});
+
 const procs = [
   { pid: 3, name: "b", cpu_percent: 5, rss_bytes: 10 },
   { pid: 1, name: "a", cpu_percent: null, rss_bytes: 30 },
