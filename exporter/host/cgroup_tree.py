@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable
 
 from exporter.host.context import CollectorContext
+from exporter.host.fd_budget import FILES
 from exporter.host.paths import HostPaths
 from exporter.text import decode_bytes
 
@@ -122,16 +123,27 @@ class Cgroup:
 
     def close(self) -> None:
         for fd in (self.cpu_fd, self.procs_fd):
-            if fd >= 0:
-                os.close(fd)
+            _close(fd)
         self.cpu_fd = self.procs_fd = -1
 
 
 def _open(path: str) -> int:
+    """A kept descriptor, or -1 when the file cannot be opened or the descriptor budget
+    (exporter/host/fd_budget.py) is spent: then the cgroup counts as moved and its
+    processes are probed one by one, as without cgroup v2."""
+    if not FILES.take():
+        return -1
     try:
         return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
+        FILES.give()
         return -1
+
+
+def _close(fd: int) -> None:
+    if fd >= 0:
+        os.close(fd)
+        FILES.give()
 
 
 class CgroupTree:
@@ -264,9 +276,8 @@ class CgroupTree:
             for cg in self.cgroups.values():
                 cg.close()
             self.cgroups.clear()
-            if self._stat_fd >= 0:
-                os.close(self._stat_fd)
-                self._stat_fd = -1
+            _close(self._stat_fd)
+            self._stat_fd = -1
 
 
 def shared_tree(ctx: CollectorContext) -> CgroupTree | None:

@@ -26,6 +26,7 @@ from collections.abc import Callable
 
 from exporter.host.cgroup_tree import Cgroup, CgroupTree, shared_tree
 from exporter.host.context import CollectorContext
+from exporter.host.sysfs import KeptFile
 from exporter.sampling.snapshot import CgroupUsage
 
 OTHER = "other"
@@ -74,47 +75,36 @@ def parse_pressure(data: bytes) -> tuple[float | None, float | None]:
 class _Watch:
     """The files of one cgroup in scope, kept open, and what they said last."""
 
-    __slots__ = ("cg", "fds", "values", "usage", "due")
+    __slots__ = ("cg", "files", "values", "usage", "due")
 
     def __init__(self, cg: Cgroup) -> None:
         self.cg = cg
-        self.fds = [_open(os.path.join(cg.dir, name)) for name in _FILES]
+        # Kept open while the descriptor budget allows, else opened for each read (KeptFile).
+        self.files = [KeptFile(os.path.join(cg.dir, name)) for name in _FILES]
         self.values: Values = (None, ())
         self.usage = -2  # the usage at our last read (-2: never read)
         self.due = 0.0
 
     def read(self) -> Values:
-        mem_fd, io_fd, cpu_fd, iop_fd, memp_fd = self.fds
-        memory = _int(_pread(mem_fd))
-        io = _pread(io_fd)
+        mem, io, cpu_p, io_p, mem_p = (_read(f) for f in self.files)
+        memory = _int(mem)
         rbytes, wbytes = parse_io_stat(io) if io is not None else (None, None)
-        cpu_some = parse_pressure(_pread(cpu_fd) or b"")[0] if cpu_fd >= 0 else None
-        io_some, io_full = parse_pressure(_pread(iop_fd) or b"") if iop_fd >= 0 else (None, None)
-        mem_some, mem_full = parse_pressure(_pread(memp_fd) or b"") if memp_fd >= 0 else (None, None)
+        cpu_some = parse_pressure(cpu_p)[0] if cpu_p is not None else None
+        io_some, io_full = parse_pressure(io_p) if io_p is not None else (None, None)
+        mem_some, mem_full = parse_pressure(mem_p) if mem_p is not None else (None, None)
         usage = self.cg.usage
         cpu = usage / 1e6 if usage >= 0 else None
         return memory, (cpu, rbytes, wbytes, cpu_some, io_some, io_full, mem_some, mem_full)
 
     def close(self) -> None:
-        for fd in self.fds:
-            if fd >= 0:
-                os.close(fd)
-        self.fds = [-1] * len(_FILES)
+        for f in self.files:
+            f.close()
 
 
-def _open(path: str) -> int:
+def _read(f: KeptFile) -> bytes | None:
     try:
-        return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        return -1
-
-
-def _pread(fd: int) -> bytes | None:
-    if fd < 0:
-        return None
-    try:
-        return os.pread(fd, 4096, 0)
-    except OSError:
+        return f.read()
+    except OSError:  # not there (no such controller here) or the cgroup is gone
         return None
 
 

@@ -7,8 +7,8 @@ time. Descriptors are grouped per object (a network interface), and a group is
 dropped when the object's directory is no longer the same inode (the interface was
 removed, or renamed and another took its name), so a kept descriptor never reads a
 different object than its path names. An attribute the object lacks is remembered
-as absent for as long as the object is the same. At most `limit` descriptors are kept; beyond
-that, files are read with open/read/close.
+as absent for as long as the object is the same. Descriptors are kept while the shared
+budget (exporter/host/fd_budget.py) allows; beyond that, files are read with open/read/close.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from exporter.host.fd_budget import FILES, FdBudget
 from exporter.host.sysfs import KeptFile
 
 T = TypeVar("T")
@@ -29,10 +30,9 @@ _VALUE_ERRORS = (errno.EINVAL, errno.EOPNOTSUPP, errno.ENODATA)
 
 
 class KeptFiles:
-    def __init__(self, limit: int = 2048) -> None:
-        self._limit = limit
+    def __init__(self, budget: FdBudget = FILES) -> None:
+        self._budget = budget
         self._groups: dict[str, tuple[int, dict[str, int]]] = {}  # group → (directory inode, name → fd)
-        self._count = 0
 
     def check(self, group: str, directory: str) -> None:
         """Start a collection of `group`: forget its descriptors unless `directory` is still the same
@@ -57,19 +57,18 @@ class KeptFiles:
             except FileNotFoundError:
                 fds[path] = -1
                 raise
-            if self._count >= self._limit:
+            if not self._budget.take():
                 try:
                     return os.read(fd, 65536)
                 finally:
                     os.close(fd)
             fds[path] = fd
-            self._count += 1
         try:
             return os.pread(fd, 65536, 0)
         except OSError as e:
             if e.errno not in _VALUE_ERRORS:  # the object is gone or the file broke: open it anew next time
                 del fds[path]
-                self._count -= 1
+                self._budget.give()
                 os.close(fd)
             raise
 
@@ -83,7 +82,7 @@ class KeptFiles:
         for fd in fds.values():
             if fd >= 0:
                 os.close(fd)
-                self._count -= 1
+                self._budget.give()
 
     def close(self) -> None:
         self.retain(set())

@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import os
 import pwd
-import resource
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from typing import Any
 
 from exporter.host.cgroup_tree import Cgroup, CgroupTree, shared_tree
 from exporter.host.context import CollectorContext
+from exporter.host.fd_budget import open_files_limit, process_share
 from exporter.host.paths import HostPaths
 from exporter.host.process_counts import ProcessCounts
 from exporter.sampling.snapshot import Process
@@ -72,12 +72,6 @@ def parse_stat(data: bytes) -> tuple[bytes, str, float, int, int, int]:
         int(rest[19]),
         int(rest[21]) * PAGE_SIZE,
     )
-
-
-def open_files_limit() -> int:
-    """Our soft open-files limit (`serve` raises it first: exporter/tuning.py)."""
-    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    return 1 << 20 if soft == resource.RLIM_INFINITY else int(soft)
 
 
 class ProcessReader:
@@ -125,7 +119,7 @@ class ProcessReader:
         self._kept: dict[str, list[Any]] = {}
         self._static: dict[tuple[int, int], tuple[str, str, str]] = {}  # for processes read without a kept fd
         if max_open is None:
-            max_open = max(0, open_files_limit() - 512)  # leave room for sockets, the database, scans
+            max_open = process_share(open_files_limit())  # room stays for sockets, the database, scans
         self._max_open = max_open
         self._probe = probe
         self._clock = clock

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from exporter.host.device_filter import device_filter
+from exporter.host.fd_budget import FILES, FdBudget
 from exporter.host.paths import read_text
 
 
@@ -57,18 +58,27 @@ class KeptFile:
 
     For files read on every collection: a pread on a kept descriptor costs about a seventh
     of open + read + close (/proc/sys files especially). Closed and reopened after an error,
-    so a file that appears later (a module loaded) is picked up."""
+    so a file that appears later (a module loaded) is picked up. Kept only while the shared
+    descriptor budget allows (exporter/host/fd_budget.py); otherwise opened for each read."""
 
-    def __init__(self, path: str, size: int = 4096) -> None:
+    def __init__(self, path: str, size: int = 4096, budget: FdBudget = FILES) -> None:
         self.path = path
         self._size = size  # the first pread asks this much; a longer file takes more reads
+        self._budget = budget
         self._fd = -1
 
     def read(self) -> bytes:
         """The file's bytes; OSError (FileNotFoundError included) as open or read raise it."""
+        if self._fd < 0 and not self._budget.take():
+            with open(self.path, "rb", buffering=0) as f:
+                return f.read()
         try:
             if self._fd < 0:
-                self._fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+                try:
+                    self._fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+                except OSError:
+                    self._budget.give()
+                    raise
             data = os.pread(self._fd, self._size, 0)
             if len(data) < self._size:
                 return data
@@ -92,3 +102,4 @@ class KeptFile:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+            self._budget.give()
