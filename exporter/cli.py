@@ -119,6 +119,8 @@ def serve(config: Config, *, reset_history: bool = False, reload: Callable[[], C
         from exporter.reload import Reloader
 
         life.on_reload = Reloader(reload, config, app)
+    else:
+        life.on_reload = lambda: log.info("SIGHUP: no --config file to re-read; nothing changed")
     try:
         life.serve(server)
     finally:

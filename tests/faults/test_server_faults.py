@@ -123,3 +123,24 @@ def test_sigterm_at_any_moment_of_start_up_exits_0(tmp_path: Path, delay: float)
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_sighup_without_a_config_file_is_harmless(tmp_path: Path) -> None:
+    port = free_port()
+    log_path = tmp_path / "exporter.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "exporter", "serve", "--listen", f"127.0.0.1:{port}",
+                                 "--no-history"], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_until(lambda: proc.poll() is None and http_get(url + "/healthz", timeout=1)[0] == 200, 20,
+                       what="exporter")
+            proc.send_signal(signal.SIGHUP)
+            wait_until(lambda: "no --config file" in log_path.read_text(), 5, what="the SIGHUP log line")
+            assert http_get(url + "/healthz")[0] == 200
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(5) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
