@@ -8,7 +8,6 @@ PPS counters. It reads the running kernel, whatever root_prefix says.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 from collections.abc import Callable
 
@@ -81,8 +80,20 @@ def timex_families(state: int, tx: Timex) -> list[GaugeFamily | CounterFamily]:
     ]
 
 
+def _libc() -> ctypes.CDLL:
+    """glibc by its soname, as exporter/tuning.py loads it; where there is none (musl), the C
+    library the interpreter itself is linked with (dlopen(NULL)).
+
+    Not ctypes.util.find_library("c"): that spawns `/sbin/ldconfig -p` each time a runtime
+    is built (every test that builds one, every reload)."""
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return ctypes.CDLL(None, use_errno=True)
+
+
 def make(ctx: CollectorContext) -> Callable[[], list[GaugeFamily | CounterFamily]]:
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc = _libc()
     adjtimex = libc.adjtimex
     adjtimex.argtypes = [ctypes.POINTER(Timex)]
     adjtimex.restype = ctypes.c_int
