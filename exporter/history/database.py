@@ -13,7 +13,7 @@ samples behind a bucket, so hour averages are weighted correctly.
 
 A corrupt, foreign or unreadable file raises `HistoryError` naming the file and the way
 out (``--reset-history`` moves it aside with `reset_history`; nothing is ever deleted).
-Other tables may live in the same file (the alert state, exporter.alerting.state): they
+Other tables may live in the same file (the alert state, exporter.alerting.notify.state): they
 create themselves and this module never touches them.
 """
 

@@ -1,4 +1,4 @@
-"""Self-metrics of the history store, for the lead's /metrics collector."""
+"""Self-metrics of the history store (sysmon_history_*), one of the /metrics family sources that runtime.py wires."""
 
 from __future__ import annotations
 

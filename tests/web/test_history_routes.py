@@ -1,4 +1,4 @@
-"""GET /history and /history/series on a minimal app (the lead's app registers the same blueprint)."""
+"""GET /history and /history/series on a minimal app (web/app.py registers the same blueprint)."""
 
 from __future__ import annotations
 
