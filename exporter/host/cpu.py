@@ -32,15 +32,13 @@ def read_proc_stat(paths: HostPaths) -> tuple[list[CpuTimes], float]:
     per_cpu: list[CpuTimes] = []
     btime = 0.0
     for line in read_text(paths.proc("stat")).splitlines():
-        parts = line.split()
-        if not parts:
-            continue
-        key = parts[0]
-        if key.startswith("cpu") and key != "cpu":
+        # Only the cpuN and btime lines are split: the intr line has one number per IRQ.
+        if line.startswith("cpu") and not line.startswith("cpu "):
+            parts = line.split()
             v = [int(x) / TICKS for x in parts[1:11]] + [0.0] * (10 - len(parts[1:11]))
-            per_cpu.append(CpuTimes(key[3:], *v))
-        elif key == "btime" and len(parts) > 1:
-            btime = float(parts[1])
+            per_cpu.append(CpuTimes(parts[0][3:], *v))
+        elif line.startswith("btime "):
+            btime = float(line[6:])
     return per_cpu, btime
 
 

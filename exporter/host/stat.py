@@ -22,8 +22,10 @@ def read_stat(paths: HostPaths, softirq: bool) -> list[CounterFamily | GaugeFami
     values: dict[str, list[str]] = {}
     for line in read_text(paths.proc("stat")).splitlines():
         key, _, rest = line.partition(" ")
-        if not key.startswith("cpu"):
+        if key == "softirq" and softirq:
             values[key] = rest.split()
+        elif not key.startswith("cpu"):
+            values[key] = rest.split(None, 1)  # the first number is the total (intr: one more per IRQ)
     fams: list[CounterFamily | GaugeFamily] = [
         CounterFamily("node_intr", "Total number of interrupts serviced.", float(values["intr"][0])),
         CounterFamily("node_context_switches", "Total number of context switches.", float(values["ctxt"][0])),
