@@ -182,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="slow-client scenarios (bench/slow_clients.py), ours next to node_exporter")
     ap.add_argument("--seconds", type=float, default=10.0, help="per slow-client scenario (default 10)")
     ap.add_argument("--checkout", type=Path, help="run ours from this checkout (e.g. an older commit, to compare)")
+    ap.add_argument("--server", choices=["cheroot", "gunicorn"], default="cheroot",
+                    help="serve ours with cheroot as shipped, or with gunicorn's gthread worker to compare")
     args = ap.parse_args(argv)
     if args.slow_clients:
         import slow_clients
@@ -189,12 +191,14 @@ def main(argv: list[str] | None = None) -> int:
         if not 1 <= args.seconds <= 120:
             ap.error("--seconds must be 1..120")
         checkout = args.checkout.resolve() if args.checkout else slow_clients.REPO
-        results = slow_clients.run(args.seconds, checkout=checkout)
-        label = "" if args.checkout is None else f" (ours from {checkout.name})"
+        results = slow_clients.run(args.seconds, checkout=checkout, server=args.server)
+        label = ("" if args.checkout is None else f" (ours from {checkout.name})") + (
+            "" if args.server == "cheroot" else f" (ours on {args.server})")
         text = slow_clients.report(results, args.seconds, label)
         print(text)
         if not args.no_write:
-            write_results("slow" if args.checkout is None else "slow-before", text)
+            section = "slow" if args.checkout is None else "slow-before"
+            write_results(section if args.server == "cheroot" else f"slow-{args.server}", text)
         return 0
     duration = args.soak or args.duration
     if not 1 <= args.clients <= 500 or not 0 < duration <= 3600:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import os
 import shutil
 import socket
 import ssl
@@ -136,23 +137,36 @@ def measure(port: int, seconds: float, tls: ssl.SSLContext | None, timeout: floa
 
 
 @contextlib.contextmanager
-def servers(workdir: Path, tls: bool, checkout: Path) -> Iterator[list[tuple[str, Server, int]]]:
-    """Ours (from `checkout`) and node_exporter, plain or both with the same TLS certificate."""
+def servers(workdir: Path, tls: bool, checkout: Path,
+            server: str = "cheroot") -> Iterator[list[tuple[str, Server, int]]]:
+    """Ours (from `checkout`; served by cheroot as shipped, or by gunicorn's gthread worker to
+    compare) and node_exporter, plain or both with the same TLS certificate."""
     cert, key = make_cert(workdir) if tls else (None, None)
     port = free_port()
     cfg = workdir / f"ours-{'tls' if tls else 'plain'}.yml"
     web = f"web:\n  tls_cert_file: {cert}\n  tls_key_file: {key}\n" if tls else ""
     cfg.write_text("dirsize:\n  enabled: false\nhistory:\n  enabled: false\n" + web)
     scheme = "https" if tls else "http"
-    ours = Server("sysmon-exporter", [sys.executable, "-m", "exporter", "serve", "--no-history", "--config",
-                                      str(cfg), "--listen", f"127.0.0.1:{port}"], f"{scheme}://127.0.0.1:{port}")
-    ours_cwd = checkout
+    args = [sys.executable, "-m", "exporter", "serve", "--no-history", "--config", str(cfg),
+            "--listen", f"127.0.0.1:{port}"]
+    name, env = "sysmon-exporter", None
+    if server == "gunicorn":
+        web_cfg = workdir / f"gunicorn-{'tls' if tls else 'plain'}.yml"
+        web_cfg.write_text("dirsize:\n  enabled: false\nhistory:\n  enabled: false\n")
+        args = [sys.executable, "-m", "gunicorn", "-k", "gthread", "--threads", "8", "-w", "1",
+                "--bind", f"127.0.0.1:{port}", "--log-level", "error"]
+        if tls:
+            args += ["--certfile", str(cert), "--keyfile", str(key)]
+        args.append("bench.gunicorn_app:app")
+        name, env = "ours on gunicorn gthread", {**os.environ, "SYSMON_CONFIG": str(web_cfg)}
+    ours = Server(name, args, f"{scheme}://127.0.0.1:{port}")
     out: list[tuple[str, Server, int]] = []
     with contextlib.ExitStack() as stack:
-        ours.proc = subprocess.Popen(ours.args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ours_cwd)
+        ours.proc = subprocess.Popen(ours.args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=checkout,
+                                     env=env)
         stack.callback(_stop, ours)
         _wait(port, tls)
-        out.append(("sysmon-exporter", ours, port))
+        out.append((name, ours, port))
         binary = shutil.which("prometheus-node-exporter")
         if binary:
             nport = free_port()
@@ -192,14 +206,14 @@ def _wait(port: int, tls: bool) -> None:
     raise RuntimeError(f"TLS server on {port} did not come up")
 
 
-def run(seconds: float = 10.0, timeout: float = 30.0, checkout: Path = REPO,
+def run(seconds: float = 10.0, timeout: float = 30.0, checkout: Path = REPO, server: str = "cheroot",
         log: Callable[[str], None] = lambda s: print(s, file=sys.stderr)) -> dict[str, dict[str, dict[str, Any]]]:
     """{scenario: {server: figures}}."""
     results: dict[str, dict[str, dict[str, Any]]] = {s: {} for s in SCENARIOS}
     insecure = ssl.create_default_context()
     insecure.check_hostname, insecure.verify_mode = False, ssl.CERT_NONE
     with tempfile.TemporaryDirectory() as tmp:
-        with servers(Path(tmp), False, checkout) as plain:
+        with servers(Path(tmp), False, checkout, server) as plain:
             for name, _srv, port in plain:
                 log(f"{name}: baseline")
                 results["baseline"][name] = measure(port, seconds, None, timeout)
@@ -211,7 +225,7 @@ def run(seconds: float = 10.0, timeout: float = 30.0, checkout: Path = REPO,
                 with Hostile(port, 200, "slowloris") as h:
                     results["slowloris, 200 sockets"][name] = measure(port, seconds, None, timeout)
                     results["slowloris, 200 sockets"][name]["reopened"] = h.reopened
-        with servers(Path(tmp), True, checkout) as secure:
+        with servers(Path(tmp), True, checkout, server) as secure:
             for name, _srv, port in secure:
                 log(f"{name}: 1 silent TLS socket")
                 with Hostile(port, 1, "silent") as h:

@@ -1,9 +1,11 @@
 """Serving: the production WSGI server (cheroot, gated), TLS, fd limits and signals.
 
-Why cheroot, tuned, rather than another server (measured in bench/load.py, results in
-docs/security.md): it is pure Python, does TLS and WSGI, and starts in milliseconds; its
-weaknesses against slow clients (handshake in the accept loop, a worker per waiting
-connection) are closed here without replacing it:
+Why cheroot, tuned, rather than another server (measured by `bench/load.py --slow-clients`,
+results in docs/security.md): it is pure Python, does TLS and WSGI, and starts in
+milliseconds; gunicorn's gthread worker, measured the same way, let no request through
+while 100 silent sockets or a slowloris were open (a thread per accepted connection, as
+cheroot had), and waitress has no TLS. cheroot's weaknesses against slow clients
+(handshake in the accept loop, a worker per waiting connection) are closed here:
 
 * `GatedServer` hands a connection to a worker only once its request head has arrived
   (exporter/web/gate.py); silent or dripping sockets wait in epoll, bounded in time.
