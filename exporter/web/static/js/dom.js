@@ -29,6 +29,14 @@ export function syncRows(parent, items, create, update) {
   });
 }
 
+/* A key-value row of a tile's list (`.kv-row` with a `.k` and a `.v` span): the create step of
+ * syncRows for the network, pressure and temperature tiles. */
+export function kvRow() {
+  const row = el("div", "kv-row");
+  row.append(el("span", "k"), el("span", "v"));
+  return row;
+}
+
 /* A table body holding one muted row that spans `cols` columns ("Loading…", "No alerts so far."). */
 export function emptyRow(tbody, cols, text) {
   const only = tbody.children.length === 1 ? tbody.querySelector("td.empty") : null;

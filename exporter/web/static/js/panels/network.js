@@ -2,7 +2,7 @@
  * and interfaces that are down show only while "show hidden interfaces" is ticked; the list
  * of what is hidden names a few and counts the rest, so a host with 50 veths keeps a small tile. */
 
-import { $, el, setText, syncRows } from "../dom.js";
+import { $, el, kvRow, setText, syncRows } from "../dom.js";
 import { humanRate } from "../format.js";
 
 export function mount(ctx) {
@@ -26,12 +26,6 @@ export function hiddenSummary(network) {
   return `(${names.slice(0, NAMED).concat(more).join(", ")})`;
 }
 
-function newRow() {
-  const row = el("div", "kv-row");
-  row.append(el("span", "k"), el("span", "v"));
-  return row;
-}
-
 export function render(d, ctx) {
   const list = $("net-list");
   if (!d.network) {
@@ -46,7 +40,7 @@ export function render(d, ctx) {
     return;
   }
   if (!list.querySelector(":scope > .kv-row")) list.textContent = ""; // "unavailable" or "No interfaces shown."
-  syncRows(list, shown, newRow, (row, n) => {
+  syncRows(list, shown, kvRow, (row, n) => {
     row.dataset.iface = n.device;
     row.classList.toggle("is-down", !n.up);
     setText(row.children[0], n.device + (n.up ? "" : " (down)"));

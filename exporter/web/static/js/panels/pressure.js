@@ -1,7 +1,7 @@
 /* The pressure tile (PSI): the share of the last interval in which some tasks waited for CPU,
  * memory or I/O, and in which none could run ("full"). Hidden on kernels without PSI. */
 
-import { $, el, setText, syncRows } from "../dom.js";
+import { $, kvRow, setText, syncRows } from "../dom.js";
 import { humanPercent } from "../format.js";
 
 const RESOURCES = [["cpu", "CPU"], ["memory", "Memory"], ["io", "I/O"]];
@@ -13,16 +13,10 @@ export function pressureRows(psi) {
       .join(" · ")]);
 }
 
-function newRow() {
-  const row = el("div", "kv-row");
-  row.append(el("span", "k"), el("span", "v"));
-  return row;
-}
-
 export function render(d) {
   const rows = pressureRows(d.pressure);
   $("tile-pressure").hidden = !rows.length;
-  syncRows($("psi-list"), rows, newRow, (row, [label, text]) => {
+  syncRows($("psi-list"), rows, kvRow, (row, [label, text]) => {
     setText(row.children[0], label);
     setText(row.children[1], text);
   });

@@ -1,7 +1,7 @@
 /* The temperatures tile (hwmon): the hottest sensors first, each coloured against its chip's
  * own high and critical levels. Hidden where the host has no sensors (most VMs). */
 
-import { $, el, setText, syncRows } from "../dom.js";
+import { $, kvRow, setText, syncRows } from "../dom.js";
 import { isNum } from "../format.js";
 
 const SHOWN = 6;
@@ -12,18 +12,12 @@ export function sensorLevel(t) {
   return isNum(t.high_celsius) && t.celsius >= t.high_celsius ? "warn" : "ok";
 }
 
-function newRow() {
-  const row = el("div", "kv-row");
-  row.append(el("span", "k"), el("span", "v"));
-  return row;
-}
-
 export function render(d) {
   const temps = d.temperatures;
   $("tile-temps").hidden = !temps?.length;
   if (!temps?.length) return;
   setText($("temps-more"), temps.length > SHOWN ? `(hottest ${SHOWN} of ${temps.length})` : "");
-  syncRows($("temps-list"), temps.slice(0, SHOWN), newRow, (row, t) => {
+  syncRows($("temps-list"), temps.slice(0, SHOWN), kvRow, (row, t) => {
     row.dataset.level = sensorLevel(t);
     setText(row.children[0], `${t.chip} ${t.sensor}`);
     row.children[0].title = `${t.chip} ${t.sensor}` + (isNum(t.high_celsius) ? ` · high ${t.high_celsius} °C` : "") +
