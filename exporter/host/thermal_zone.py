@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import os
 from collections.abc import Callable
 
@@ -14,18 +13,17 @@ from exporter.host.sysfs import read_float, read_stripped
 
 def read_thermal(paths: HostPaths) -> list[GaugeFamily]:
     root = paths.sys("class", "thermal")
-    if not os.path.isdir(root):
-        raise FileNotFoundError(2, "no thermal class", root)
     temp = GaugeFamily("node_thermal_zone_temp", "Zone temperature in Celsius", labels=["zone", "type"])
     cur = GaugeFamily("node_cooling_device_cur_state", "Current throttle state of the cooling device",
                       labels=["name", "type"])
     max_ = GaugeFamily("node_cooling_device_max_state", "Maximum throttle state of the cooling device",
                        labels=["name", "type"])
-    for zone in sorted(glob.glob(os.path.join(root, "thermal_zone*"))):
+    entries = sorted(os.listdir(root))  # one listing for both kinds (glob lists the directory per pattern)
+    for zone in (os.path.join(root, e) for e in entries if e.startswith("thermal_zone")):
         kind, value = read_stripped(os.path.join(zone, "type")), read_float(os.path.join(zone, "temp"))
         if kind is not None and value is not None:
             temp.add_metric([os.path.basename(zone)[len("thermal_zone"):], kind], value / 1000.0)
-    for dev in sorted(glob.glob(os.path.join(root, "cooling_device*"))):
+    for dev in (os.path.join(root, e) for e in entries if e.startswith("cooling_device")):
         name, kind = os.path.basename(dev)[len("cooling_device"):], read_stripped(os.path.join(dev, "type"))
         c, m = read_float(os.path.join(dev, "cur_state")), read_float(os.path.join(dev, "max_state"))
         if kind is None or c is None or m is None:
