@@ -7,10 +7,11 @@ bucket-averaging in SQL, weighted by ``n``. Readers never wait for the writer (W
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,6 +122,22 @@ class Reader:
         close_quietly(self._conn)
         self._conn = None
 
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction (a consistent view of every table while the writer goes on);
+        an SQLite error closes the connection, so the next query reopens it, and is raised
+        as HistoryUnavailable."""
+        try:
+            with self._lock:
+                conn = self._reader()
+                conn.execute("BEGIN")
+                try:
+                    yield conn
+                finally:
+                    conn.execute("COMMIT")
+        except sqlite3.Error as e:
+            raise self._unavailable(e) from None
+
     def known_series(self) -> set[str]:
         """Names /history accepts: what has been recorded, plus the fixed series of every host."""
         names = set(FIXED_SERIES)
@@ -134,32 +151,23 @@ class Reader:
     def list_series(self) -> list[dict[str, object]]:
         """Every series with unit, description and first/last timestamp (null when nothing is stored)."""
         out: dict[str, dict[str, object]] = {}
-        try:
-            with self._lock:
-                conn = self._reader()
-                conn.execute("BEGIN")
-                try:
-                    for sid, name in conn.execute("SELECT id, name FROM series ORDER BY name").fetchall():
-                        firsts, lasts = [], []
-                        for table in ("hour", "minute", "raw"):
-                            lo, hi = conn.execute(
-                                f"SELECT min(ts), max(ts) FROM {table} WHERE series_id = ?", (sid,)
-                            ).fetchone()
-                            if lo is not None:
-                                firsts.append(lo)
-                                lasts.append(hi)
-                        info = describe(name)
-                        out[name] = {
-                            "name": name,
-                            "unit": info.unit,
-                            "description": info.description,
-                            "first": min(firsts) if firsts else None,
-                            "last": max(lasts) if lasts else None,
-                        }
-                finally:
-                    conn.execute("COMMIT")
-        except sqlite3.Error as e:
-            raise self._unavailable(e) from None
+        with self._transaction() as conn:
+            for sid, name in conn.execute("SELECT id, name FROM series ORDER BY name").fetchall():
+                firsts, lasts = [], []
+                for table in ("hour", "minute", "raw"):
+                    sql = f"SELECT min(ts), max(ts) FROM {table} WHERE series_id = ?"
+                    lo, hi = conn.execute(sql, (sid,)).fetchone()
+                    if lo is not None:
+                        firsts.append(lo)
+                        lasts.append(hi)
+                info = describe(name)
+                out[name] = {
+                    "name": name,
+                    "unit": info.unit,
+                    "description": info.description,
+                    "first": min(firsts) if firsts else None,
+                    "last": max(lasts) if lasts else None,
+                }
         for name, info in FIXED_SERIES.items():
             out.setdefault(
                 name, {"name": name, "unit": info.unit, "description": info.description, "first": None, "last": None}
@@ -176,32 +184,24 @@ class Reader:
         names = list(dict.fromkeys(names))
         res, width = choose_resolution(start, end, points, now, self.config)
         result = QueryResult(res.name, start, end, width, {})
-        try:
-            with self._lock:
-                conn = self._reader()
-                conn.execute("BEGIN")
-                try:
-                    meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-                    minute_done = int(meta.get("minute_done", 0))
-                    hour_done = int(meta.get("hour_done", 0))
-                    ids = dict(conn.execute("SELECT name, id FROM series").fetchall())
-                    for name in names:
-                        data = SeriesData(describe(name).unit)
-                        result.series[name] = data
-                        sid = ids.get(name)
-                        if sid is None:
-                            continue
-                        rows, used = _rows(conn, res, sid, start, end, width, points, minute_done, hour_done)
-                        result.step = max(result.step, used)
-                        for t, a, lo, hi in rows:
-                            data.t.append(int(t))
-                            data.avg.append(round(a, 4))
-                            data.min.append(round(lo, 4))
-                            data.max.append(round(hi, 4))
-                finally:
-                    conn.execute("COMMIT")
-        except sqlite3.Error as e:
-            raise self._unavailable(e) from None
+        with self._transaction() as conn:
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            minute_done = int(meta.get("minute_done", 0))
+            hour_done = int(meta.get("hour_done", 0))
+            ids = dict(conn.execute("SELECT name, id FROM series").fetchall())
+            for name in names:
+                data = SeriesData(describe(name).unit)
+                result.series[name] = data
+                sid = ids.get(name)
+                if sid is None:
+                    continue
+                rows, used = _rows(conn, res, sid, start, end, width, points, minute_done, hour_done)
+                result.step = max(result.step, used)
+                for t, a, lo, hi in rows:
+                    data.t.append(int(t))
+                    data.avg.append(round(a, 4))
+                    data.min.append(round(lo, 4))
+                    data.max.append(round(hi, 4))
         return result
 
 
