@@ -19,7 +19,7 @@ from exporter.config import Config
 from exporter.history.series import per_second, percent, series_from
 from exporter.sampling.reading import Reading
 from exporter.sampling.sampler import Sampler
-from exporter.web.details import cpu_modes, disk_details, network_errors, pressure, temperatures
+from exporter.web.details import cpu_modes, disk_details, network_errors, pressure, rate, temperatures
 
 # Per-device details before there is a previous snapshot to take rates against.
 NO_ERRORS = {"errors_per_second": None, "drops_per_second": None}
@@ -67,12 +67,6 @@ def _process_rows(reading: Reading, mem_total: int, size: int) -> list[dict[str,
     return rows
 
 
-def _rate(a: float | None, b: float | None, dt: float, scale: float = 1.0) -> float | None:
-    if a is None or b is None or dt <= 0:
-        return None
-    return round(max(0.0, b - a) / dt * scale, 2)
-
-
 def _services(reading: Reading, size: int) -> dict[str, Any] | None:
     """The page's services table: the cgroup series (systemd services, slices, containers)
     with their rates since the previous Reading, busiest first. None when the cgroup
@@ -82,6 +76,10 @@ def _services(reading: Reading, size: int) -> dict[str, Any] | None:
         return None
     prev = {c.name: c for c in reading.prev.cgroups} if reading.prev and reading.prev.cgroups else {}
     dt = reading.rates.interval
+
+    def per_s(before: float | None, after: float | None, scale: float = 1.0) -> float | None:
+        return rate(before, after, dt, scale, digits=2)
+
     rows: list[dict[str, Any]] = []
     for c in cur:
         p = prev.get(c.name)
@@ -90,14 +88,14 @@ def _services(reading: Reading, size: int) -> dict[str, Any] | None:
                 "name": c.name,
                 "unit": c.name.rsplit("/", 1)[-1],
                 "cgroups": c.cgroups,
-                "cpu_percent": _rate(p.cpu_seconds, c.cpu_seconds, dt, 100.0) if p else None,
+                "cpu_percent": per_s(p.cpu_seconds, c.cpu_seconds, 100.0) if p else None,
                 "memory_bytes": c.memory_bytes,
-                "io_read_bytes_per_second": _rate(p.io_read_bytes, c.io_read_bytes, dt) if p else None,
-                "io_write_bytes_per_second": _rate(p.io_written_bytes, c.io_written_bytes, dt) if p else None,
-                "cpu_pressure_percent": _rate(p.cpu_waiting_seconds, c.cpu_waiting_seconds, dt, 100.0) if p else None,
-                "io_pressure_percent": _rate(p.io_waiting_seconds, c.io_waiting_seconds, dt, 100.0) if p else None,
+                "io_read_bytes_per_second": per_s(p.io_read_bytes, c.io_read_bytes) if p else None,
+                "io_write_bytes_per_second": per_s(p.io_written_bytes, c.io_written_bytes) if p else None,
+                "cpu_pressure_percent": per_s(p.cpu_waiting_seconds, c.cpu_waiting_seconds, 100.0) if p else None,
+                "io_pressure_percent": per_s(p.io_waiting_seconds, c.io_waiting_seconds, 100.0) if p else None,
                 "memory_pressure_percent": (
-                    _rate(p.memory_waiting_seconds, c.memory_waiting_seconds, dt, 100.0) if p else None
+                    per_s(p.memory_waiting_seconds, c.memory_waiting_seconds, 100.0) if p else None
                 ),
             }
         )

@@ -29,10 +29,12 @@ _PRESSURE = {
 }
 
 
-def _rate(before: float | None, after: float | None, dt: float, scale: float = 1.0) -> float | None:
+def rate(before: float | None, after: float | None, dt: float, scale: float = 1.0, digits: int = 3) -> float | None:
+    """A counter's increase per second between two Readings (times `scale`), rounded; None
+    without both values or an interval. A counter that went down (a device reset) counts 0."""
     if before is None or after is None or dt <= 0:
         return None
-    return round(max(0.0, after - before) / dt * scale, 3)
+    return round(max(0.0, after - before) / dt * scale, digits)
 
 
 def cpu_modes(reading: Reading) -> dict[str, float] | None:
@@ -65,9 +67,9 @@ def disk_details(reading: Reading) -> dict[str, dict[str, float | None]]:
         reads = d.reads_completed - p.reads_completed
         writes = d.writes_completed - p.writes_completed
         out[d.device] = {
-            "reads_per_second": _rate(p.reads_completed, d.reads_completed, dt),
-            "writes_per_second": _rate(p.writes_completed, d.writes_completed, dt),
-            "util_percent": min(100.0, _rate(p.io_time_seconds, d.io_time_seconds, dt, 100.0) or 0.0),
+            "reads_per_second": rate(p.reads_completed, d.reads_completed, dt),
+            "writes_per_second": rate(p.writes_completed, d.writes_completed, dt),
+            "util_percent": min(100.0, rate(p.io_time_seconds, d.io_time_seconds, dt, 100.0) or 0.0),
             "read_await_seconds": round((d.read_time_seconds - p.read_time_seconds) / reads, 6) if reads > 0 else None,
             "write_await_seconds": (
                 round((d.write_time_seconds - p.write_time_seconds) / writes, 6) if writes > 0 else None
@@ -87,8 +89,8 @@ def network_errors(reading: Reading) -> dict[str, dict[str, float | None]]:
         p = before.get(n.device)
         if p is not None:
             out[n.device] = {
-                "errors_per_second": _rate(p.receive_errs + p.transmit_errs, n.receive_errs + n.transmit_errs, dt),
-                "drops_per_second": _rate(p.receive_drop + p.transmit_drop, n.receive_drop + n.transmit_drop, dt),
+                "errors_per_second": rate(p.receive_errs + p.transmit_errs, n.receive_errs + n.transmit_errs, dt),
+                "drops_per_second": rate(p.receive_drop + p.transmit_drop, n.receive_drop + n.transmit_drop, dt),
             }
     return out
 
@@ -113,7 +115,7 @@ def pressure(reading: Reading) -> dict[str, dict[str, float | None]] | None:
     for key, after in b.items():
         resource, line = key
         # A share of the interval: at most 100 (the kernel's clock and ours tick apart by a little).
-        share = _rate(a.get(key), after, reading.rates.interval, 100.0)
+        share = rate(a.get(key), after, reading.rates.interval, 100.0)
         out.setdefault(resource, {})[line] = None if share is None else min(100.0, share)
     return out
 
