@@ -21,11 +21,9 @@ from exporter.config import CpuConfig
 from exporter.exposition.families import CounterFamily, GaugeFamily
 from exporter.host.context import Collected, CollectorContext
 from exporter.host.paths import HostPaths, read_text
+from exporter.host.proc_stat import TICKS  # /proc/stat counts in USER_HZ ticks
 from exporter.host.sysfs import parse_cpu_list, read_stripped
 from exporter.sampling.snapshot import CpuInfo, CpuTimes
-
-# /proc/stat counts in USER_HZ ticks.
-TICKS = float(os.sysconf("SC_CLK_TCK"))
 
 
 def read_proc_stat(paths: HostPaths) -> tuple[list[CpuTimes], float]:

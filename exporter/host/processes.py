@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import os
-import pwd
 import threading
 import time
 from collections.abc import Callable
@@ -29,50 +28,12 @@ from exporter.host.cgroup_tree import Cgroup, CgroupTree, shared_tree
 from exporter.host.context import CollectorContext
 from exporter.host.fd_budget import open_files_limit, process_share
 from exporter.host.paths import HostPaths
+from exporter.host.proc_stat import CMDLINE_MAX, parse_stat, user_name
 from exporter.host.process_counts import ProcessCounts
 from exporter.sampling.snapshot import Process
 from exporter.text import decode_bytes
 
 log = logging.getLogger(__name__)
-
-TICKS = float(os.sysconf("SC_CLK_TCK"))
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
-CMDLINE_MAX = 4096
-
-_user_names: dict[int, str] = {}
-
-
-def user_name(uid: int) -> str:
-    name = _user_names.get(uid)
-    if name is None:
-        try:
-            name = pwd.getpwuid(uid).pw_name
-        except KeyError:
-            name = str(uid)
-        _user_names[uid] = name
-    return name
-
-
-_STATES = {bytes([c]): chr(c) for c in range(ord("A"), ord("z") + 1)}
-
-
-def parse_stat(data: bytes) -> tuple[bytes, str, float, int, int, int]:
-    """(comm as bytes, state, cpu seconds, threads, start time ticks, rss bytes) from /proc/PID/stat.
-
-    comm stays bytes: it is decoded only for a process not seen before. This runs
-    once per process per collection, so it does as little as it can."""
-    rpar = data.rindex(b")")
-    rest = data[rpar + 2 :].split(None, 22)  # fields up to rss; the rest is not needed
-    # rest[0] is field 3 (state); field n is rest[n - 3].
-    return (
-        data[data.index(b"(") + 1 : rpar],
-        _STATES.get(rest[0]) or rest[0].decode(),
-        (int(rest[11]) + int(rest[12])) / TICKS,
-        int(rest[17]),
-        int(rest[19]),
-        int(rest[21]) * PAGE_SIZE,
-    )
-
 
 class ProcessReader:
     """Stateful: one kept descriptor per process, and the last reading of each.

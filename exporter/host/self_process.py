@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from exporter.host.cpu import read_cpu
 from exporter.host.paths import HostPaths
-from exporter.host.processes import PAGE_SIZE, TICKS
+from exporter.host.proc_stat import PAGE_SIZE, TICKS
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,12 @@ means the collector is not available here.
 
 from __future__ import annotations
 
-import os
-
 from exporter.exposition.families import GaugeFamily
 from exporter.host.context import CollectorContext
 from exporter.host.kept_files import KeptReader, Text
 from exporter.host.paths import HostPaths, read_text
+from exporter.host.proc_stat import PAGE_SIZE
 
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 _STATES = ("inuse", "orphan", "tw", "alloc", "mem", "memory")  # node_exporter's order per protocol
 
 

@@ -14,7 +14,8 @@ from exporter.host.load import read_load
 from exporter.host.memory import read_memory
 from exporter.host.network import read_network
 from exporter.host.paths import HostPaths
-from exporter.host.processes import ProcessReader, parse_stat
+from exporter.host.proc_stat import parse_stat
+from exporter.host.processes import ProcessReader
 
 FIXTURE = HostPaths(str(Path(__file__).resolve().parents[1] / "fixtures" / "root"))
 
