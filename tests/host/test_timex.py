@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 from pathlib import Path
+
+import pytest
 
 from exporter.host import timex
 from tests.support.host_tree import collect, samples
@@ -29,3 +32,22 @@ def test_reads_this_kernel(tmp_path: Path) -> None:
     got = collect(timex.make, tmp_path)
     assert len(got) == 17
     assert got[("node_timex_tick_seconds", ())] > 0  # the kernel's tick is never 0
+
+
+def test_without_glibc_the_interpreters_own_c_library_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """musl has no libc.so.6: the collector then takes adjtimex from dlopen(NULL), the C library
+    the interpreter is linked with, and still reads the kernel (no ldconfig run either way)."""
+    real = ctypes.CDLL
+    asked: list[str | None] = []
+
+    def cdll(name: str | None, **kw: object) -> ctypes.CDLL:
+        asked.append(name)
+        if name == "libc.so.6":
+            raise OSError("libc.so.6: cannot open shared object file")
+        return real(name, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(timex.ctypes, "CDLL", cdll)
+    lib = timex._libc()
+    assert asked == ["libc.so.6", None]
+    tx = timex.Timex()
+    assert lib.adjtimex(ctypes.byref(tx)) >= 0 and tx.tick > 0
