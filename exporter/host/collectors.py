@@ -1,7 +1,7 @@
 """The collector table: every collector, its node_exporter name, its default and its factory.
 
 This is node_exporter's `registerCollector(name, defaultEnabled, factory)` as one
-table. It is a leaf: it imports nothing of the project, so `config.py` can take
+table. It is a leaf: it imports nothing of the project, so `exporter.config` can take
 the names from it and `check-config` never loads the host readers. Adding a
 collector is one module under `exporter/host/` with a `make(ctx)` function plus
 one row here.
