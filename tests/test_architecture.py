@@ -2,7 +2,7 @@
 
 - no import cycle between the modules of `exporter/` (top-level imports);
 - only `exporter/host/` names /proc or /sys paths: everything else gets host data from a Reading;
-- the collector table is a leaf: importing it (as config.py does) loads no other module of ours;
+- the collector table is a leaf: importing it (as exporter/config/schema.py does) loads no other module of ours;
 - no module of ours (Python or the page's JavaScript) grows past the size one concern fills.
 """
 
