@@ -98,7 +98,7 @@ class HostReader:
                 ok, err = False, f"{type(e).__name__}: {e}"
             available = ok or spec.name not in self._missing
             results.append(CollectorResult(spec.name, ok, time.perf_counter() - start, err, available))
-            self._log_change(spec.name, ok, err)
+            self._log_change(spec.name, ok, err, available)
         return Snapshot(
             timestamp=self._clock(),
             monotonic=time.monotonic(),
@@ -108,10 +108,14 @@ class HostReader:
             **values,
         )
 
-    def _log_change(self, name: str, ok: bool, err: str) -> None:
-        """Log a collector failing once, and its recovery once, not on every scrape."""
+    def _log_change(self, name: str, ok: bool, err: str, available: bool = True) -> None:
+        """Log a collector failing once, and its recovery once, not on every scrape. One whose files
+        this host lacks (no RAID, no NVMe in a VM) is the host's make-up, not a fault: info, not warning."""
         if not ok and name not in self._failing:
-            log.warning("collector %s failed: %s", name, err)
+            if available:
+                log.warning("collector %s failed: %s", name, err)
+            else:
+                log.info("collector %s failed: %s", name, err)
         elif ok and name in self._failing:
             log.info("collector %s recovered", name)
         if ok:

@@ -101,8 +101,11 @@ def create_app(runtime: Runtime) -> Flask:
     def healthz() -> Response:
         check_query()
         reading = get_runtime().sampler.latest()
-        failing = [c.name for c in reading.cur.collectors if not c.success]
-        return jsonify(status="ok", version=__version__, failing_collectors=failing)
+        collectors = reading.cur.collectors
+        failing = [c.name for c in collectors if not c.success and c.available]
+        unavailable = [c.name for c in collectors if not c.available]
+        return jsonify(status="ok", version=__version__, failing_collectors=failing,
+                       unavailable_collectors=unavailable)
 
     @app.get("/metrics")
     def metrics() -> Response:

@@ -90,3 +90,17 @@ def test_config_names_come_from_the_table() -> None:
         config_from_dict({"enabled_collectors": ["nosuch"]})
     with pytest.raises(ConfigError, match="also in disabled_collectors"):
         config_from_dict({"enabled_collectors": ["cpu"], "disabled_collectors": ["cpu"]})
+
+
+def test_healthz_names_failing_collectors_apart_from_those_this_host_lacks(table: None, tmp_path: Path) -> None:
+    from exporter.runtime import build_runtime
+    from exporter.web.app import create_app
+
+    MISSING[:] = [str(tmp_path / "absent")]
+    config = config_from_dict({"dirsize": {"enabled": False}})
+    runtime = build_runtime(config, reader=HostReader(config))
+    try:
+        health = create_app(runtime).test_client().get("/healthz").get_json()
+    finally:
+        runtime.stop()
+    assert health["failing_collectors"] == ["broken"] and health["unavailable_collectors"] == ["missing"]
