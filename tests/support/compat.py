@@ -72,6 +72,21 @@ def selectors(expr: str) -> list[str]:
     return sorted({f"{m.group(1)}{{{m.group(2)}}}" for m in _SELECTOR.finditer(expr)})
 
 
+def inline_recorded(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rules with every use of another rule's recorded series replaced by that rule's expression
+    (instance:node_load1_per_cpu:ratio reads instance:node_num_cpu:sum), so each can be evaluated
+    on its own without loading the rule files into Prometheus."""
+    exprs = {r["record"]: r["expr"].strip() for r in rules}
+    out = []
+    for r in rules:
+        expr = r["expr"]
+        for name, body in exprs.items():
+            if name != r["record"]:
+                expr = re.sub(re.escape(name) + r"(\{[^{}]*\})?", f"({body})", expr)
+        out.append({**r, "expr": expr})
+    return out
+
+
 @dataclass
 class Coverage:
     panels_node: list[str] = field(default_factory=list)  # targets with data for node_exporter
@@ -116,6 +131,7 @@ def coverage(query: Query, node_instance: str, our_instance: str) -> Coverage:
             lacking = [s for s in selectors(ours["expr"]) if not has_data(s)]
             if lacking:
                 cov.alerts_missing.append(f"{name}: {', '.join(lacking)}")
+    node_rules, our_rules = inline_recorded(node_rules), inline_recorded(our_rules)
     for theirs, ours in zip(node_rules, our_rules, strict=True):
         if has_data(theirs["expr"]):
             cov.rules_node.append(theirs["record"])
