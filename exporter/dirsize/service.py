@@ -74,10 +74,6 @@ class ScanView:
     last_success: float | None
     scans: int
 
-    @property
-    def is_root(self) -> bool:
-        return self.path == self.root
-
 
 class _State:
     __slots__ = ("path", "root", "result", "running", "queued", "progress", "last_success", "scans")
