@@ -1,5 +1,6 @@
 """The dashboard's cost: page weight on first load, the browser's cost while the page stays
-open, /data size, server time per /data.
+open (ours and, side by side, Glances' and netdata's where they are installed), /data size,
+server time per /data.
 
 Starts the real exporter on a free loopback port (history and directory scans off,
 `sample_max_age: 0` so every /data call collects a fresh snapshot: the worst case),
@@ -8,14 +9,17 @@ what the browser fetched (Playwright network events), then times sequential /dat
 calls at the host's normal process count and again with 1,000 extra idle processes
 (`sleep 120`, killed at the end).
 
-The browser's side runs against a second exporter with the defaults a user gets (history
-on, 2 s refresh): load to first data over three cold loads, then one page left open for
-`--minutes` (default 5): browser CPU (CDP Performance.getMetrics TaskDuration and
-ScriptDuration) and bytes received (CDP Network.loadingFinished) over a `--window`
-(default 60 s) after a 15 s warm-up, and the JS heap at the end, before and after a
-forced garbage collection.
+The browser's side runs, one page at a time, against a second exporter with the defaults
+a user gets (history on, 2 s refresh) and against each peer of `bench/peers.py` at its own
+defaults (each server runs only while its page is measured): load to first data over three
+cold loads, then one page left open for `--minutes` (default 5): browser CPU (CDP
+Performance.getMetrics TaskDuration and ScriptDuration) and bytes received (CDP
+Network.loadingFinished) over a `--window` (default 60 s) after a 15 s warm-up, and the JS
+heap at the end, before and after a forced garbage collection. A peer that is not installed
+is reported as "not installed: <why>". Chromium runs with the flags of tests/browser.
 
     .venv/bin/python bench/bench_page.py [--calls 200] [--extra 1000] [--minutes 5] [--window 60]
+        [--glances /tmp/glances-venv/bin/glances] [--no-peers]
 
 Prints a Markdown table and writes bench/RESULTS-page.md.
 """
@@ -39,6 +43,8 @@ from pathlib import Path
 from typing import Any
 
 from common import REPO, free_port
+from peers import GLANCES_VENV, NotInstalled, available
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 RESULTS = REPO / "bench" / "RESULTS-page.md"
 CHROMIUM = "/usr/bin/chromium"
@@ -130,8 +136,8 @@ def launch(p: Any) -> Any:
     return p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
 
 
-def first_data_ms(url: str, loads: int = 3) -> list[float]:
-    """Milliseconds from navigation to the first /data drawn (#updated has a timestamp), cold cache each time."""
+def first_data_ms(url: str, ready: str = FIRST_DATA, loads: int = 3) -> list[float]:
+    """Milliseconds from navigation until `ready` holds (ours: the first /data drawn), cold cache each time."""
     from playwright.sync_api import sync_playwright
 
     times = []
@@ -142,7 +148,7 @@ def first_data_ms(url: str, loads: int = 3) -> list[float]:
             page = ctx.new_page()
             t0 = time.perf_counter()
             page.goto(url + "/", wait_until="commit")
-            page.wait_for_function(FIRST_DATA, timeout=30_000)
+            page.wait_for_function(ready, timeout=30_000)
             times.append((time.perf_counter() - t0) * 1000)
             ctx.close()
         browser.close()
@@ -153,7 +159,7 @@ def metrics(cdp: Any) -> dict[str, float]:
     return {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
 
 
-def open_page_costs(url: str, minutes: float, window: float) -> dict[str, Any]:
+def open_page_costs(url: str, minutes: float, window: float, ready: str = FIRST_DATA) -> dict[str, Any]:
     """One page open at the default refresh: CPU and bytes over `window` s, heap after `minutes`."""
     from playwright.sync_api import sync_playwright
 
@@ -173,7 +179,7 @@ def open_page_costs(url: str, minutes: float, window: float) -> dict[str, Any]:
         cdp.on("Network.loadingFinished", finished)
         opened = time.monotonic()
         page.goto(url + "/")
-        page.wait_for_function(FIRST_DATA, timeout=30_000)
+        page.wait_for_function(ready, timeout=30_000)
         page.wait_for_timeout(15_000)  # warm-up: the prefill from history, the first charts
         m0, b0, r0 = metrics(cdp), received["bytes"], received["requests"]
         page.wait_for_timeout(window * 1000)
@@ -252,12 +258,54 @@ def kib(n: float) -> str:
     return f"{n / 1024:.1f} KiB"
 
 
+def open_pages(pages: list[dict[str, Any]], missing: dict[str, str], minutes: float) -> list[str]:
+    """The side-by-side table: one column per page measured, the peers that could not run below it
+    (`missing`: name → "not installed: <why>" or "not measured: <why>")."""
+    head = [p["name"] + (f" {p['version']}" if p["version"] else "") + f" ({p['refresh']})" for p in pages]
+
+    def row(measure: str, cell: Any, target: str = "") -> str:
+        return f"| {measure} | " + " | ".join(cell(p) for p in pages) + f" | {target} |"
+
+    lines = [
+        "## The page left open, side by side (each page alone, at its own default refresh; 1440×900)",
+        "",
+        "Ours with the defaults a user gets (history on); each peer as installed, at its defaults. "
+        f"Each page was open {minutes:g} min{' (shortened from the default 5)' if minutes < 5 else ''}; "
+        "CPU and bytes are one window after a 15 s warm-up.",
+        "",
+        "| Measure | " + " | ".join(head) + " | Target (ours) |",
+        "|---|" + "---:|" * len(pages) + "---:|",
+        row("Load to first data (3 cold loads, median; all)",
+            lambda p: f"{statistics.median(p['loads']):.0f} ms ({', '.join(f'{t:.0f}' for t in p['loads'])})"),
+        row(f"JS heap after {minutes:g} min open (after a forced GC)",
+            lambda p: f"{p['heap'] / 1e6:.2f} MB ({p['heap_gc'] / 1e6:.2f} MB)", "≤ 5 MB"),
+        row(f"Browser CPU over {pages[0]['window_s']:.0f} s: TaskDuration (script, layout s; layouts)",
+            lambda p: f"{p['task_s']:.2f} s ({p['script_s']:.2f}, {p['layout_s']:.2f}; {p['layouts']:.0f})",
+            "≤ half of Glances'"),
+        row("Bytes received per minute (requests)",
+            lambda p: f"{p['bytes_per_min'] / 1000:.0f} KB ({p['requests_per_min']:.0f})", "≤ 200 KB"),
+        row("DOM nodes, event listeners at the end", lambda p: f"{p['nodes']:.0f}, {p['listeners']:.0f}"),
+        "",
+    ]
+    ours = pages[0]
+    for p in pages[1:]:
+        ratio = {k: ours[k] / p[k] for k in ("task_s", "heap", "bytes_per_min")}
+        lines.append(f"Ours ÷ {p['name']}: browser CPU {ratio['task_s']:.2f}×, JS heap {ratio['heap']:.2f}×, "
+                     f"bytes per minute {ratio['bytes_per_min']:.2f}×.")
+    for name, why in missing.items():
+        lines.append(f"{name}: {why}.")
+    return [*lines, ""]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--calls", type=int, default=200, help="timed /data calls per case (default 200)")
     ap.add_argument("--extra", type=int, default=1000, help="extra idle processes for the second case")
     ap.add_argument("--minutes", type=float, default=5, help="how long the page stays open (default 5)")
     ap.add_argument("--window", type=float, default=60, help="seconds of CPU and bytes measured (default 60)")
+    ap.add_argument("--glances", type=Path, default=GLANCES_VENV / "bin" / "glances",
+                    help="Glances from a venv of its own, with the web extras (default %(default)s)")
+    ap.add_argument("--no-peers", action="store_true", help="measure only our page")
     ap.add_argument("--no-write", action="store_true", help="print only; do not write bench/RESULTS-page.md")
     args = ap.parse_args()
     if not Path(CHROMIUM).exists():
@@ -266,10 +314,21 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-page-") as tmp:
         user = Exporter(Path(tmp), defaults=True)
         try:
-            loads = first_data_ms(user.url)
-            costs = open_page_costs(user.url, args.minutes, args.window)
+            pages = [{"name": "ours", "version": "", "refresh": "2 s", "loads": first_data_ms(user.url),
+                      **open_page_costs(user.url, args.minutes, args.window)}]
         finally:
             user.stop()
+        peers, missing = available(args.glances) if not args.no_peers else ([], {})
+        for peer in peers:
+            try:
+                with peer.started(Path(tmp)) as url:
+                    pages.append({"name": peer.name, "version": peer.version, "refresh": peer.refresh,
+                                  "loads": first_data_ms(url, peer.first_data),
+                                  **open_page_costs(url, args.minutes, args.window, peer.first_data)})
+            except NotInstalled as e:
+                missing[peer.name] = f"not measured: {e}"
+            except PlaywrightTimeout:
+                missing[peer.name] = "not measured: started, but its page showed no data within 30 s"
         exp = Exporter(Path(tmp))
         sleepers: list[subprocess.Popen[bytes]] = []
         try:
@@ -313,25 +372,7 @@ def main() -> int:
         f"{sum(r['body'] for r in static):,} B in {len(static)} requests (uncompressed; the server does not "
         f"gzip static files). Load to first data rendered: {weight['ready_ms']:.0f} ms.",
         "",
-        "## The page left open (defaults: history on, 2 s refresh; 1440×900)",
-        "",
-        "| Measure | Value | Target |",
-        "|---|---:|---:|",
-        f"| Load to first data (3 cold loads, median; all) | {statistics.median(loads):.0f} ms "
-        f"({', '.join(f'{t:.0f}' for t in loads)}) | |",
-        f"| JS heap after {costs['open_s'] / 60:.1f} min open | {costs['heap'] / 1e6:.2f} MB "
-        f"({costs['heap_gc'] / 1e6:.2f} MB after a forced GC) | ≤ 5 MB |",
-        f"| Browser CPU over {costs['window_s']:.0f} s (TaskDuration; script, layout) | {costs['task_s']:.2f} s "
-        f"({costs['script_s']:.2f} s script, {costs['layout_s']:.2f} s layout, {costs['layouts']:.0f} layouts) "
-        "| ≤ half of Glances' |",
-        f"| Bytes received per minute | {costs['bytes_per_min'] / 1000:.0f} KB in {costs['requests_per_min']:.0f} "
-        "requests | ≤ 200 KB |",
-        f"| DOM nodes, event listeners at the end | {costs['nodes']:.0f}, {costs['listeners']:.0f} | |",
-        "",
-        "Glances and netdata are not installed on this machine; the page review measured them here on "
-        "2026-12-01 (Glances 4.5.8: 13.7 MB heap, 7.2 / 6.5 s TaskDuration per minute, 455 KB per minute; "
-        "netdata 1.37.1: 60 MB, 19 s, 1.07 MB).",
-        "",
+        *open_pages(pages, missing, args.minutes),
         "## /data",
         "",
         "| Case | Processes | /data size | gzip -6 | Top rows | Round trip median | p95 | Collection (median) |",
