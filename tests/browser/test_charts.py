@@ -175,3 +175,53 @@ def test_drag_zooms_every_chart_pauses_them_and_pans(recording: ExporterProcess,
     page.wait_for_function("n => Number(document.querySelector('#chart-cpu').dataset.points) > n", arg=int(points or 0))
     assert float(cpu.get_attribute("data-x-max") or 0) > zoomed[1]
     assert console.unexpected_errors() == []
+
+
+def drag(page: Any, fig: Any, start: float, end: float, shift: bool = False) -> None:
+    """Press at `start` and release at `end` (fractions of the plot's width), half-way down.
+    Measured each time: the zoom bar that a zoom shows moves the charts down."""
+    box = fig.locator(".u-over").bounding_box()
+    assert box is not None
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * start, y)
+    if shift:
+        page.keyboard.down("Shift")
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * end, y, steps=5)
+    page.mouse.up()
+    if shift:
+        page.keyboard.up("Shift")
+
+
+def test_dragging_a_zoomed_chart_pans_every_chart(recording: ExporterProcess, open_page: Any) -> None:
+    page, console = open_page(f"{recording.url}/?debug=1&refresh={REFRESH_S}")
+    expect(page.locator("#charts")).to_have_attribute("data-prefilled", re.compile(r"^\d+$"))
+    wait_for_data(page, 2)
+    cpu = page.locator("#chart-cpu")
+    cpu.scroll_into_view_if_needed()
+
+    def span() -> tuple[float, float]:
+        return float(cpu.get_attribute("data-x-min") or 0), float(cpu.get_attribute("data-x-max") or 0)
+
+    drag(page, cpu, 0.3, 0.6)  # not zoomed: a drag selects
+    expect(page.locator("#zoom-bar")).to_be_visible()
+    zoomed = span()
+    width_s = zoomed[1] - zoomed[0]
+    # Dragged right by a quarter of the plot: the span moves back in time by a quarter of its width,
+    # keeps its width, and every chart follows.
+    drag(page, cpu, 0.5, 0.75)
+    page.wait_for_function("x => Number(document.querySelector('#chart-cpu').dataset.xMin) < x", arg=zoomed[0])
+    panned = span()
+    assert abs(panned[0] - (zoomed[0] - width_s / 4)) < 0.03 * width_s, (zoomed, panned)
+    assert abs((panned[1] - panned[0]) - width_s) < 0.001 * width_s
+    spans = page.eval_on_selector_all("#charts figure[data-x-min]",
+                                      "fs => fs.map(f => [f.dataset.xMin, f.dataset.xMax])")
+    assert len(spans) >= 3 and all(s == spans[0] for s in spans), spans
+    expect(page.locator("#zoom-bar")).to_be_visible()
+    # Shift+drag on the zoomed chart selects again: a narrower span inside the panned one.
+    drag(page, cpu, 0.4, 0.6, shift=True)
+    page.wait_for_function("w => { const f = document.querySelector('#chart-cpu').dataset;"
+                           " return Number(f.xMax) - Number(f.xMin) < w / 2 }", arg=width_s)
+    narrowed = span()
+    assert panned[0] < narrowed[0] < narrowed[1] < panned[1]
+    assert console.unexpected_errors() == []

@@ -244,7 +244,42 @@ function makeChart(spec, fig, ctx) {
   };
   const u = new uPlot(opts, [[]].concat(spec.series.map(() => [])), plot);
   u.over.addEventListener("dblclick", () => setZoom(null, ctx));
+  dragToPan(u, ctx);
   return u;
+}
+
+/* On a zoomed chart a drag pans every chart with the pointer (grab and move the span, as maps do);
+ * shift+drag still selects a span to zoom into. Caught in the capture phase on the chart's root,
+ * before uPlot's own mousedown on the plot area would start a selection. Redraws once a frame. */
+function dragToPan(u, ctx) {
+  u.root.addEventListener("mousedown", (e) => {
+    if (!zoom.range || e.shiftKey || e.button !== 0 || !u.over.contains(e.target)) return;
+    e.stopPropagation();
+    e.preventDefault();
+    const from = { x: e.clientX, range: zoom.range, perPx: (zoom.range.max - zoom.range.min) / u.over.clientWidth };
+    let frame = 0;
+    let lastX = e.clientX;
+    document.body.classList.add("is-panning");
+    const move = (m) => {
+      lastX = m.clientX;
+      frame = frame || requestAnimationFrame(() => {
+        frame = 0;
+        const shift = (from.x - lastX) * from.perPx;
+        setZoom({ min: from.range.min + shift, max: from.range.max + shift }, ctx);
+      });
+    };
+    const up = (m) => {
+      window.removeEventListener("mousemove", move);
+      window.removeEventListener("mouseup", up);
+      document.body.classList.remove("is-panning");
+      if (frame) cancelAnimationFrame(frame);
+      frame = 0;
+      const shift = (from.x - m.clientX) * from.perPx;
+      if (shift) setZoom({ min: from.range.min + shift, max: from.range.max + shift }, ctx);
+    };
+    window.addEventListener("mousemove", move);
+    window.addEventListener("mouseup", up);
+  }, true);
 }
 
 /* A drag across a chart zooms every chart to that span (synced cursors make each chart
