@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Container, Sequence
 from typing import Generic, TypeVar
 
 from exporter.host.fd_budget import FILES, FdBudget
@@ -71,6 +71,31 @@ class KeptFiles:
                 self._budget.give()
                 os.close(fd)
             raise
+
+    def read_many(self, group: str, paths: Sequence[str], absent: Container[int] = ()) -> list[bytes | None]:
+        """Each file's content, None for one that does not exist or fails with an errno in `absent`
+        (the attribute is not provided for this object); other OSErrors propagate. The same as
+        `read` per path, with the kept descriptors' pread inline: netclass reads 22 files per
+        interface, and the per-call overhead was as large as the syscall."""
+        fds = self._groups[group][1]
+        pread = os.pread
+        out: list[bytes | None] = []
+        for path in paths:
+            fd = fds.get(path)
+            try:
+                if fd is not None and fd >= 0:
+                    out.append(pread(fd, 65536, 0))
+                    continue
+                out.append(self.read(group, path))
+            except OSError as e:
+                if fd is not None and fd >= 0 and e.errno not in _VALUE_ERRORS:  # as `read` does
+                    del fds[path]
+                    self._budget.give()
+                    os.close(fd)
+                if e.errno != errno.ENOENT and e.errno not in absent:
+                    raise
+                out.append(None)
+        return out
 
     def retain(self, groups: set[str]) -> None:
         """Close the descriptors of every group not in `groups` (objects that disappeared)."""

@@ -4,40 +4,31 @@ Every "Protocol_Field" counter whose key matches `netstat.fields` (node_exporter
 default regex: TCP/UDP errors, retransmits, listen drops, syncookies, octets...)
 becomes an untyped node_netstat_<Protocol>_<Field>, as node_exporter exports them.
 snmp6 is optional (absent with IPv6 disabled), as there.
+
+The three files hold some 400 counters of which the default filter keeps about 40.
+The kernel writes the same header lines (and snmp6 the same names) at every read, so
+the reader decides once per header line which columns it keeps, with their family name
+and help (a plan), and a collection only splits the value lines and picks those
+columns. Plans are keyed by the header text itself, so a header that changes (a kernel
+module adding counters) gets a plan of its own at the next collection: nothing served is
+older than the read that produced it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from exporter.exposition.families import UntypedFamily
 from exporter.host.context import CollectorContext
-from exporter.host.kept_files import KeptReader, Text
+from exporter.host.kept_files import ProcFiles, Text
 from exporter.host.paths import HostPaths, read_text
 
+Key = tuple[str, str]  # (protocol, field)
+Kept = tuple[Key, str, str]  # (key, family name, help)
+# A header line's plan: how many columns its value line must have, and the kept ones by index.
+HeaderPlan = tuple[int, str, tuple[tuple[int, Kept], ...]]
 
-def _pairs(text: str) -> Iterator[tuple[str, str, str]]:
-    """(protocol, field, value) from the header/value line pairs of /proc/net/{netstat,snmp}."""
-    lines = text.splitlines()
-    for names, values in zip(lines[::2], lines[1::2], strict=False):
-        keys, vals = names.split(), values.split()
-        if len(keys) != len(vals):
-            raise ValueError(f"field count mismatch for {keys[0] if keys else '?'}")
-        protocol = keys[0].rstrip(":")
-        for key, value in zip(keys[1:], vals[1:], strict=True):
-            yield protocol, key, value
-
-
-def _snmp6(text: str) -> Iterator[tuple[str, str, str]]:
-    """(protocol, field, value) from /proc/net/snmp6's "Ip6InReceives 7" lines (split after the "6")."""
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) < 2:
-            continue
-        six = parts[0].find("6")
-        if six != -1:
-            yield parts[0][: six + 1], parts[0][six + 1 :], parts[1]
+_MAX_PLANS = 256  # header lines and snmp6 names are a few hundred; a bound against odd inputs
 
 
 class FieldFilter:
@@ -54,28 +45,101 @@ class FieldFilter:
         return wanted
 
 
+class Planner:
+    """Per header line (and per snmp6 name) the kept columns, decided once."""
+
+    def __init__(self, fields: FieldFilter | re.Pattern[str]) -> None:
+        self._fields = fields
+        self._headers: dict[str, HeaderPlan] = {}
+        self._names: dict[str, Kept | None] = {}
+
+    def _kept(self, protocol: str, key: str) -> Kept | None:
+        name = f"{protocol}_{key}"
+        if not self._fields.search(name):
+            return None
+        return (protocol, key), f"node_netstat_{name}", f"Statistic {protocol}{key}."
+
+    def header(self, line: str) -> HeaderPlan:
+        plan = self._headers.get(line)
+        if plan is None:
+            keys = line.split()
+            protocol = keys[0].rstrip(":") if keys else "?"
+            kept = tuple((i, k) for i, key in enumerate(keys[1:], 1) if (k := self._kept(protocol, key)))
+            if len(self._headers) >= _MAX_PLANS:
+                self._headers.clear()
+            plan = self._headers[line] = (len(keys), protocol, kept)
+        return plan
+
+    def snmp6(self, name: str) -> Kept | None:
+        """The kept key of an snmp6 name ("Ip6InReceives": protocol Ip6, field InReceives), or None."""
+        try:
+            return self._names[name]
+        except KeyError:
+            pass
+        six = name.find("6")
+        kept = None if six == -1 else self._kept(name[: six + 1], name[six + 1 :])
+        if len(self._names) >= _MAX_PLANS:
+            self._names.clear()
+        self._names[name] = kept
+        return kept
+
+
+def _pairs(text: str, planner: Planner, stats: dict[Key, tuple[str, str, str]]) -> None:
+    """The kept counters of the header/value line pairs of /proc/net/{netstat,snmp} into `stats`."""
+    lines = text.splitlines()
+    header = planner.header
+    for names, values in zip(lines[::2], lines[1::2], strict=False):
+        count, protocol, kept = header(names)
+        vals = values.split()
+        if len(vals) != count:
+            raise ValueError(f"field count mismatch for {protocol}")
+        for i, (key, name, help_) in kept:
+            stats[key] = (name, help_, vals[i])
+
+
+def _snmp6(text: str, planner: Planner, stats: dict[Key, tuple[str, str, str]]) -> None:
+    """The kept counters of /proc/net/snmp6's "Ip6InReceives 7" lines into `stats`."""
+    plan = planner.snmp6
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) < 2:
+            continue
+        kept = plan(parts[0])
+        if kept is not None:
+            key, name, help_ = kept
+            stats[key] = (name, help_, parts[1])
+
+
 def read_netstat(
-    paths: HostPaths, fields: FieldFilter | re.Pattern[str], text: Text = read_text
+    paths: HostPaths, fields: FieldFilter | re.Pattern[str] | Planner, text: Text = read_text
 ) -> list[UntypedFamily]:
-    stats: dict[tuple[str, str], str] = {}
-    for protocol, key, value in _pairs(text(paths.proc("net", "netstat"))):
-        stats[(protocol, key)] = value
-    for protocol, key, value in _pairs(text(paths.proc("net", "snmp"))):
-        stats[(protocol, key)] = value
+    planner = fields if isinstance(fields, Planner) else Planner(fields)
+    # Later files win for a key seen twice, in the position where it was first seen.
+    stats: dict[Key, tuple[str, str, str]] = {}
+    _pairs(text(paths.proc("net", "netstat")), planner, stats)
+    _pairs(text(paths.proc("net", "snmp")), planner, stats)
     try:
         snmp6 = text(paths.proc("net", "snmp6"))
     except FileNotFoundError:  # IPv6 disabled
         snmp6 = ""
-    for protocol, key, value in _snmp6(snmp6):
-        stats[(protocol, key)] = value
-    fams = []
-    for (protocol, key), value in stats.items():
-        name = f"{protocol}_{key}"
-        if fields.search(name):
-            fams.append(UntypedFamily(f"node_netstat_{name}", f"Statistic {protocol}{key}.", float(value)))
-    return fams
+    _snmp6(snmp6, planner, stats)
+    return [UntypedFamily(name, help_, float(value)) for name, help_, value in stats.values()]
 
 
-def make(ctx: CollectorContext) -> KeptReader[list[UntypedFamily]]:
-    fields = FieldFilter(ctx.config.netstat.fields)
-    return KeptReader(lambda text: read_netstat(ctx.paths, fields, text))
+class NetstatReader:
+    """The collector: the three files through kept descriptors, one Planner for their lifetime."""
+
+    def __init__(self, paths: HostPaths, fields: FieldFilter) -> None:
+        self._paths = paths
+        self._planner = Planner(fields)
+        self._files = ProcFiles()
+
+    def __call__(self) -> list[UntypedFamily]:
+        return read_netstat(self._paths, self._planner, self._files.text)
+
+    def close(self) -> None:
+        self._files.close()
+
+
+def make(ctx: CollectorContext) -> NetstatReader:
+    return NetstatReader(ctx.paths, FieldFilter(ctx.config.netstat.fields))

@@ -18,6 +18,26 @@ from exporter.host.sysfs import KeptFile
 from exporter.sampling.snapshot import NetInterface
 
 
+class _AnyErrno:
+    """Every errno: netdev takes any unreadable attribute as absent."""
+
+    def __contains__(self, _errno: object) -> bool:
+        return True
+
+
+_ANY_ERROR = _AnyErrno()
+
+
+def _decoded(value: bytes | None) -> str | None:
+    """The attribute's text, None if absent or not UTF-8 (both taken as "cannot be read")."""
+    if value is None:
+        return None
+    try:
+        return value.decode().strip()
+    except UnicodeDecodeError:
+        return None
+
+
 class NetDevReader:
     """/proc/net/dev once per collection and each interface's two sysfs attributes, through kept descriptors."""
 
@@ -25,15 +45,21 @@ class NetDevReader:
         self._paths = paths
         self._keep = device_filter(config.device_exclude, config.device_include)
         self._files = KeptFiles()
+        self._device_paths: dict[str, tuple[str, list[str]]] = {}  # device → (directory, its two files)
         # In a container, /proc/net is the container's own namespace; PID 1's is the host's.
         self._net_dev = KeptFile(paths.proc("1", "net", "dev") if paths.root_prefix else paths.proc("net", "dev"))
 
-    def _sys_value(self, device: str, *attr: str) -> str | None:
+    def _sys_values(self, device: str) -> list[bytes | None]:
+        """rx_nohandler and operstate, None for one that cannot be read (the directory checked once)."""
+        paths = self._device_paths.get(device)
+        if paths is None:
+            base = self._paths.sys("class", "net", device)
+            paths = self._device_paths[device] = (base, [f"{base}/statistics/rx_nohandler", f"{base}/operstate"])
         try:
-            self._files.check(device, self._paths.sys("class", "net", device))
-            return self._files.read(device, self._paths.sys("class", "net", device, *attr)).decode().strip()
-        except (OSError, UnicodeDecodeError):
-            return None
+            self._files.check(device, paths[0])
+            return self._files.read_many(device, paths[1], _ANY_ERROR)
+        except OSError:
+            return [None, None]
 
     def __call__(self) -> tuple[NetInterface, ...]:
         result = []
@@ -47,7 +73,7 @@ class NetDevReader:
             n = [int(x) for x in rest.split()]
             if len(n) < 16:
                 continue
-            nohandler = self._sys_value(device, "statistics", "rx_nohandler")
+            nohandler, operstate = map(_decoded, self._sys_values(device))
             result.append(
                 NetInterface(
                     device=device,
@@ -68,10 +94,13 @@ class NetDevReader:
                     transmit_carrier=n[14],
                     transmit_compressed=n[15],
                     receive_nohandler=int(nohandler) if nohandler else None,
-                    up=self._sys_value(device, "operstate") == "up",
+                    up=operstate == "up",
                 )
             )
-        self._files.retain({n.device for n in result})
+        seen = {n.device for n in result}
+        self._files.retain(seen)
+        for gone in [d for d in self._device_paths if d not in seen]:
+            del self._device_paths[gone]
         return tuple(result)
 
     def close(self) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from exporter.host import arp, conntrack, filefd, netstat, sockstat, softnet, udp_queues
 from exporter.host.device_filter import device_filter
-from tests.support.host_tree import collect, write_tree
+from tests.support.host_tree import collect, context, samples, write_tree
 
 NETSTAT = "TcpExt: ListenDrops TW\nTcpExt: 3 7\n"
 SNMP = "Tcp: ActiveOpens InErrs\nTcp: 5 1\nUdp: InDatagrams NoPorts\nUdp: 9 2\n"
@@ -103,3 +103,23 @@ def test_filefd_and_missing_conntrack(tmp_path: Path) -> None:
 ])
 def test_device_filter(exclude: str, include: str, name: str, kept: bool) -> None:
     assert device_filter(exclude, include)(name) is kept
+
+
+def test_netstat_sees_new_values_and_a_changed_header(tmp_path: Path) -> None:
+    """Columns are planned once per header line: a header that changes (counters added by a newer
+    module, reordered) is planned anew, and values are read from every collection."""
+    write_tree(tmp_path, {"proc/net/netstat": NETSTAT, "proc/net/snmp": SNMP,
+                          "proc/net/snmp6": "Ip6InReceives 7\n"})
+    reader = netstat.make(context(tmp_path, netstat={"fields": "^(TcpExt_.*|Tcp_InErrs|Ip6_.*)$"}))
+    try:
+        assert samples(reader()) == {("node_netstat_TcpExt_ListenDrops", ()): 3.0, ("node_netstat_TcpExt_TW", ()): 7.0,
+                                     ("node_netstat_Tcp_InErrs", ()): 1.0, ("node_netstat_Ip6_InReceives", ()): 7.0}
+        write_tree(tmp_path, {"proc/net/netstat": "TcpExt: TW New ListenDrops\nTcpExt: 8 1 4\n",
+                              "proc/net/snmp": "Tcp: InErrs ActiveOpens\nTcp: 2 6\n",
+                              "proc/net/snmp6": "Ip6OutRequests 3\nIp6InReceives 9\n"})
+        assert samples(reader()) == {("node_netstat_TcpExt_ListenDrops", ()): 4.0, ("node_netstat_TcpExt_TW", ()): 8.0,
+                                     ("node_netstat_TcpExt_New", ()): 1.0, ("node_netstat_Tcp_InErrs", ()): 2.0,
+                                     ("node_netstat_Ip6_OutRequests", ()): 3.0,
+                                     ("node_netstat_Ip6_InReceives", ()): 9.0}
+    finally:
+        reader.close()

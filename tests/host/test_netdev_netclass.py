@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from exporter.config import NetworkConfig
 from exporter.host import netclass
-from exporter.host.network import read_network
+from exporter.host.network import NetDevReader, read_network
 from exporter.host.paths import HostPaths
-from tests.support.host_tree import collect, write_tree
+from tests.support.host_tree import collect, context, samples, write_tree
 
 NET_DEV = (
     "Inter-|   Receive                                                |  Transmit\n"
@@ -68,3 +69,54 @@ def test_netclass_ignored_devices_and_invalid_speed(tmp_path: Path) -> None:
     got = collect(netclass.make, tmp_path, netclass={"ignored_devices": "^docker", "ignore_invalid_speed": True})
     assert {dict(k[1])["device"] for k in got} == {"eth0"}
     assert not any(k[0] == "node_network_speed_bytes" for k in got)
+
+
+def _rendered(families: list) -> list[str]:
+    out: list[str] = []
+    for fam in families:
+        fam.render_rows(out)
+    return out
+
+
+def test_netclass_sees_a_changed_attribute_and_a_replaced_interface(tmp_path: Path) -> None:
+    """The families are handed out again only while every attribute reads the same: an MTU that
+    changes, and an interface removed and another created under its name, are served at once."""
+    write_tree(tmp_path, {**_iface("eth0", operstate="up", flags="0x1003", mtu="1500", ifindex="2"),
+                          **_iface("eth1", operstate="down", flags="0x1002", ifindex="3")})
+    reader = netclass.make(context(tmp_path))
+    try:
+        first = reader()
+        assert reader() is first  # nothing changed: the same families, rendered once
+        assert _rendered(first) == _rendered(reader())
+        write_tree(tmp_path, _iface("eth0", mtu="9000"))  # written in place, as sysfs changes a value
+        changed = samples(reader())
+        assert changed[("node_network_mtu_bytes", (("device", "eth0"),))] == 9000
+        assert 'node_network_mtu_bytes{device="eth0"} 9000.0\n' in _rendered(reader())
+
+        shutil.rmtree(tmp_path / "sys/class/net/eth1")  # eth1 goes away, another interface takes its name
+        write_tree(tmp_path, _iface("eth1", operstate="up", flags="0x1003", ifindex="7", mtu="1400"))
+        got = samples(reader())
+        assert got[("node_network_iface_id", (("device", "eth1"),))] == 7
+        assert got[("node_network_mtu_bytes", (("device", "eth1"),))] == 1400  # absent before: now read
+        assert got[("node_network_up", (("device", "eth1"),))] == 1
+
+        shutil.rmtree(tmp_path / "sys/class/net/eth1")
+        got = samples(reader())
+        assert {dict(k[1])["device"] for k in got if k[0] != "node_network_info"} == {"eth0"}
+    finally:
+        reader.close()
+
+
+def test_netdev_sees_operstate_and_nohandler_change(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"proc/1/net/dev": NET_DEV, "sys/class/net/eth0/statistics/rx_nohandler": "17\n",
+                          "sys/class/net/eth0/operstate": "up\n"})
+    reader = NetDevReader(HostPaths(str(tmp_path)), NetworkConfig())
+    try:
+        assert [(n.up, n.receive_nohandler) for n in reader() if n.device == "eth0"] == [(True, 17)]
+        write_tree(tmp_path, {"sys/class/net/eth0/statistics/rx_nohandler": "18\n",
+                              "sys/class/net/eth0/operstate": "down\n"})
+        assert [(n.up, n.receive_nohandler) for n in reader() if n.device == "eth0"] == [(False, 18)]
+        shutil.rmtree(tmp_path / "sys/class/net/eth0")
+        assert [(n.up, n.receive_nohandler) for n in reader() if n.device == "eth0"] == [(False, None)]
+    finally:
+        reader.close()
