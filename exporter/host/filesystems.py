@@ -16,7 +16,8 @@ from typing import Any
 
 from exporter.config import FilesystemsConfig
 from exporter.host.context import CollectorContext
-from exporter.host.paths import HostPaths, read_text
+from exporter.host.mount_table import MountTable
+from exporter.host.paths import HostPaths
 from exporter.sampling.snapshot import Filesystem
 
 _ESCAPE = re.compile(r"\\([0-7]{3})")
@@ -39,8 +40,70 @@ def parse_mounts(text: str) -> list[tuple[str, str, str, bool]]:
     return mounts
 
 
+Chosen = tuple[tuple[str, str, str, bool], ...]  # (device, mountpoint, fstype, readonly) per kept mount
+
+# Filesystems on a local block device or in memory: their statfs answers from the superblock
+# without waiting on a server, so they are asked in one batch, by one worker, and a collection
+# waits for one thread instead of one per mount (a hand-off costs 30-50 µs, the statfs 3 µs).
+# Any other type (nfs, cifs, fuse.*, ceph, 9p...) gets a worker of its own, as before, so a
+# hung server costs one timeout. Should a batched one hang, those after it in the batch are
+# then asked one per worker, with one more timeout.
+LOCAL_TYPES = frozenset((
+    "ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "msdos", "exfat", "f2fs", "jfs", "reiserfs", "ntfs",
+    "ntfs3", "hfs", "hfsplus", "iso9660", "udf", "squashfs", "erofs", "tmpfs", "ramfs", "devtmpfs",
+    "bcachefs", "nilfs2",
+))
+
+
+class _Batch:
+    """statfs of several mounts in turn, in one worker; `stop` ends it after the current one."""
+
+    def __init__(self, statfs: Callable[[str], Any], items: list[tuple[str, str]]) -> None:
+        self._statfs = statfs
+        self._items = items  # (mount point, path to stat)
+        self._lock = threading.Lock()
+        self._results: dict[str, tuple[bool, Any]] = {}  # mount point → (ok, statvfs result or exception)
+        self._current: str | None = None
+        self._stopped = False
+
+    def run(self) -> None:
+        for mp, path in self._items:
+            with self._lock:
+                if self._stopped:
+                    return
+                self._current = mp
+            try:
+                outcome: tuple[bool, Any] = (True, self._statfs(path))
+            except Exception as e:  # noqa: BLE001 - reported per mount, as a future would
+                outcome = (False, e)
+            with self._lock:
+                self._current = None
+                self._results[mp] = outcome
+
+    def stop(self) -> tuple[dict[str, tuple[bool, Any]], str | None]:
+        """(the results so far, the mount point being asked now or None); nothing is asked after it."""
+        with self._lock:
+            self._stopped = True
+            return dict(self._results), self._current
+
+    def results(self) -> dict[str, tuple[bool, Any]]:
+        return self._results
+
+
+def choose(mounts: list[tuple[str, str, str, bool]], mount_exclude: re.Pattern[str],
+           type_exclude: re.Pattern[str]) -> Chosen:
+    """The mounts the collector reports: not excluded, the first line of each mount point."""
+    chosen: dict[str, tuple[str, str, str, bool]] = {}
+    for device, mountpoint, fstype, ro in mounts:
+        if mount_exclude.search(mountpoint) or type_exclude.search(fstype):
+            continue
+        chosen.setdefault(mountpoint, (device, mountpoint, fstype, ro))
+    return tuple(chosen.values())
+
+
 class FilesystemReader:
-    """Stateful: remembers mounts whose statfs has not returned yet."""
+    """Stateful: remembers mounts whose statfs has not returned yet, and keeps the mount table
+    (exporter.host.mount_table: reread when the kernel reports a mount change)."""
 
     def __init__(
         self,
@@ -49,8 +112,12 @@ class FilesystemReader:
         statfs: Callable[[str], Any] = os.statvfs,
     ) -> None:
         self._paths = paths
-        self._mount_exclude = re.compile(config.mount_points_exclude)
-        self._type_exclude = re.compile(config.fs_types_exclude)
+        mount_exclude = re.compile(config.mount_points_exclude)
+        type_exclude = re.compile(config.fs_types_exclude)
+        self._table = MountTable(
+            (paths.proc("1", "mounts"), paths.proc("self", "mounts")),
+            lambda text: choose(parse_mounts(text), mount_exclude, type_exclude),
+        )
         self._timeout = float(config.stat_timeout)
         self._statfs = statfs
         self._stuck: dict[str, cf.Future[Any]] = {}
@@ -61,24 +128,51 @@ class FilesystemReader:
     def _new_pool() -> cf.ThreadPoolExecutor:
         return cf.ThreadPoolExecutor(max_workers=4, thread_name_prefix="statfs")
 
-    def _mounts(self) -> list[tuple[str, str, str, bool]]:
-        for candidate in (self._paths.proc("1", "mounts"), self._paths.proc("self", "mounts")):
-            try:
-                return parse_mounts(read_text(candidate))
-            except OSError:
-                continue
-        raise OSError("cannot read /proc/1/mounts or /proc/self/mounts")
-
     def __call__(self) -> tuple[Filesystem, ...]:
         with self._lock:
             return self._read()
 
+    def _stat(self, chosen: Chosen) -> dict[str, tuple[bool, Any] | cf.Future[Any] | None]:
+        """Per mount point: (ok, result) when statfs returned, its unfinished future when it timed
+        out, None when an earlier call is still hanging."""
+        outcomes: dict[str, tuple[bool, Any] | cf.Future[Any] | None] = {}
+        futures: dict[str, cf.Future[Any]] = {}
+        local: list[tuple[str, str]] = []
+        for _device, mp, fstype, _ro in chosen:
+            if mp in self._stuck:
+                outcomes[mp] = None
+            elif fstype in LOCAL_TYPES:
+                local.append((mp, self._paths.rootfs(mp)))
+            else:
+                futures[mp] = self._pool.submit(self._statfs, self._paths.rootfs(mp))
+        batch = _Batch(self._statfs, local) if local else None
+        batch_future = self._pool.submit(batch.run) if batch is not None else None
+        waiting = [*futures.values(), *([batch_future] if batch_future is not None else [])]
+        if waiting:
+            cf.wait(waiting, timeout=self._timeout)
+        if batch is not None and batch_future is not None:
+            if batch_future.done():
+                outcomes.update(batch.results())
+            else:
+                done, current = batch.stop()
+                outcomes.update(done)
+                rest = [(mp, path) for mp, path in local if mp not in done and mp != current]
+                if current is not None:
+                    outcomes[current] = batch_future  # done when that statfs returns
+                more = {mp: self._pool.submit(self._statfs, path) for mp, path in rest}
+                if more:
+                    cf.wait(list(more.values()), timeout=self._timeout)
+                futures.update(more)
+        for mp, fut in futures.items():
+            if not fut.done():
+                outcomes[mp] = fut
+            else:
+                exc = fut.exception()
+                outcomes[mp] = (False, exc) if exc is not None else (True, fut.result())
+        return outcomes
+
     def _read(self) -> tuple[Filesystem, ...]:
-        chosen: dict[str, tuple[str, str, str, bool]] = {}
-        for device, mountpoint, fstype, ro in self._mounts():
-            if self._mount_exclude.search(mountpoint) or self._type_exclude.search(fstype):
-                continue
-            chosen.setdefault(mountpoint, (device, mountpoint, fstype, ro))
+        chosen = self._table.read()
 
         # Still-stuck mounts are not asked again; finished ones are forgotten.
         for mp, stuck in list(self._stuck.items()):
@@ -88,30 +182,23 @@ class FilesystemReader:
             self._pool.shutdown(wait=False)
             self._pool = self._new_pool()
 
-        futures: dict[str, cf.Future[Any]] = {}
-        for mp in chosen:
-            if mp not in self._stuck:
-                futures[mp] = self._pool.submit(self._statfs, self._paths.rootfs(mp))
-        if futures:
-            cf.wait(list(futures.values()), timeout=self._timeout)
-
+        outcomes = self._stat(chosen)
         result = []
-        for mp, (device, _, fstype, ro) in chosen.items():
-            fut = futures.get(mp)
-            if fut is None:
+        for device, mp, fstype, ro in chosen:
+            outcome = outcomes[mp]
+            if outcome is None:
                 result.append(Filesystem(device, mp, fstype, readonly=ro, error="statfs still hanging"))
                 continue
-            if not fut.done():
-                self._stuck[mp] = fut
+            if isinstance(outcome, cf.Future):
+                self._stuck[mp] = outcome
                 result.append(
                     Filesystem(device, mp, fstype, readonly=ro, error=f"statfs timed out after {self._timeout:g}s")
                 )
                 continue
-            exc = fut.exception()
-            if exc is not None:
-                result.append(Filesystem(device, mp, fstype, readonly=ro, error=str(exc) or type(exc).__name__))
+            ok, st = outcome
+            if not ok:
+                result.append(Filesystem(device, mp, fstype, readonly=ro, error=str(st) or type(st).__name__))
                 continue
-            st = fut.result()
             bsize = st.f_bsize
             result.append(
                 Filesystem(
@@ -129,6 +216,7 @@ class FilesystemReader:
         return tuple(result)
 
     def close(self) -> None:
+        self._table.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 

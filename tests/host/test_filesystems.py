@@ -77,3 +77,37 @@ def test_real_root_filesystem_matches_statvfs() -> None:
 
 def test_parse_mounts_skips_short_lines() -> None:
     assert parse_mounts("bad line\n/dev/x /a ext4 rw 0 0\n") == [("/dev/x", "/a", "ext4", False)]
+
+
+def test_a_hung_mount_in_the_local_batch_does_not_fail_the_others(tmp_path: Path) -> None:
+    """Local filesystems are asked in one batch: one that hangs is reported timed out, those after it
+    in the batch are asked one per worker within the same collection, a network one as ever."""
+    (tmp_path / "proc/1").mkdir(parents=True)
+    (tmp_path / "proc/1/mounts").write_text(
+        "/dev/vda / ext4 rw 0 0\n/dev/vdb /stuck xfs rw 0 0\n/dev/vdc /after ext4 rw 0 0\n"
+        "srv:/e /net nfs4 rw 0 0\n/dev/vdd /last btrfs rw 0 0\n")
+    release = threading.Event()
+    calls: list[str] = []
+
+    def statfs(path: str) -> SimpleNamespace:
+        calls.append(path[len(str(tmp_path)):])
+        if path.endswith("/stuck"):
+            release.wait(HUNG)
+        return fake_stat(path)
+
+    reader = FilesystemReader(HostPaths(str(tmp_path)), FilesystemsConfig(stat_timeout=Duration(0.2)), statfs=statfs)
+    try:
+        first = {f.mountpoint: f.error for f in reader()}
+        assert list(first) == ["/", "/stuck", "/after", "/net", "/last"]  # the mount table's order
+        assert "timed out" in first["/stuck"] and first["/"] == first["/after"] == first["/net"] == first["/last"] == ""
+        second = {f.mountpoint: f.error for f in reader()}
+        assert "still hanging" in second["/stuck"] and not any(e for mp, e in second.items() if mp != "/stuck")
+        assert calls.count("/stuck") == 1 and calls.count("/after") == 2 and calls.count("/net") == 2
+        release.set()  # the hung call returns: a later collection asks again and serves it
+        deadline = time.monotonic() + HUNG / 2
+        while {f.mountpoint: f.error for f in reader()}["/stuck"] != "":
+            assert time.monotonic() < deadline, "the released mount was not asked again"
+        assert calls.count("/stuck") == 2
+    finally:
+        release.set()
+        reader.close()
