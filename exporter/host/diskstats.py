@@ -12,13 +12,13 @@ and rotation-rate gauges. udev's database is read at <root>/run/udev/data
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from prometheus_client.core import Metric
 
 from exporter.config import DiskIOConfig
 from exporter.exposition.families import CounterFamily, GaugeFamily
 from exporter.host.context import Collected, CollectorContext
+from exporter.host.kept_files import ProcFiles
 from exporter.host.paths import HostPaths, read_text
 from exporter.host.sysfs import read_stripped
 from exporter.sampling.snapshot import Disk
@@ -76,6 +76,7 @@ class DiskStats:
         self._exclude = re.compile(config.device_exclude)
         # (device, major, minor) → sysfs' queue/rotational: fixed for a device node, read once.
         self._rotational: dict[tuple[str, str, str], str] = {}
+        self._files = ProcFiles()  # /proc/diskstats kept open (udev's files are replaced, not rewritten: opened)
 
     def _wanted(self, device: str) -> bool:
         if self._include is not None:
@@ -100,7 +101,7 @@ class DiskStats:
         ata = [(key, GaugeFamily(name, help_text, labels=["device"])) for key, name, help_text in _ATA]
         disks = []
         known, self._rotational = self._rotational, {}  # devices gone since are forgotten
-        for line in read_text(self._paths.proc("diskstats")).splitlines():
+        for line in self._files.text(self._paths.proc("diskstats")).splitlines():
             p = line.split()
             if len(p) < 14 or not self._wanted(p[2]):
                 continue
@@ -136,12 +137,19 @@ class DiskStats:
         families += [fam for _key, fam in ata if fam.rows]
         return Collected(tuple(disks), families)
 
+    def close(self) -> None:
+        self._files.close()
+
 
 def read_disks(paths: HostPaths, config: DiskIOConfig) -> tuple[Disk, ...]:
     """The typed rows alone."""
-    disks: tuple[Disk, ...] = DiskStats(paths, config)().value
+    reader = DiskStats(paths, config)
+    try:
+        disks: tuple[Disk, ...] = reader().value
+    finally:
+        reader.close()
     return disks
 
 
-def make(ctx: CollectorContext) -> Callable[[], Collected]:
+def make(ctx: CollectorContext) -> DiskStats:
     return DiskStats(ctx.paths, ctx.config.diskio)

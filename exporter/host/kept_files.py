@@ -20,6 +20,7 @@ from typing import Generic, TypeVar
 
 from exporter.host.fd_budget import FILES, FdBudget
 from exporter.host.sysfs import KeptFile
+from exporter.text import decode_bytes
 
 T = TypeVar("T")
 Text = Callable[[str], str]  # reads a whole file by path
@@ -127,7 +128,7 @@ class ProcFiles:
         kept = self._files.get(path)
         if kept is None:
             kept = self._files[path] = KeptFile(path)
-        return kept.read().decode("utf-8", "replace")
+        return decode_bytes(kept.read())  # as read_text decodes (one U+FFFD per invalid run)
 
     def close(self) -> None:
         for kept in self._files.values():

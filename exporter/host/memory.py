@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from exporter.host.context import CollectorContext
+from exporter.host.kept_files import KeptReader, Text
 from exporter.host.paths import HostPaths, read_text
 from exporter.sampling.snapshot import Memory
 
@@ -14,10 +13,10 @@ def metric_field_name(raw: str) -> str:
     return raw.replace("(", "_").replace(")", "")
 
 
-def read_memory(paths: HostPaths) -> Memory:
+def read_memory(paths: HostPaths, text: Text = read_text) -> Memory:
     fields: dict[str, int] = {}
     counts: set[str] = set()
-    for line in read_text(paths.proc("meminfo")).splitlines():
+    for line in text(paths.proc("meminfo")).splitlines():
         name, _, rest = line.partition(":")
         parts = rest.split()
         if not parts:
@@ -32,5 +31,5 @@ def read_memory(paths: HostPaths) -> Memory:
     return Memory(fields, frozenset(counts))
 
 
-def make(ctx: CollectorContext) -> Callable[[], Memory]:
-    return lambda: read_memory(ctx.paths)
+def make(ctx: CollectorContext) -> KeptReader[Memory]:
+    return KeptReader(lambda text: read_memory(ctx.paths, text))

@@ -8,19 +8,18 @@ collector's, which reads the same file for the page's typed CpuInfo.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from exporter.exposition.families import CounterFamily, GaugeFamily
 from exporter.host.context import CollectorContext
+from exporter.host.kept_files import KeptReader, Text
 from exporter.host.paths import HostPaths, read_text
 
 # The kernel's softirq vectors, in /proc/stat's order (include/linux/interrupt.h).
 SOFTIRQ_VECTORS = ("hi", "timer", "net_tx", "net_rx", "block", "block_iopoll", "tasklet", "sched", "hrtimer", "rcu")
 
 
-def read_stat(paths: HostPaths, softirq: bool) -> list[CounterFamily | GaugeFamily]:
+def read_stat(paths: HostPaths, softirq: bool, text: Text = read_text) -> list[CounterFamily | GaugeFamily]:
     values: dict[str, list[str]] = {}
-    for line in read_text(paths.proc("stat")).splitlines():
+    for line in text(paths.proc("stat")).splitlines():
         key, _, rest = line.partition(" ")
         if key == "softirq" and softirq:
             values[key] = rest.split()
@@ -44,6 +43,6 @@ def read_stat(paths: HostPaths, softirq: bool) -> list[CounterFamily | GaugeFami
     return fams
 
 
-def make(ctx: CollectorContext) -> Callable[[], list[CounterFamily | GaugeFamily]]:
+def make(ctx: CollectorContext) -> KeptReader[list[CounterFamily | GaugeFamily]]:
     softirq = ctx.config.stat.softirq
-    return lambda: read_stat(ctx.paths, softirq)
+    return KeptReader(lambda text: read_stat(ctx.paths, softirq, text))

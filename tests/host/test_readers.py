@@ -108,3 +108,37 @@ def test_descriptor_cap_falls_back_to_open_read_close() -> None:
     reader = ProcessReader(FIXTURE, max_open=1)
     assert len(reader()) == 3 and len(reader()) == 3
     reader.close()
+
+
+def test_kept_proc_files_serve_each_collection_s_value(tmp_path: Path) -> None:
+    """cpu, stat, loadavg, meminfo, diskstats and uname keep their /proc files open: a value written
+    since the last collection is the one served."""
+    from exporter.host import cpu, diskstats, load, memory, stat, system
+    from tests.support.host_tree import context, samples, write_tree
+
+    def tree(n: int) -> dict[str, str]:
+        return {
+            "proc/stat": f"cpu  {n} 0 0 0\ncpu0 {n} 0 0 0\nintr {n} 1\nctxt {n}\nbtime 1700000000\n"
+                         f"processes {n}\nprocs_running 1\nprocs_blocked 0\n",
+            "proc/loadavg": f"{n}.5 0.2 0.1 1/100 42\n",
+            "proc/meminfo": f"MemTotal: {n} kB\nMemAvailable: 1 kB\n",
+            "proc/diskstats": f"8 0 sda {n} 0 0 0 0 0 0 0 0 0 0\n",
+            "proc/sys/kernel/domainname": f"d{n}\n",
+        }
+
+    write_tree(tmp_path, tree(1))
+    ctx = context(tmp_path)
+    readers = [m.make(ctx) for m in (cpu, stat, load, memory, diskstats, system)]
+    try:
+        for n in (1, 2):
+            write_tree(tmp_path, tree(n))  # in place, as the kernel renders a new value
+            got = [r() for r in readers]
+            assert got[0].value.per_cpu[0].user == n / TICKS
+            assert samples(got[1])[("node_forks_total", ())] == n
+            assert got[2].load1 == n + 0.5
+            assert got[3].total == n * 1024
+            assert got[4].value[0].reads_completed == n
+            assert got[5].domainname == f"d{n}"
+    finally:
+        for r in readers:
+            r.close()
