@@ -14,7 +14,7 @@ import gzip
 import threading
 from collections.abc import Callable, Iterable, Iterator
 
-from prometheus_client.core import Metric
+from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
 from exporter.exposition import encoding

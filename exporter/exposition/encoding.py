@@ -15,17 +15,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import partial
 
-from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, choose_encoder
-from prometheus_client.exposition import generate_latest as library_text
+from prometheus_client.openmetrics import exposition as openmetrics
 from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST as OPENMETRICS_1_0_0
 from prometheus_client.openmetrics.exposition import generate_latest as library_openmetrics
 from prometheus_client.registry import Collector
 from prometheus_client.samples import Sample
-from prometheus_client.utils import floatToGoString
+from prometheus_client.utils import floatToGoString, parse_version
 
 from exporter.exposition.families import Family, Unrenderable, check_name, escape_label_value
 
 Encoder = Callable[[Collector], bytes]
+
+# prometheus_client.exposition's; that module is imported only when its text encoder is needed, since it
+# also loads the library's HTTP servers and clients (http.server, urllib.request, ssl: 11 MiB of RSS).
+CONTENT_TYPE_PLAIN_0_0_4 = "text/plain; version=0.0.4; charset=utf-8"
 
 _TEXT_TYPES = {"counter": "counter", "gauge": "gauge", "info": "gauge", "stateset": "gauge",
                "unknown": "untyped", "summary": "summary", "histogram": "histogram",
@@ -106,6 +109,13 @@ def _openmetrics(registry: Collector) -> bytes:
     return "".join(out).encode("utf-8")
 
 
+def library_text(registry: Collector) -> bytes:
+    """prometheus_client's text encoder (0.0.4), its module imported on first use."""
+    from prometheus_client.exposition import generate_latest
+
+    return bytes(generate_latest(registry))
+
+
 def _with_fallback(fast: Callable[[Collector], bytes], library: Encoder, registry: Collector) -> bytes:
     try:
         return fast(registry)
@@ -113,9 +123,50 @@ def _with_fallback(fast: Callable[[Collector], bytes], library: Encoder, registr
         return library(registry)
 
 
+def _param(tokens: list[str], key: str) -> str | None:
+    for tok in tokens:
+        if "=" in tok:
+            k, value = tok.strip().split("=", 1)
+            if k == key:
+                return value
+    return None
+
+
+def _at_least_1(version: str) -> bool:
+    try:
+        return parse_version(version) >= (1, 0, 0)
+    except TypeError:  # "version=x": the library raises (a 500); here it is a version too old to pick
+        return False
+
+
+def choose_encoder(accept: str | None) -> tuple[Encoder, str]:
+    """prometheus_client.exposition.choose_encoder (0.23-0.26) without importing that module
+    unless the text format 1.0.0 is asked for (tests/exposition/test_encoding.py compares the two
+    over many Accept headers)."""
+    escapings = (openmetrics.ALLOWUTF8, openmetrics.UNDERSCORES, openmetrics.DOTS, openmetrics.VALUES)
+    for accepted in (accept or "").split(","):
+        tokens = accepted.split(";")
+        media = tokens[0].strip()
+        version = _param(tokens, "version") or ""
+        if media == "application/openmetrics-text":
+            if not version:
+                return (partial(library_openmetrics, escaping=openmetrics.UNDERSCORES, version="1.0.0"),
+                        OPENMETRICS_1_0_0)
+            if _at_least_1(version):
+                escaping = _param(tokens, "escaping")
+                escaping = escaping if escaping in escapings else openmetrics.UNDERSCORES
+                return (partial(library_openmetrics, escaping=escaping, version=version),
+                        f"application/openmetrics-text; version={version}; charset=utf-8; escaping={escaping}")
+        elif media == "text/plain" and version and _at_least_1(version):
+            from prometheus_client.exposition import choose_encoder as library_choose
+
+            return library_choose(accepted)
+    return library_text, CONTENT_TYPE_PLAIN_0_0_4
+
+
 def choose(accept: str | None) -> tuple[Encoder, str]:
     """(encoder, content type) for an Accept header, as prometheus_client negotiates it."""
-    library, content_type = choose_encoder(accept or "")
+    library, content_type = choose_encoder(accept)
     if content_type == CONTENT_TYPE_PLAIN_0_0_4:
         return partial(_with_fallback, _text, library_text), content_type
     if content_type == OPENMETRICS_1_0_0 or content_type == OPENMETRICS_1_0_0 + "; escaping=underscores":

@@ -11,7 +11,7 @@ from __future__ import annotations
 import platform
 from collections.abc import Callable, Iterator
 
-from prometheus_client.core import InfoMetricFamily, Metric
+from prometheus_client.metrics_core import InfoMetricFamily, Metric
 
 from exporter import __version__
 from exporter.exposition.families import CounterFamily, Family, GaugeFamily

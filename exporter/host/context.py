@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from exporter.host.paths import HostPaths
 
 if TYPE_CHECKING:
-    from prometheus_client.core import Metric
+    from prometheus_client.metrics_core import Metric
 
     from exporter.config import Config
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 
-from prometheus_client.core import Metric
+from prometheus_client.metrics_core import Metric
 
 from exporter.config import CpuConfig
 from exporter.exposition.families import CounterFamily, GaugeFamily

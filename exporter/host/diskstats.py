@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from prometheus_client.core import Metric
+from prometheus_client.metrics_core import Metric
 
 from exporter.config import DiskIOConfig
 from exporter.exposition.families import CounterFamily, GaugeFamily

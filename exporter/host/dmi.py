@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from prometheus_client.core import Metric
+from prometheus_client.metrics_core import Metric
 
 from exporter.host.context import CollectorContext
 from exporter.host.sysfs import read_stripped

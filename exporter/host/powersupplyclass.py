@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Callable
 
-from prometheus_client.core import Metric
+from prometheus_client.metrics_core import Metric
 
 from exporter.exposition.families import GaugeFamily
 from exporter.host.context import CollectorContext

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from operator import attrgetter
 
-from prometheus_client.core import Metric
+from prometheus_client.metrics_core import Metric
 
 from exporter.exposition.families import GaugeFamily
 from exporter.host.context import Collected

@@ -27,7 +27,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from prometheus_client.core import Metric
+from prometheus_client.metrics_core import Metric
 
 from exporter.exposition.families import CounterFamily, Family, GaugeFamily, UntypedFamily
 from exporter.host.context import CollectorContext

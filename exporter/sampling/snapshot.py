@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from prometheus_client.core import Metric
+from prometheus_client.metrics_core import Metric
 
 
 @dataclass(frozen=True)

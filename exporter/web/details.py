@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from prometheus_client.core import Metric
+from prometheus_client.metrics_core import Metric
 
 from exporter.sampling.reading import Reading
 from exporter.sampling.snapshot import CpuTimes, Snapshot

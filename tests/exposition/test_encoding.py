@@ -133,3 +133,35 @@ def test_other_formats_and_escapings_are_the_librarys() -> None:
                    "text/plain; version=1.0.0; escaping=allow-utf-8"):
         registry = registry_of(*awkward())
         assert_same(registry, accept)
+
+
+# Accept headers Prometheus 2 and 3 send, and odd ones: our negotiation (which does not import
+# prometheus_client.exposition and its HTTP servers) must pick what the library's choose_encoder picks.
+NEGOTIATED = [
+    *ACCEPTS, PROMETHEUS_ACCEPT.replace("1.0.0", "2.0.0"),
+    "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,application/openmetrics-text;"
+    "version=0.0.1;q=0.4,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1",
+    "application/openmetrics-text;version=0.0.1", "application/openmetrics-text;version=0.0.1,text/plain;version=1.0.0",
+    "application/openmetrics-text; version=1.0.0; escaping=dots",
+    "application/openmetrics-text;version=1.0.0;escaping=values",
+    "application/openmetrics-text;version=1.0.0;escaping=nonsense", "application/openmetrics-text;version=",
+    "text/plain;version=1.0.0", "text/plain;version=1.0.0;escaping=underscores", "text/plain;version=0.0.4,foo",
+    "text/html, application/json", " application/openmetrics-text ; version=1.0.0 ", "application/openmetrics-text;q=1",
+]
+
+
+@pytest.mark.parametrize("accept", NEGOTIATED)
+def test_negotiation_is_the_librarys(accept: str | None) -> None:
+    ours, ours_type = encoding.choose_encoder(accept)
+    library, library_type = choose_encoder(accept or "")
+    assert ours_type == library_type
+    registry = registry_of(*awkward())
+    assert ours(registry) == library(registry)
+    assert_same(registry, accept)
+
+
+def test_a_version_that_is_no_number_is_not_a_server_error() -> None:
+    with pytest.raises(TypeError):  # the library's own negotiation
+        choose_encoder("text/plain;version=x")
+    assert encoding.choose("text/plain;version=x")[1] == encoding.CONTENT_TYPE_PLAIN_0_0_4
+    assert encoding.choose("application/openmetrics-text;version=x.y")[1] == encoding.CONTENT_TYPE_PLAIN_0_0_4
