@@ -12,6 +12,7 @@ from exporter.exposition.families import GaugeFamily
 from exporter.host.context import CollectorContext
 from exporter.host.kept_files import KeptReader, Text
 from exporter.host.paths import HostPaths, read_text
+from exporter.host.scalars import Scalars
 
 _STATS = (  # (column of /proc/net/stat/nf_conntrack, which is also the metric suffix; help)
     ("found", "Number of searched entries which were successful."),
@@ -37,20 +38,22 @@ def _stat_sums(text: str) -> dict[str, int]:
     return sums
 
 
-def read_conntrack(paths: HostPaths, text: Text = read_text) -> list[GaugeFamily]:
+def read_conntrack(paths: HostPaths, text: Text = read_text, scalars: Scalars | None = None) -> list[GaugeFamily]:
+    family = (scalars or Scalars()).family
     netfilter = ("sys", "net", "netfilter")
     entries = float(text(paths.proc(*netfilter, "nf_conntrack_count")))
     limit = float(text(paths.proc(*netfilter, "nf_conntrack_max")))
     fams = [
-        GaugeFamily("node_nf_conntrack_entries",
-                    "Number of currently allocated flow entries for connection tracking.", entries),
-        GaugeFamily("node_nf_conntrack_entries_limit", "Maximum size of connection tracking table.", limit),
+        family(GaugeFamily, "node_nf_conntrack_entries",
+               "Number of currently allocated flow entries for connection tracking.", entries),
+        family(GaugeFamily, "node_nf_conntrack_entries_limit", "Maximum size of connection tracking table.", limit),
     ]
     sums = _stat_sums(text(paths.proc("net", "stat", "nf_conntrack")))
     for column, help_text in _STATS:
-        fams.append(GaugeFamily(f"node_nf_conntrack_stat_{column}", help_text, float(sums.get(column, 0))))
+        fams.append(family(GaugeFamily, f"node_nf_conntrack_stat_{column}", help_text, float(sums.get(column, 0))))
     return fams
 
 
 def make(ctx: CollectorContext) -> KeptReader[list[GaugeFamily]]:
-    return KeptReader(lambda text: read_conntrack(ctx.paths, text))
+    scalars = Scalars()  # an unchanged value: the same family, its line rendered once
+    return KeptReader(lambda text: read_conntrack(ctx.paths, text, scalars))

@@ -22,6 +22,7 @@ from exporter.exposition.families import UntypedFamily
 from exporter.host.context import CollectorContext
 from exporter.host.kept_files import ProcFiles, Text
 from exporter.host.paths import HostPaths, read_text
+from exporter.host.scalars import Scalars
 
 Key = tuple[str, str]  # (protocol, field)
 Kept = tuple[Key, str, str]  # (key, family name, help)
@@ -111,7 +112,8 @@ def _snmp6(text: str, planner: Planner, stats: dict[Key, tuple[str, str, str]]) 
 
 
 def read_netstat(
-    paths: HostPaths, fields: FieldFilter | re.Pattern[str] | Planner, text: Text = read_text
+    paths: HostPaths, fields: FieldFilter | re.Pattern[str] | Planner, text: Text = read_text,
+    scalars: Scalars | None = None,
 ) -> list[UntypedFamily]:
     planner = fields if isinstance(fields, Planner) else Planner(fields)
     # Later files win for a key seen twice, in the position where it was first seen.
@@ -123,7 +125,10 @@ def read_netstat(
     except FileNotFoundError:  # IPv6 disabled
         snmp6 = ""
     _snmp6(snmp6, planner, stats)
-    return [UntypedFamily(name, help_, float(value)) for name, help_, value in stats.values()]
+    if scalars is None:
+        return [UntypedFamily(name, help_, float(value)) for name, help_, value in stats.values()]
+    family = scalars.family
+    return [family(UntypedFamily, name, help_, float(value)) for name, help_, value in stats.values()]
 
 
 class NetstatReader:
@@ -133,9 +138,10 @@ class NetstatReader:
         self._paths = paths
         self._planner = Planner(fields)
         self._files = ProcFiles()
+        self._scalars = Scalars()
 
     def __call__(self) -> list[UntypedFamily]:
-        return read_netstat(self._paths, self._planner, self._files.text)
+        return read_netstat(self._paths, self._planner, self._files.text, self._scalars)
 
     def close(self) -> None:
         self._files.close()

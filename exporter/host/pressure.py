@@ -10,6 +10,7 @@ from __future__ import annotations
 from exporter.exposition.families import CounterFamily
 from exporter.host.context import CollectorContext
 from exporter.host.paths import HostPaths
+from exporter.host.scalars import Scalars
 from exporter.host.sysfs import KeptFile
 
 # (resource, line kind) → (metric name, help), as node_exporter names them.
@@ -36,6 +37,7 @@ class Pressure:
     def __init__(self, paths: HostPaths) -> None:
         self._dir = paths.proc("pressure")
         self._files = [(r, KeptFile(paths.proc("pressure", r))) for r in RESOURCES]
+        self._scalars = Scalars()  # an unchanged value (irq, full stalls: mostly 0): the same family
 
     def __call__(self) -> list[CounterFamily]:
         fams = []
@@ -52,7 +54,7 @@ class Pressure:
                 if metric is None:
                     continue
                 total = rest.rpartition("total=")[2]
-                fams.append(CounterFamily(metric[0], metric[1], float(total) / 1000.0 / 1000.0))
+                fams.append(self._scalars.family(CounterFamily, metric[0], metric[1], float(total) / 1000.0 / 1000.0))
         if not found:
             raise FileNotFoundError(2, "no pressure stall information", self._dir)
         return fams

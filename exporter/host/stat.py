@@ -12,12 +12,16 @@ from exporter.exposition.families import CounterFamily, GaugeFamily
 from exporter.host.context import CollectorContext
 from exporter.host.kept_files import KeptReader, Text
 from exporter.host.paths import HostPaths, read_text
+from exporter.host.scalars import Scalars
 
 # The kernel's softirq vectors, in /proc/stat's order (include/linux/interrupt.h).
 SOFTIRQ_VECTORS = ("hi", "timer", "net_tx", "net_rx", "block", "block_iopoll", "tasklet", "sched", "hrtimer", "rcu")
 
 
-def read_stat(paths: HostPaths, softirq: bool, text: Text = read_text) -> list[CounterFamily | GaugeFamily]:
+def read_stat(
+    paths: HostPaths, softirq: bool, text: Text = read_text, scalars: Scalars | None = None
+) -> list[CounterFamily | GaugeFamily]:
+    family = (scalars or Scalars()).family
     values: dict[str, list[str]] = {}
     for line in text(paths.proc("stat")).splitlines():
         key, _, rest = line.partition(" ")
@@ -26,14 +30,15 @@ def read_stat(paths: HostPaths, softirq: bool, text: Text = read_text) -> list[C
         elif not key.startswith("cpu"):
             values[key] = rest.split(None, 1)  # the first number is the total (intr: one more per IRQ)
     fams: list[CounterFamily | GaugeFamily] = [
-        CounterFamily("node_intr", "Total number of interrupts serviced.", float(values["intr"][0])),
-        CounterFamily("node_context_switches", "Total number of context switches.", float(values["ctxt"][0])),
-        CounterFamily("node_forks", "Total number of forks.", float(values["processes"][0])),
-        GaugeFamily("node_boot_time_seconds", "Node boot time, in unixtime.", float(values["btime"][0])),
-        GaugeFamily("node_procs_running", "Number of processes in runnable state.",
-                    float(values["procs_running"][0])),
-        GaugeFamily("node_procs_blocked", "Number of processes blocked waiting for I/O to complete.",
-                    float(values["procs_blocked"][0])),
+        family(CounterFamily, "node_intr", "Total number of interrupts serviced.", float(values["intr"][0])),
+        family(CounterFamily, "node_context_switches", "Total number of context switches.",
+               float(values["ctxt"][0])),
+        family(CounterFamily, "node_forks", "Total number of forks.", float(values["processes"][0])),
+        family(GaugeFamily, "node_boot_time_seconds", "Node boot time, in unixtime.", float(values["btime"][0])),
+        family(GaugeFamily, "node_procs_running", "Number of processes in runnable state.",
+               float(values["procs_running"][0])),
+        family(GaugeFamily, "node_procs_blocked", "Number of processes blocked waiting for I/O to complete.",
+               float(values["procs_blocked"][0])),
     ]
     if softirq and "softirq" in values:
         fam = CounterFamily("node_softirqs", "Number of softirq calls.", labels=["vector"])
@@ -45,4 +50,5 @@ def read_stat(paths: HostPaths, softirq: bool, text: Text = read_text) -> list[C
 
 def make(ctx: CollectorContext) -> KeptReader[list[CounterFamily | GaugeFamily]]:
     softirq = ctx.config.stat.softirq
-    return KeptReader(lambda text: read_stat(ctx.paths, softirq, text))
+    scalars = Scalars()  # an unchanged value (boot time, blocked): the same family, its line rendered once
+    return KeptReader(lambda text: read_stat(ctx.paths, softirq, text, scalars))

@@ -12,6 +12,7 @@ import re
 from exporter.exposition.families import UntypedFamily
 from exporter.host.context import CollectorContext
 from exporter.host.paths import HostPaths
+from exporter.host.scalars import Scalars
 from exporter.host.sysfs import KeptFile
 
 
@@ -22,18 +23,20 @@ class Vmstat:
         self._file = KeptFile(paths.proc("vmstat"), 16384)
         self._fields = fields
         self._wanted: dict[str, bool] = {}
+        self._scalars = Scalars()  # an unchanged value: the same family, its line rendered once
 
     def __call__(self) -> list[UntypedFamily]:
         fams = []
         wanted = self._wanted
+        family = self._scalars.family
         for line in self._file.read().decode("ascii", "replace").splitlines():
             key, _, value = line.partition(" ")
             ok = wanted.get(key)
             if ok is None:
                 ok = wanted[key] = bool(self._fields.match(key))
             if ok:
-                fams.append(UntypedFamily(f"node_vmstat_{key}", f"/proc/vmstat information field {key}.",
-                                          float(value)))
+                fams.append(family(UntypedFamily, f"node_vmstat_{key}", f"/proc/vmstat information field {key}.",
+                                   float(value)))
         return fams
 
     def close(self) -> None:

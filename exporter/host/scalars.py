@@ -1,0 +1,46 @@
+"""Single-value families handed out again while their value is the same.
+
+netstat, vmstat, sockstat, conntrack, stat, pressure, filefd and entropy export some
+120 families of one sample each, and on a quiet host most of those values (error
+counters, drop counts, table sizes) do not move between scrapes. Every value is still
+read and parsed at every collection; what this saves is building the family again and
+rendering its line: a family whose name, help, type and value equal last collection's is
+the very same object, marked `reused`, so the exposition serves its rendered line
+(exporter/exposition/families.py). A value that moved gets a new family, so what is
+served is always this collection's value.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TypeVar
+
+from exporter.exposition.families import Family
+
+F = TypeVar("F", bound=Family)
+
+_MAX = 4096  # names are the kernel's fixed field names; a bound against a leak only
+
+
+def _same(a: float, b: float) -> bool:
+    """Equal and rendered the same (0.0 and -0.0 are equal but render apart; NaN is never reused)."""
+    return a == b and (a != 0.0 or math.copysign(1.0, a) == math.copysign(1.0, b))
+
+
+class Scalars:
+    """One collector's single-value families by name."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, Family] = {}
+
+    def family(self, cls: type[F], name: str, documentation: str, value: float) -> F:
+        fam = self._kept.get(name)
+        if (fam is not None and type(fam) is cls and fam.documentation == documentation
+                and _same(fam.rows[0][1], value)):
+            return fam  # type: ignore[return-value]  # type(fam) is cls
+        new = cls(name, documentation, value)
+        new.reused = True
+        if len(self._kept) >= _MAX:
+            self._kept.clear()
+        self._kept[name] = new
+        return new
