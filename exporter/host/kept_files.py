@@ -30,6 +30,16 @@ Text = Callable[[str], str]  # reads a whole file by path
 _VALUE_ERRORS = (errno.EINVAL, errno.EOPNOTSUPP, errno.ENODATA)
 
 
+class _AnyErrno:
+    """Every errno, for `read_many(absent=ANY_ERROR)`: readers that take any unreadable file as absent."""
+
+    def __contains__(self, _errno: object) -> bool:
+        return True
+
+
+ANY_ERROR = _AnyErrno()
+
+
 class KeptFiles:
     def __init__(self, budget: FdBudget = FILES) -> None:
         self._budget = budget

@@ -12,20 +12,10 @@ from __future__ import annotations
 from exporter.config import NetworkConfig
 from exporter.host.context import CollectorContext
 from exporter.host.device_filter import device_filter
-from exporter.host.kept_files import KeptFiles
+from exporter.host.kept_files import ANY_ERROR, KeptFiles
 from exporter.host.paths import HostPaths
 from exporter.host.sysfs import KeptFile
 from exporter.sampling.snapshot import NetInterface
-
-
-class _AnyErrno:
-    """Every errno: netdev takes any unreadable attribute as absent."""
-
-    def __contains__(self, _errno: object) -> bool:
-        return True
-
-
-_ANY_ERROR = _AnyErrno()
 
 
 def _decoded(value: bytes | None) -> str | None:
@@ -57,7 +47,7 @@ class NetDevReader:
             paths = self._device_paths[device] = (base, [f"{base}/statistics/rx_nohandler", f"{base}/operstate"])
         try:
             self._files.check(device, paths[0])
-            return self._files.read_many(device, paths[1], _ANY_ERROR)
+            return self._files.read_many(device, paths[1], ANY_ERROR)
         except OSError:
             return [None, None]
 

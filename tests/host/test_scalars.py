@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 from exporter.exposition.families import CounterFamily, Family, GaugeFamily, UntypedFamily
@@ -11,7 +12,7 @@ from exporter.host.scalars import Scalars
 from tests.support.host_tree import context, write_tree
 
 
-def _lines(fams: list[Family]) -> list[str]:
+def _lines(fams: Sequence[Family]) -> list[str]:
     out: list[str] = []
     for fam in fams:
         fam.render_rows(out)

@@ -99,3 +99,28 @@ def test_kept_file_reads_past_its_first_chunk(tmp_path: Path) -> None:
     path.write_bytes(b"short\n")
     assert kept.read() == b"short\n"
     kept.close()
+
+
+def test_cpufreq_kept_files_follow_changes_and_a_recreated_policy(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.support.host_tree import samples
+
+    d = "sys/devices/system/cpu/cpu0/cpufreq"
+    root = write_tree(tmp_path, {f"{d}/scaling_cur_freq": "1700000\n", f"{d}/scaling_governor": "powersave\n",
+                                 f"{d}/scaling_available_governors": "performance powersave\n"})
+    reader = cpufreq.make(context(root))
+    try:
+        got = samples(reader())
+        assert got[("node_cpu_scaling_frequency_hertz", (("cpu", "0"),))] == 1.7e9
+        assert got[("node_cpu_scaling_governor", (("cpu", "0"), ("governor", "powersave")))] == 1
+        write_tree(root, {f"{d}/scaling_cur_freq": "800000\n", f"{d}/scaling_governor": "performance\n"})
+        got = samples(reader())
+        assert got[("node_cpu_scaling_frequency_hertz", (("cpu", "0"),))] == 8e8
+        assert got[("node_cpu_scaling_governor", (("cpu", "0"), ("governor", "performance")))] == 1
+        shutil.rmtree(root / d)  # the driver reloaded: a new policy directory, with other attributes
+        write_tree(root, {f"{d}/scaling_max_freq": "2000000\n"})
+        got = samples(reader())
+        assert got == {("node_cpu_scaling_frequency_max_hertz", (("cpu", "0"),)): 2e9}
+    finally:
+        reader.close()
