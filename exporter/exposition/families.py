@@ -68,15 +68,39 @@ def escape_label_value(v: str) -> str:
     return v
 
 
+def go_value(d: Any) -> str:
+    """floatToGoString's text for a sample value, without its float() and isnan()
+    calls in the common cases: an int below a million, a float whose repr is plain."""
+    t = type(d)
+    if t is int:
+        if -1_000_000 < d < 1_000_000:
+            return f"{d}.0"
+    elif t is float:
+        s = repr(d)
+        dot = s.find(".")
+        if dot > 0 and not (d > 0 and dot > 6):
+            return s
+    return floatToGoString(d)
+
+
+# The sample lines last rendered for each family shape, with the rows they came from:
+# a family built again with equal rows (four in five of a scrape's, between two
+# scrapes a second apart) is written from here. Bounded: names are fixed but for
+# textfile's, and the whole table is dropped past the limit.
+_rendered: dict[tuple[str, tuple[str, ...]], tuple[list[Row], str]] = {}
+MAX_RENDERED = 4096
+
+
 class Family(Metric):
     """Rows of one gauge or counter family. Construct as GaugeFamily or CounterFamily."""
 
     TYPE = "untyped"
     SUFFIX = ""
     # A family that its producer hands out again while its input is unchanged (the cgroup
-    # series of a quiet host) keeps its rendered lines: set `reused = True` on it.
+    # series of a quiet host, scalars.py's families) keeps its rendered text on itself:
+    # set `reused = True` on it. Any other family is looked up in the rendered-family cache.
     reused = False
-    _lines: list[str] | None = None
+    _lines: str | None = None
 
     def __init__(
         self, name: str, documentation: str, value: Any = None, labels: Sequence[str] | None = None
@@ -107,22 +131,33 @@ class Family(Metric):
         return [Sample(name, dict(zip(labelnames, values, strict=False)), value, None) for values, value in self.rows]
 
     def render_rows(self, out: list[str]) -> None:
-        """Append this family's sample lines, as both text formats write them."""
+        """Append this family's sample lines, as both text formats write them (the same
+        text as last time when the rows are equal to those last rendered)."""
         if self._lines is not None:
-            out.extend(self._lines)
+            out.append(self._lines)
             return
+        key = (self.name + self.SUFFIX, self.labelnames)
+        rows = self.rows
+        last = _rendered.get(key)
+        if last is not None and last[0] == rows:
+            out.append(last[1])
+            if self.reused:
+                self._lines = last[1]
+            return
+        lines: list[str] = []
+        self._render(lines)
+        text = "".join(lines)
+        if len(_rendered) >= MAX_RENDERED:
+            _rendered.clear()
+        _rendered[key] = (rows.copy(), text)  # a copy: a family may gain rows after this
         if self.reused:
-            lines: list[str] = []
-            self._render(lines)
-            self._lines = lines
-            out.extend(lines)
-            return
-        self._render(out)
+            self._lines = text
+        out.append(text)
 
     def _render(self, out: list[str]) -> None:
         sample_name = self.name + self.SUFFIX
         order, pieces = _shape(sample_name, self.labelnames)
-        go = floatToGoString
+        go = go_value
         if not order:
             for _values, value in self.rows:
                 out.append(f"{sample_name} {go(value)}\n")

@@ -16,7 +16,7 @@ from prometheus_client.samples import Exemplar
 
 from exporter.config import config_from_dict
 from exporter.exposition import encoding
-from exporter.exposition.families import CounterFamily, GaugeFamily
+from exporter.exposition.families import CounterFamily, Family, GaugeFamily
 from exporter.runtime import build_runtime
 
 PROMETHEUS_ACCEPT = (
@@ -68,7 +68,7 @@ def test_the_exporters_registry_is_rendered_as_the_library_renders_it(accept: st
 def awkward(gauge: Any = GaugeMetricFamily, counter_family: Any = CounterMetricFamily) -> list[Metric]:
     g = gauge("awkward_values", 'Doc with \\ backslash, "quotes" and\nnewline.', labels=["v", "b"])
     values = [0.0, -0.0, 1.0, -2.5, 1234567.0, 123456.7, 1e21, 1e-7, 2**53 + 0.0, float("inf"),
-              float("-inf"), float("nan"), 3]
+              float("-inf"), float("nan"), 3, 0, -7, 999_999, 1_000_000, -999_999, -1_000_000, 10**17, 0.1]
     for i, v in enumerate(values):
         g.add_metric([f"v{i}", "x"], v)
     labels = gauge("awkward_labels", "Label values.", labels=["value", "z", "a"])
@@ -165,3 +165,28 @@ def test_a_version_that_is_no_number_is_not_a_server_error() -> None:
         choose_encoder("text/plain;version=x")
     assert encoding.choose("text/plain;version=x")[1] == encoding.CONTENT_TYPE_PLAIN_0_0_4
     assert encoding.choose("application/openmetrics-text;version=x.y")[1] == encoding.CONTENT_TYPE_PLAIN_0_0_4
+
+
+def rendered(family: Family) -> str:
+    out: list[str] = []
+    family.render_rows(out)
+    return "".join(out)
+
+
+def test_a_family_rendered_again_shows_its_own_rows() -> None:
+    """Equal rows are written from the last rendering; any change in a value, a label or
+    the number of rows (also rows added to a family already rendered) is written anew."""
+    def fam(rows: list[tuple[list[str], float]]) -> Family:
+        f = GaugeFamily("cache_probe", "Rows.", labels=["a"])
+        for labels, v in rows:
+            f.add_metric(labels, v)
+        return f
+    first = fam([(["x"], 1.0), (["y"], 2.0)])
+    assert rendered(first) == 'cache_probe{a="x"} 1.0\ncache_probe{a="y"} 2.0\n'
+    assert rendered(fam([(["x"], 1.0), (["y"], 2.0)])) == rendered(first)
+    assert rendered(fam([(["x"], 1.0), (["y"], 3.0)])) == 'cache_probe{a="x"} 1.0\ncache_probe{a="y"} 3.0\n'
+    assert rendered(fam([(["x"], 1.0), (["z"], 3.0)])) == 'cache_probe{a="x"} 1.0\ncache_probe{a="z"} 3.0\n'
+    grown = fam([(["x"], 1.0)])
+    assert rendered(grown) == 'cache_probe{a="x"} 1.0\n'
+    grown.add_metric(["w"], 4)
+    assert rendered(grown) == 'cache_probe{a="x"} 1.0\ncache_probe{a="w"} 4.0\n'
