@@ -22,6 +22,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from itertools import filterfalse
 from typing import Any
 
 from exporter.host.cgroup_tree import Cgroup, CgroupTree, shared_tree
@@ -150,7 +151,7 @@ class ProcessReader:
         try:
             entries = self._listing(dir_fd, now)
             static_before, self._static = self._static, {}
-            for entry in [e for e in entries if e not in served] if served else entries:
+            for entry in filterfalse(served.__contains__, entries) if served else entries:
                 k = kept.get(entry)
                 if k is None:
                     p = self._first_sight(entry, dir_fd, now, static_before)
@@ -221,7 +222,7 @@ class ProcessReader:
         if last_pid and last_pid == self._last_pid and now < self._list_due and self._entries is not None:
             return self._entries
         self._last_pid, self._list_due = last_pid, now + self.LIST_EVERY_SECONDS
-        return [e for e in os.listdir(dir_fd) if e.isdigit()]
+        return list(filter(str.isdigit, os.listdir(dir_fd)))
 
     def _reread(self, entry: str, dir_fd: int, k: list[Any], sched: bytes, now: float) -> Process | None:
         """A probed process ran: read its stat afresh (open, read, close); `sched` was read first."""

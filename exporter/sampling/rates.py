@@ -38,8 +38,44 @@ def _per_second(a: int | float, b: int | float, dt: float) -> float:
     return max(0.0, (b - a) / dt)
 
 
-def compute_rates(prev: Snapshot | None, cur: Snapshot) -> Rates:
-    """Rates between two consecutive snapshots (empty without a predecessor)."""
+@dataclass(frozen=True)
+class ProcessDiff:
+    """The processes of a snapshot against its predecessor's. The reader hands back the
+    very object it served last time for a process that has not run since; `changed` are
+    the others (ran, or new), `changed_pids` their pids, `gone` the predecessor's
+    processes (by pid) that are not in the snapshot at all, and `cpu` the CPU seconds
+    each process of both used in between (0.0 for the unchanged)."""
+
+    changed: tuple[Process, ...]
+    changed_pids: frozenset[int]
+    gone: dict[int, Process]
+    cpu: dict[int, float]
+
+    def unchanged(self, p: Process) -> bool:
+        """Whether `p`, a process of the predecessor, is in the snapshot as the same object."""
+        return p[0] not in self.gone and p[0] not in self.changed_pids
+
+
+def diff_processes(before_procs: tuple[Process, ...], procs: tuple[Process, ...]) -> ProcessDiff:
+    # This loop runs once per process, thousands of times: indexes, not attributes.
+    before = {p[0]: p for p in before_procs}  # faster than dict(zip(map(...))) here
+    pop = before.pop
+    cpu: dict[int, float] = {}
+    changed: list[Process] = []
+    for p in procs:
+        q = pop(p[0], None)
+        if q is p:
+            cpu[p[0]] = 0.0
+            continue
+        changed.append(p)
+        if q is not None and q[8] == p[8]:  # same pid and start time: the same process
+            cpu[p[0]] = p[5] - q[5]
+    return ProcessDiff(tuple(changed), frozenset(map(itemgetter(0), changed)), before, cpu)
+
+
+def compute_rates(prev: Snapshot | None, cur: Snapshot, diff: ProcessDiff | None = None) -> Rates:
+    """Rates between two consecutive snapshots (empty without a predecessor); `diff` is
+    diff_processes() of their processes if the caller has it already."""
     if prev is None:
         return Rates()
     dt = cur.monotonic - prev.monotonic
@@ -57,7 +93,8 @@ def compute_rates(prev: Snapshot | None, cur: Snapshot) -> Rates:
     process_cpu: dict[int, float] = {}
     active: list[Process] = []
     if prev.processes is not None and cur.processes is not None:
-        process_cpu, active = _process_cpu(prev.processes, cur.processes, dt)
+        diff = diff or diff_processes(prev.processes, cur.processes)
+        process_cpu, active = _process_cpu(diff, dt)
     return Rates(dt, cpu_percent, per_core, net, disk, process_cpu, tuple(active))
 
 
@@ -79,37 +116,45 @@ def _device_rates(
     return rates
 
 
-def _process_cpu(
-    before_procs: tuple[Process, ...], procs: tuple[Process, ...], dt: float
-) -> tuple[dict[int, float], list[Process]]:
-    # This loop runs once per process, thousands of times: indexes, not attributes.
-    # The reader hands back the same object for a process that has not run since.
-    before = {p[0]: p for p in before_procs}
+def _process_cpu(diff: ProcessDiff, dt: float) -> tuple[dict[int, float], list[Process]]:
+    """% of one core per process from the CPU seconds of `diff`; only the changed ones
+    can have a rate above zero."""
+    rates = dict(diff.cpu)
     scale = 100.0 / dt
-    rates: dict[int, float] = {}
     active: list[Process] = []
-    for p in procs:
-        q = before.get(p[0])
-        if q is p:
-            rates[p[0]] = 0.0
-        elif q is not None and q[8] == p[8]:  # same pid and start time: the same process
-            rate = rates[p[0]] = max(0.0, (p[5] - q[5]) * scale)
+    for p in diff.changed:
+        used = rates.get(p[0])
+        if used is not None:
+            rate = rates[p[0]] = max(0.0, used * scale)
             if rate:
                 active.append(p)
     return rates, active
 
 
-def top_by_cpu(processes: tuple[Process, ...], rates: Rates, n: int) -> list[Process]:
+def by_lifetime_cpu(p: Process) -> tuple[float, int]:
+    """CPU seconds over the process's life; equal ones by pid, lowest first (a total order)."""
+    return (p[5], -p[0])
+
+
+def by_memory(p: Process) -> tuple[int, int]:
+    """Resident bytes; equal ones by pid, lowest first (a total order)."""
+    return (p[6], -p[0])
+
+
+def top_by_cpu(
+    processes: tuple[Process, ...], rates: Rates, n: int, lifetime: Sequence[Process] | None = None
+) -> list[Process]:
     """The n processes that used most CPU since the previous snapshot; ties (the idle
-    ones, and those seen for the first time) by CPU seconds used over their life."""
+    ones, and those seen for the first time) by CPU seconds used over their life.
+    `lifetime` is the top 2n of `processes` by_lifetime_cpu if the caller has it."""
     cpu = rates.process_cpu
     top = heapq.nlargest(n, rates.active, key=lambda p: (cpu[p[0]], p[5]))
     if len(top) < n:
         taken = {p[0] for p in top}
-        rest = heapq.nlargest(n + len(taken), processes, key=itemgetter(5))
+        rest = lifetime if lifetime is not None else heapq.nlargest(2 * n, processes, key=by_lifetime_cpu)
         top += [p for p in rest if p[0] not in taken][: n - len(top)]
     return top
 
 
 def top_by_memory(processes: tuple[Process, ...], n: int) -> list[Process]:
-    return heapq.nlargest(n, processes, key=itemgetter(6))
+    return heapq.nlargest(n, processes, key=by_memory)

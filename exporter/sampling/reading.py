@@ -10,8 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from exporter.sampling.rates import Rates, compute_rates, top_by_cpu, top_by_memory
+from exporter.sampling.rates import (
+    Rates,
+    by_lifetime_cpu,
+    by_memory,
+    compute_rates,
+    diff_processes,
+    top_by_cpu,
+    top_by_memory,
+)
 from exporter.sampling.snapshot import Process, Snapshot
+from exporter.sampling.tops import TopN
 
 
 @dataclass(frozen=True)
@@ -36,15 +45,28 @@ class Reading:
         return self.cur.timestamp
 
 
-def make_reading(prev: Snapshot | None, cur: Snapshot, top_size: int = 0) -> Reading:
-    """The Reading of `cur` after `prev`: rates between them and the top `top_size` processes."""
-    rates = compute_rates(prev, cur)
-    if cur.processes is None or top_size <= 0:
+class Tops:
+    """What a Sampler keeps between Readings to rank its processes incrementally."""
+
+    def __init__(self, top_size: int) -> None:
+        self.size = top_size
+        self.lifetime = TopN(by_lifetime_cpu, 2 * top_size)  # top_by_cpu's fill-in for idle hosts
+        self.memory = TopN(by_memory, top_size)
+
+
+def make_reading(prev: Snapshot | None, cur: Snapshot, top_size: int = 0, tops: Tops | None = None) -> Reading:
+    """The Reading of `cur` after `prev`: rates between them and the top `top_size` processes
+    (`tops`, if given, is the caller's state for ranking them incrementally: its size wins)."""
+    procs, before = cur.processes, prev.processes if prev is not None else None
+    diff = diff_processes(before, procs) if before is not None and procs is not None else None
+    rates = compute_rates(prev, cur, diff)
+    if tops is not None:
+        top_size = tops.size
+    if procs is None or top_size <= 0:
         return Reading(prev, cur, rates)
-    return Reading(
-        prev,
-        cur,
-        rates,
-        tuple(top_by_cpu(cur.processes, rates, top_size)),
-        tuple(top_by_memory(cur.processes, top_size)),
-    )
+    if tops is None:
+        return Reading(prev, cur, rates, tuple(top_by_cpu(procs, rates, top_size)),
+                       tuple(top_by_memory(procs, top_size)))
+    lifetime = tops.lifetime.rank(before, procs, diff)
+    return Reading(prev, cur, rates, tuple(top_by_cpu(procs, rates, top_size, lifetime)),
+                   tuple(tops.memory.rank(before, procs, diff)))

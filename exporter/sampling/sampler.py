@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from exporter.sampling.reading import Reading, make_reading
+from exporter.sampling.reading import Reading, Tops, make_reading
 from exporter.sampling.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class Sampler:
         self._collect = collect
         self._max_age = max_age
         self._monotonic = monotonic
-        self._top_size = top_size
+        self._tops = Tops(top_size)
         # Two locks: _collecting makes collections single-flight (held for a whole
         # collection and its subscribers); _state guards the published Reading and is
         # held only for a moment, so serving a cached or stale Reading never waits.
@@ -69,7 +69,7 @@ class Sampler:
                 reading, at = self._reading, self._current_at
             if reading is None or self._monotonic() - at > age_limit:
                 snapshot = self._collect()
-                reading = make_reading(reading.cur if reading else None, snapshot, self._top_size)
+                reading = make_reading(reading.cur if reading else None, snapshot, tops=self._tops)
                 self._notify(reading)
                 with self._state:
                     self._reading, self._current_at = reading, self._monotonic()

@@ -47,3 +47,32 @@ def test_top_by_cpu_ranks_by_rate_then_by_lifetime_cpu() -> None:
     assert [p.name for p in top_by_cpu(b.processes or (), r, 4)] == ["busier", "busy", "new", "idle-old"]
     assert [p.name for p in top_by_cpu(b.processes or (), r, 1)] == ["busier"]
     assert [p.pid for p in top_by_memory(b.processes or (), 2)] == [1, 2]  # equal RSS: first come
+
+
+def test_process_rates_match_the_plain_definition() -> None:
+    """Processes served again as the same object, rebuilt with new CPU seconds, new, gone,
+    and pids reused: every rate is what the definition gives, whatever the mix."""
+    import random
+
+    rng = random.Random(7)
+    for _ in range(50):
+        before = tuple(proc(pid, "p", rng.uniform(0, 100), start=1) for pid in rng.sample(range(1, 400), 120))
+        after = []
+        for p in before:
+            roll = rng.random()
+            if roll < 0.5:
+                after.append(p)  # not run since: the reader hands back the same object
+            elif roll < 0.7:
+                after.append(proc(p.pid, "p", p.cpu_seconds + rng.choice((0.0, 0.5)), start=1))
+            elif roll < 0.8:
+                after.append(proc(p.pid, "p", 1.0, start=2))  # the pid has a new owner
+        after += [proc(pid, "new", 3.0, start=9) for pid in range(500, 510)]
+        rng.shuffle(after)
+        a = snapshot(1, t=1000, processes=before)
+        b = snapshot(2, t=1002, processes=tuple(after))
+        old = {p.pid: p for p in before}
+        expected = {p.pid: max(0.0, (p.cpu_seconds - old[p.pid].cpu_seconds) * 50.0)
+                    for p in after if p.pid in old and old[p.pid].start_time == p.start_time}
+        r = compute_rates(a, b)
+        assert r.process_cpu == expected
+        assert [p.pid for p in r.active] == [p.pid for p in after if expected.get(p.pid)]  # in snapshot order
