@@ -10,6 +10,7 @@ back to the listing.
 from __future__ import annotations
 
 import os
+import resource
 from dataclasses import dataclass
 
 from exporter.host.cpu import read_cpu
@@ -36,16 +37,15 @@ def open_fds() -> int:
 UNLIMITED = float(2**64 - 1)  # what client_golang's procfs reports for "unlimited"
 
 
+def _soft(which: int) -> float:
+    soft = resource.getrlimit(which)[0]
+    return UNLIMITED if soft == resource.RLIM_INFINITY else float(soft)
+
+
 def limits() -> tuple[float, float]:
-    """(max open files, max address space in bytes): the soft limits of /proc/self/limits."""
-    found = {b"Max open files": float("nan"), b"Max address space": float("nan")}
-    with open("/proc/self/limits", "rb") as f:
-        for line in f:
-            for name in found:
-                if line.startswith(name):
-                    soft = line[len(name):].split()[0]
-                    found[name] = UNLIMITED if soft == b"unlimited" else float(soft)
-    return found[b"Max open files"], found[b"Max address space"]
+    """(max open files, max address space in bytes): our soft limits, the values
+    /proc/self/limits shows, from getrlimit(2) (no text for the kernel to print and us to parse)."""
+    return _soft(resource.RLIMIT_NOFILE), _soft(resource.RLIMIT_AS)
 
 
 class SelfReader:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from exporter.sampling.rates import ProcessDiff
 from exporter.sampling.reading import Reading
 from exporter.sampling.snapshot import Process
 
@@ -50,12 +51,14 @@ class ProcessGroups:
         self._high: dict[str, float] = {}  # the highest CPU total exported per group
         self._seq = -1
         self._updates = 0
+        self.recounts = 0  # full regroupings of every process (for tests and benches)
         self._lock = threading.Lock()
 
     def on_reading(self, reading: Reading) -> None:
         """Advance the groups with a new Reading (a Sampler subscriber)."""
         if reading.cur.processes is not None:
-            self.update(reading.seq, reading.cur.processes)
+            prev = reading.prev.processes if reading.prev is not None else None
+            self.update(reading.seq, reading.cur.processes, reading.diff, prev)
 
     @property
     def latest(self) -> tuple[GroupStats, ...]:
@@ -70,13 +73,20 @@ class ProcessGroups:
             return name
         return OTHER
 
-    def update(self, seq: int, processes: tuple[Process, ...]) -> tuple[GroupStats, ...]:
+    def update(self, seq: int, processes: tuple[Process, ...], diff: ProcessDiff | None = None,
+               diff_base: tuple[Process, ...] | None = None) -> tuple[GroupStats, ...]:
+        """Advance to `processes`; `diff` (of `diff_base` to `processes`) is used when the
+        groups last saw exactly `diff_base`: then only the processes that changed cost anything."""
         with self._lock:
             if seq == self._seq:
                 return self._stats
             self._updates += 1
+            with_diff = diff is not None and diff_base is not None and diff_base is self._procs
             # A full recount now and then resets the float drift of the incremental sums.
-            if self._updates % self.RECOUNT_EVERY == 0 or not (self._patch(processes) or self._diff(processes)):
+            if self._updates % self.RECOUNT_EVERY == 0 or not (
+                (with_diff and diff is not None and self._apply(diff))
+                or (not with_diff and (self._patch(processes) or self._diff(processes)))
+            ):
                 self._recount(processes)
             self._procs = processes
             stats = []
@@ -132,7 +142,6 @@ class ProcessGroups:
         now = {(p[0], p[8]): p for p in processes}
         if len(now) != len(processes) or len(before) != len(old):
             return False  # the same process twice: leave it to the recount
-        agg, last, base = self._agg, self._last, self._base
         moved = []
         for key, b in now.items():
             a = before.get(key)
@@ -141,32 +150,63 @@ class ProcessGroups:
             if a is not b:
                 moved.append((key, a, b))
         for key in before.keys() - now.keys():  # exited: its seconds stay in the group's counter
-            a = before[key]
-            group, cpu = last.pop(key)
-            base[group] = base.get(group, 0.0) + cpu
-            sums = agg[group]
-            sums[0] -= 1
-            sums[1] -= a[7]
-            sums[2] -= a[6]
-            sums[3] -= a[5]
+            self._exited(key, before[key])
         for key, a, b in moved:
-            if a is None:  # new
-                label: str = b[k]  # type: ignore[assignment]
-                group = self._group_of(label)
-                new = agg.get(group)
-                if new is None:
-                    agg[group] = [1, b[7], b[6], b[5]]
-                else:
-                    new[0] += 1
-                    new[1] += b[7]
-                    new[2] += b[6]
-                    new[3] += b[5]
-                last[key] = (group, b[5])
+            if a is None:
+                self._started(key, b)
             else:
                 self._ran(key, a, b)
         return True
 
+    def _apply(self, diff: ProcessDiff) -> bool:
+        """Update the sums by the Reading's diff: the processes that ran, came and went.
+        False (recount) when a process changed its group key (its name or cgroup)."""
+        k = self._key
+        exited = list(diff.gone.values())
+        for a, b in diff.pairs:
+            if a is not None:
+                if a[8] != b[8]:
+                    exited.append(a)  # the pid has a new owner
+                elif a[k] != b[k]:
+                    return False
+        last = self._last
+        if any((a[0], a[8]) not in last for a in exited):
+            return False  # not the processes these sums were made of
+        for a in exited:
+            self._exited((a[0], a[8]), a)
+        for a, b in diff.pairs:
+            if a is None or a[8] != b[8]:
+                self._started((b[0], b[8]), b)
+            else:
+                self._ran((b[0], b[8]), a, b)
+        return True
+
+    def _exited(self, key: tuple[int, int], a: Process) -> None:
+        """Take an exited process out of its group's sums: its seconds stay in the group's counter."""
+        group, cpu = self._last.pop(key)
+        self._base[group] = self._base.get(group, 0.0) + cpu
+        sums = self._agg[group]
+        sums[0] -= 1
+        sums[1] -= a[7]
+        sums[2] -= a[6]
+        sums[3] -= a[5]
+
+    def _started(self, key: tuple[int, int], b: Process) -> None:
+        """Add a process seen for the first time to its group's sums."""
+        label: str = b[self._key]  # type: ignore[assignment]
+        group = self._group_of(label)
+        sums = self._agg.get(group)
+        if sums is None:
+            self._agg[group] = [1, b[7], b[6], b[5]]
+        else:
+            sums[0] += 1
+            sums[1] += b[7]
+            sums[2] += b[6]
+            sums[3] += b[5]
+        self._last[key] = (group, b[5])
+
     def _recount(self, processes: tuple[Process, ...]) -> None:
+        self.recounts += 1
         k = self._key
         if not self._groups:
             # First sight: give slots to the heaviest names first.

@@ -42,10 +42,12 @@ def _per_second(a: int | float, b: int | float, dt: float) -> float:
 class ProcessDiff:
     """The processes of a snapshot against its predecessor's. The reader hands back the
     very object it served last time for a process that has not run since; `changed` are
-    the others (ran, or new), `changed_pids` their pids, `gone` the predecessor's
+    the others (ran, or new), `pairs` the same as (the predecessor's process of that pid
+    or None, the changed one), `changed_pids` their pids, `gone` the predecessor's
     processes (by pid) that are not in the snapshot at all, and `cpu` the CPU seconds
     each process of both used in between (0.0 for the unchanged)."""
 
+    pairs: tuple[tuple[Process | None, Process], ...]
     changed: tuple[Process, ...]
     changed_pids: frozenset[int]
     gone: dict[int, Process]
@@ -62,15 +64,17 @@ def diff_processes(before_procs: tuple[Process, ...], procs: tuple[Process, ...]
     pop = before.pop
     cpu: dict[int, float] = {}
     changed: list[Process] = []
+    pairs: list[tuple[Process | None, Process]] = []
     for p in procs:
         q = pop(p[0], None)
         if q is p:
             cpu[p[0]] = 0.0
             continue
         changed.append(p)
+        pairs.append((q, p))
         if q is not None and q[8] == p[8]:  # same pid and start time: the same process
             cpu[p[0]] = p[5] - q[5]
-    return ProcessDiff(tuple(changed), frozenset(map(itemgetter(0), changed)), before, cpu)
+    return ProcessDiff(tuple(pairs), tuple(changed), frozenset(map(itemgetter(0), changed)), before, cpu)
 
 
 def compute_rates(prev: Snapshot | None, cur: Snapshot, diff: ProcessDiff | None = None) -> Rates:

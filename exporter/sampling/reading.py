@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from exporter.sampling.rates import (
+    ProcessDiff,
     Rates,
     by_lifetime_cpu,
     by_memory,
@@ -35,6 +36,7 @@ class Reading:
     rates: Rates
     top_cpu: tuple[Process, ...] = ()
     top_memory: tuple[Process, ...] = ()
+    diff: ProcessDiff | None = None  # cur's processes against prev's, when both have them
 
     @property
     def seq(self) -> int:
@@ -63,10 +65,10 @@ def make_reading(prev: Snapshot | None, cur: Snapshot, top_size: int = 0, tops: 
     if tops is not None:
         top_size = tops.size
     if procs is None or top_size <= 0:
-        return Reading(prev, cur, rates)
+        return Reading(prev, cur, rates, diff=diff)
     if tops is None:
         return Reading(prev, cur, rates, tuple(top_by_cpu(procs, rates, top_size)),
-                       tuple(top_by_memory(procs, top_size)))
+                       tuple(top_by_memory(procs, top_size)), diff)
     lifetime = tops.lifetime.rank(before, procs, diff)
     return Reading(prev, cur, rates, tuple(top_by_cpu(procs, rates, top_size, lifetime)),
-                   tuple(tops.memory.rank(before, procs, diff)))
+                   tuple(tops.memory.rank(before, procs, diff)), diff)

@@ -43,3 +43,15 @@ def test_the_address_space_limit_is_read_as_client_golang_reads_it() -> None:
     soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
     expected = float(2**64 - 1) if soft == resource.RLIM_INFINITY else float(soft)
     assert samples(SelfCollector())["process_virtual_memory_max_bytes"] == expected
+
+
+def test_a_changed_open_files_limit_is_seen() -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    lower = max(64, min(soft, hard) - 7)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (lower, hard))
+    try:
+        assert samples(SelfCollector())["process_max_fds"] == float(lower)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

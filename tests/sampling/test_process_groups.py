@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 
 from exporter.sampling.process_groups import OTHER, GroupStats, ProcessGroups
+from exporter.sampling.rates import diff_processes
+from exporter.sampling.snapshot import Process
 from tests.support.snapshots import proc
 
 
@@ -95,10 +97,12 @@ def test_churn_is_patched_to_the_same_sums_as_a_recount() -> None:
     rng = random.Random(14)
     live = {pid: proc(pid, f"name{pid % 7}", float(pid % 5), rss=1000 * pid, start=pid) for pid in range(1, 60)}
     incremental = ProcessGroups(max_groups=5)
+    diffed = ProcessGroups(max_groups=5)  # fed each Reading's diff, as the Sampler does
     recounted = ProcessGroups(max_groups=5)
     recounted.RECOUNT_EVERY = 1
     last: dict[str, float] = {}
     next_pid = 100
+    prev: tuple[Process, ...] | None = None
     for seq in range(1, 80):
         for pid in rng.sample(sorted(live), 3):  # some exit
             del live[pid]
@@ -108,13 +112,21 @@ def test_churn_is_patched_to_the_same_sums_as_a_recount() -> None:
         for pid in rng.sample(sorted(live), 5):  # some run
             p = live[pid]
             live[pid] = p._replace(cpu_seconds=p.cpu_seconds + rng.random(), rss_bytes=p.rss_bytes + 4096)
+        if seq % 10 == 0:  # a pid handed to a new process between two updates
+            pid = rng.choice(sorted(live))
+            live[pid] = proc(pid, "reborn", 0.1, rss=5, start=10_000 + seq)
         procs = tuple(live.values())
         a = {s.name: s for s in incremental.update(seq, procs)}
         b = {s.name: s for s in recounted.update(seq, procs)}
-        assert set(a) == set(b)
+        diff = diff_processes(prev, procs) if prev is not None else None
+        c = {s.name: s for s in diffed.update(seq, procs, diff, prev)}
+        prev = procs
+        assert set(a) == set(b) == set(c)
         for name in a:
-            assert (a[name].processes, a[name].threads, a[name].rss_bytes) == (
-                b[name].processes, b[name].threads, b[name].rss_bytes), name
-            assert abs(a[name].cpu_seconds_total - b[name].cpu_seconds_total) < 1e-6
+            for other in (b, c):
+                assert (a[name].processes, a[name].threads, a[name].rss_bytes) == (
+                    other[name].processes, other[name].threads, other[name].rss_bytes), name
+                assert abs(a[name].cpu_seconds_total - other[name].cpu_seconds_total) < 1e-6
             assert a[name].cpu_seconds_total >= last.get(name, 0.0)
             last[name] = a[name].cpu_seconds_total
+    assert diffed.recounts == 1  # the first update; every later one from the diff
