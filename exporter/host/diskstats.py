@@ -11,6 +11,7 @@ and rotation-rate gauges. udev's database is read at <root>/run/udev/data
 
 from __future__ import annotations
 
+import os
 import re
 
 from prometheus_client.metrics_core import Metric
@@ -69,6 +70,43 @@ def udev_properties(paths: HostPaths, major: str, minor: str) -> dict[str, str]:
     return props
 
 
+class UdevData:
+    """udev's entries by device number, parsed again only when the file is another one.
+
+    udev writes an entry to a temporary file and renames it over the old one, so a changed entry
+    is a new inode (with its own size and times): one stat() per device and collection tells
+    whether the parsed properties still hold, where open + read + parse cost about ten times as
+    much. The key is (device, inode, size, mtime, ctime): an entry rewritten in place with the
+    same size within one timestamp tick (never udev's way) would be missed until it changes again."""
+
+    def __init__(self, paths: HostPaths) -> None:
+        self._paths = paths
+        self._parsed: dict[str, tuple[tuple[int, ...], dict[str, str]]] = {}
+        self._seen: set[str] = set()
+
+    def properties(self, major: str, minor: str) -> dict[str, str]:
+        path = self._paths.rootfs(f"{UDEV_DATA}/b{major}:{minor}")
+        self._seen.add(path)
+        try:
+            st = os.stat(path)
+        except OSError:
+            self._parsed.pop(path, None)
+            return {}
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        kept = self._parsed.get(path)
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        props = udev_properties(self._paths, major, minor)  # read after the stat: never older than it
+        self._parsed[path] = (key, props)
+        return props
+
+    def retain_seen(self) -> None:
+        """Forget the entries of devices not asked for since the last call."""
+        for path in [p for p in self._parsed if p not in self._seen]:
+            del self._parsed[path]
+        self._seen = set()
+
+
 class DiskStats:
     def __init__(self, paths: HostPaths, config: DiskIOConfig) -> None:
         self._paths = paths
@@ -76,7 +114,12 @@ class DiskStats:
         self._exclude = re.compile(config.device_exclude)
         # (device, major, minor) → sysfs' queue/rotational: fixed for a device node, read once.
         self._rotational: dict[tuple[str, str, str], str] = {}
-        self._files = ProcFiles()  # /proc/diskstats kept open (udev's files are replaced, not rewritten: opened)
+        self._files = ProcFiles()  # /proc/diskstats kept open (udev's files are replaced, not rewritten)
+        self._udev = UdevData(paths)
+        # The info families (udev and rotational labels) of the last collection and what they came
+        # from: handed out again, rendered once, while every device's labels are the same.
+        self._info_inputs: list[tuple[str, str, str, str, dict[str, str]]] | None = None
+        self._info_families: list[Metric] = []
 
     def _wanted(self, device: str) -> bool:
         if self._include is not None:
@@ -89,17 +132,8 @@ class DiskStats:
             for name, help_text, scale in _FIELDS
         ]
         scales = [scale or 1.0 for _n, _h, scale in _FIELDS]
-        info = GaugeFamily("node_disk_info", "Info of /sys/block/<block_device>.", labels=_INFO_LABELS)
-        fs_info = GaugeFamily(
-            "node_disk_filesystem_info", "Info about disk filesystem.",
-            labels=["device", "type", "usage", "uuid", "version"],
-        )
-        dm_info = GaugeFamily(
-            "node_disk_device_mapper_info", "Info about disk device mapper.",
-            labels=["device", "name", "uuid", "vg_name", "lv_name", "lv_layer"],
-        )
-        ata = [(key, GaugeFamily(name, help_text, labels=["device"])) for key, name, help_text in _ATA]
         disks = []
+        inputs = []
         known, self._rotational = self._rotational, {}  # devices gone since are forgotten
         for line in self._files.text(self._paths.proc("diskstats")).splitlines():
             p = line.split()
@@ -111,34 +145,57 @@ class DiskStats:
                 fam.add_metric([dev], value * scale)
             disks.append(Disk(dev, n[0], n[1], n[2] * SECTOR_BYTES, n[3] / 1000.0, n[4], n[5],
                               n[6] * SECTOR_BYTES, n[7] / 1000.0, n[8], n[9] / 1000.0, n[10] / 1000.0))
-            props = udev_properties(self._paths, major, minor)
-            g = props.get
             rotational = known.get((dev, major, minor))
             if rotational is None:
                 rotational = read_stripped(self._paths.sys("block", dev, "queue", "rotational")) or "0"
             self._rotational[(dev, major, minor)] = rotational
-            info.add_metric([dev, major, minor, g("ID_PATH", ""), g("ID_WWN", ""), g("ID_MODEL", ""),
-                             g("SCSI_IDENT_SERIAL") or g("ID_SERIAL_SHORT") or g("ID_SERIAL", ""), g("ID_REVISION", ""),
-                             rotational], 1.0)
-            if g("ID_FS_TYPE"):
-                fs_info.add_metric([dev, g("ID_FS_TYPE", ""), g("ID_FS_USAGE", ""), g("ID_FS_UUID", ""),
-                                    g("ID_FS_VERSION", "")], 1.0)
-            if g("DM_NAME"):
-                dm_info.add_metric([dev, g("DM_NAME", ""), g("DM_UUID", ""), g("DM_VG_NAME", ""),
-                                    g("DM_LV_NAME", ""), g("DM_LV_LAYER", "")], 1.0)
-            if g("ID_ATA"):
-                for key, fam in ata:
-                    try:
-                        fam.add_metric([dev], float(props[key]))
-                    except (KeyError, ValueError):
-                        continue
+            inputs.append((dev, major, minor, rotational, self._udev.properties(major, minor)))
+        self._udev.retain_seen()
+        if inputs != self._info_inputs:
+            self._info_families = _info_families(inputs)
+            self._info_inputs = inputs
         families: list[Metric] = [f for f in fams if f.rows]
-        families += [info, fs_info, dm_info]
-        families += [fam for _key, fam in ata if fam.rows]
+        families += self._info_families
         return Collected(tuple(disks), families)
 
     def close(self) -> None:
         self._files.close()
+
+
+def _info_families(inputs: list[tuple[str, str, str, str, dict[str, str]]]) -> list[Metric]:
+    """node_disk_info, the filesystem and device-mapper info and the ATA gauges, marked reused."""
+    info = GaugeFamily("node_disk_info", "Info of /sys/block/<block_device>.", labels=_INFO_LABELS)
+    fs_info = GaugeFamily(
+        "node_disk_filesystem_info", "Info about disk filesystem.",
+        labels=["device", "type", "usage", "uuid", "version"],
+    )
+    dm_info = GaugeFamily(
+        "node_disk_device_mapper_info", "Info about disk device mapper.",
+        labels=["device", "name", "uuid", "vg_name", "lv_name", "lv_layer"],
+    )
+    ata = [(key, GaugeFamily(name, help_text, labels=["device"])) for key, name, help_text in _ATA]
+    for dev, major, minor, rotational, props in inputs:
+        g = props.get
+        info.add_metric([dev, major, minor, g("ID_PATH", ""), g("ID_WWN", ""), g("ID_MODEL", ""),
+                         g("SCSI_IDENT_SERIAL") or g("ID_SERIAL_SHORT") or g("ID_SERIAL", ""), g("ID_REVISION", ""),
+                         rotational], 1.0)
+        if g("ID_FS_TYPE"):
+            fs_info.add_metric([dev, g("ID_FS_TYPE", ""), g("ID_FS_USAGE", ""), g("ID_FS_UUID", ""),
+                                g("ID_FS_VERSION", "")], 1.0)
+        if g("DM_NAME"):
+            dm_info.add_metric([dev, g("DM_NAME", ""), g("DM_UUID", ""), g("DM_VG_NAME", ""),
+                                g("DM_LV_NAME", ""), g("DM_LV_LAYER", "")], 1.0)
+        if g("ID_ATA"):
+            for key, fam in ata:
+                try:
+                    fam.add_metric([dev], float(props[key]))
+                except (KeyError, ValueError):
+                    continue
+    families: list[GaugeFamily] = [info, fs_info, dm_info]
+    families += [fam for _key, fam in ata if fam.rows]
+    for fam in families:
+        fam.reused = True
+    return list(families)
 
 
 def read_disks(paths: HostPaths, config: DiskIOConfig) -> tuple[Disk, ...]:

@@ -82,3 +82,33 @@ def test_typed_rows_and_include(tmp_path: Path) -> None:
     assert (sda.device, sda.read_bytes, sda.write_time_seconds) == ("sda", 1003346126 * 512, 63877.96)
     only = diskstats.make(context(tree(tmp_path), diskio={"device_include": "^sda1$"}))().value
     assert [d.device for d in only] == ["sda1"]
+
+
+def test_a_replaced_or_removed_udev_entry_is_seen_and_unchanged_info_is_reused(tmp_path: Path) -> None:
+    """udev replaces an entry by renaming a new file over it: the next collection has its labels.
+    While nothing changed, the info families are the same objects (rendered once)."""
+    import os
+
+    write_tree(tmp_path, {"proc/diskstats": DISKSTATS, "run/udev/data/b8:0": UDEV_SDA})
+    reader = diskstats.make(context(tmp_path))
+
+    def info() -> dict[str, str]:
+        fam = next(f for f in reader().families if f.name == "node_disk_info")
+        return {s.labels["device"]: s.labels["model"] for s in fam.samples}
+
+    try:
+        first = reader().families
+        again = reader().families
+        assert [f for f in again if f.name.endswith("_info")] == [f for f in first if f.name.endswith("_info")]
+        assert all(a is b for a, b in zip(again[-4:], first[-4:], strict=True))
+        assert info()["sda"] == "TOSHIBA_KSDB4U86"
+        new = tmp_path / "run/udev/data/.tmp"
+        new.write_text(UDEV_SDA.replace("TOSHIBA_KSDB4U86", "OTHER"))
+        os.rename(new, tmp_path / "run/udev/data/b8:0")  # as udev writes its database
+        assert info()["sda"] == "OTHER"
+        (tmp_path / "run/udev/data/b8:0").write_text("E:ID_MODEL=X\n")  # rewritten in place, another size
+        assert info()["sda"] == "X"
+        (tmp_path / "run/udev/data/b8:0").unlink()
+        assert info()["sda"] == ""
+    finally:
+        reader.close()
