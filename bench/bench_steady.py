@@ -11,7 +11,7 @@ is the steady state and the scan's own cost is reported apart. RSS is read every
 `--every` seconds over the window, next to Debian's node_exporter scraped on the
 same schedule.
 
-    python bench/bench_steady.py [--duration 600] [--extra 1000] [--home-entries 300000]
+    python bench/bench_steady.py [--duration 600] [--extra 1000] [--home-entries 300000] [--profile RAW]
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -62,6 +64,14 @@ def wait_scanned(url: str, timeout: float) -> float:
     raise RuntimeError(f"no finished directory scan within {timeout:.0f} s")
 
 
+def start_profile(pid: int, seconds: float, raw: str) -> subprocess.Popen[bytes]:
+    """py-spy sampling the exporter for the window (non-blocking: it never stops the process)."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    return subprocess.Popen([spy, "record", "--rate", "100", "--duration", str(int(seconds)), "--pid", str(pid),
+                             "--format", "raw", "--output", raw, "--nonblocking", "--threads"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def mib(n: float) -> str:
     return f"{n / 2**20:.1f} MiB"
 
@@ -75,6 +85,8 @@ def main() -> None:
     ap.add_argument("--home", help="an existing tree to scan as the home directory instead of making one")
     ap.add_argument("--every", type=float, default=30.0, help="seconds between RSS readings")
     ap.add_argument("--output", default=str(HERE / "RESULTS-steady.md"))
+    ap.add_argument("--profile", metavar="RAW", help="record the window with py-spy (100 Hz, raw) into RAW and "
+                    "print where the time went (bench/profile_scrape.py's summary)")
     args = ap.parse_args()
     duration = max(60.0, args.duration)
 
@@ -115,6 +127,7 @@ def main() -> None:
                     rss: list[tuple[float, int, int]] = []
                     cpu0 = {"ours": cpu_seconds(ours.pid), "node": cpu_seconds(node_ctx.pid) if node_ctx else 0.0}
                     t0 = time.monotonic()
+                    spy = start_profile(ours.pid, duration, args.profile) if args.profile else None
                     for t in threads:
                         t.start()
                     while True:
@@ -128,6 +141,8 @@ def main() -> None:
                     elapsed = time.monotonic() - t0
                     cpu = {"ours": cpu_seconds(ours.pid) - cpu0["ours"],
                            "node": (cpu_seconds(node_ctx.pid) - cpu0["node"]) if node_ctx else 0.0}
+                    if spy is not None:
+                        spy.wait()
                     rss.append((elapsed, rss_bytes(ours.pid), rss_bytes(node_ctx.pid) if node_ctx else 0))
                 finally:
                     if node_ctx:
@@ -165,6 +180,10 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     Path(args.output).write_text(text)
+    if args.profile:
+        from profile_scrape import summarize
+
+        print(summarize(Path(args.profile), 40))
 
 
 if __name__ == "__main__":

@@ -119,3 +119,16 @@ def test_services_section_from_the_cgroup_series() -> None:
     runtime = runtime_for(snapshot(1), snapshot(2))
     runtime.sampler.latest()
     assert runtime.view.latest()[0]["services"] is None
+
+
+def test_processes_by_state_names_every_state_and_keeps_an_unknown_letter() -> None:
+    """States are counted by letter and then named: two letters never merge, an unknown one
+    (a newer kernel's) is shown as the letter itself, and the keys stay in name order."""
+    states = "RSSZDIQ"
+    procs = tuple(proc(i + 1, f"p{i}", state=s) for i, s in enumerate(states))
+    runtime = runtime_for(snapshot(1, processes=procs), snapshot(2, t=1002, processes=procs))
+    runtime.sampler.latest()
+    runtime.sampler.latest()
+    by_state = runtime.view.latest()[0]["processes"]["by_state"]
+    assert by_state == {"Q": 1, "disk-sleep": 1, "idle": 1, "running": 1, "sleeping": 2, "zombie": 1}
+    assert list(by_state) == sorted(by_state)
