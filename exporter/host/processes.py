@@ -29,6 +29,7 @@ from exporter.host.cgroup_tree import Cgroup, CgroupTree, shared_tree
 from exporter.host.context import CollectorContext
 from exporter.host.fd_budget import open_files_limit, process_share
 from exporter.host.paths import HostPaths
+from exporter.host.pid_listing import PidListing
 from exporter.host.proc_stat import CMDLINE_MAX, parse_stat, user_name
 from exporter.host.process_counts import ProcessCounts
 from exporter.sampling.snapshot import Process
@@ -94,13 +95,11 @@ class ProcessReader:
         # Quiet cgroups served in one go: cgroup → (its members, their readings, first refresh due).
         self._quiet_cache: dict[Cgroup, tuple[set[str], tuple[Process, ...], float]] = {}
         self._lock = threading.Lock()
-        # Listing /proc costs a third of probing every process; the last pid handed out
-        # (the last field of /proc/loadavg) tells whether any process was created since.
-        # Only in our own pid namespace: loadavg shows the reader's, not the mount's.
-        self._own_namespace = paths.root_prefix in ("", "/")
+        # Listing /proc costs a pid lookup per process: it is listed only when the pids
+        # handed out since cannot be probed (exporter/host/pid_listing.py). Only in our own
+        # pid namespace: loadavg shows the reader's, not the mount's.
+        self.listing = PidListing(self._proc, own_namespace=paths.root_prefix in ("", "/"))
         self._entries: list[str] | None = None
-        self._last_pid = b""
-        self._list_due = 0.0
 
     def _static_fields(self, pid: int, raw_comm: bytes) -> tuple[str, str, str]:
         comm = decode_bytes(raw_comm)  # invalid UTF-8 as node_exporter does it
@@ -149,7 +148,7 @@ class ProcessReader:
             bulk, served = self._serve_quiet(tree, now)
         dir_fd = os.open(self._proc, os.O_RDONLY | os.O_DIRECTORY)
         try:
-            entries = self._listing(dir_fd, now)
+            entries = self.listing.entries(dir_fd, now, self._entries)
             static_before, self._static = self._static, {}
             for entry in filterfalse(served.__contains__, entries) if served else entries:
                 k = kept.get(entry)
@@ -206,23 +205,6 @@ class ProcessReader:
             for entry in [e for e in kept if e not in live]:
                 self._forget(entry)
         return tuple(procs)
-
-    LIST_EVERY_SECONDS = 10.0
-
-    def _listing(self, dir_fd: int, now: float) -> list[str]:
-        """The pid entries of /proc: the last collection's survivors when no process was
-        created since (and a listing is not due), else a fresh listing."""
-        last_pid = b""
-        if self._own_namespace:
-            try:
-                with open(os.path.join(self._proc, "loadavg"), "rb") as f:
-                    last_pid = f.read().rsplit(None, 1)[-1]
-            except (OSError, IndexError):
-                last_pid = b""
-        if last_pid and last_pid == self._last_pid and now < self._list_due and self._entries is not None:
-            return self._entries
-        self._last_pid, self._list_due = last_pid, now + self.LIST_EVERY_SECONDS
-        return list(filter(str.isdigit, os.listdir(dir_fd)))
 
     def _reread(self, entry: str, dir_fd: int, k: list[Any], sched: bytes, now: float) -> Process | None:
         """A probed process ran: read its stat afresh (open, read, close); `sched` was read first."""
