@@ -15,28 +15,52 @@ from exporter.host.paths import HostPaths
 from exporter.host.scalars import Scalars
 from exporter.host.sysfs import KeptFile
 
+# What str.splitlines() also ends a line at, besides "\n": a value may hold none of these for
+# the whole-file pattern to give the values that a line-by-line parse gives.
+_VALUE = "([^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]*)"
+
 
 class Vmstat:
-    """/proc/vmstat kept open (KeptFile); the field regex is matched once per field name."""
+    """/proc/vmstat kept open (KeptFile); the field regex is matched once per field name.
+
+    The file is some 190 "name value" lines of which the default filter keeps 7, and its names
+    are the kernel's fixed table. So after a line-by-line parse the names are remembered as one
+    pattern of the whole file (each name literally, then a space and the rest of its line), and
+    a later read that the pattern matches in full gives the kept values from its groups, in C;
+    the groups are exactly what splitting each line at its first space gives. A text that does
+    not match (names added, removed or reordered, a line of another shape) is parsed line by
+    line again, as before, and remembered anew."""
 
     def __init__(self, paths: HostPaths, fields: re.Pattern[str]) -> None:
         self._file = KeptFile(paths.proc("vmstat"), 16384)
         self._fields = fields
         self._wanted: dict[str, bool] = {}
         self._scalars = Scalars()  # an unchanged value: the same family, its line rendered once
+        self._pattern: re.Pattern[str] | None = None
+        self._plan: list[tuple[str, str]] = []  # (family name, help) of the kept fields, in group order
 
     def __call__(self) -> list[UntypedFamily]:
+        text = self._file.read().decode("ascii", "replace")
+        family = self._scalars.family
+        match = self._pattern.fullmatch(text) if self._pattern is not None else None
+        if match is not None:
+            return [family(UntypedFamily, name, help_, float(value))
+                    for (name, help_), value in zip(self._plan, match.groups(), strict=True)]
         fams = []
         wanted = self._wanted
-        family = self._scalars.family
-        for line in self._file.read().decode("ascii", "replace").splitlines():
+        plan = []
+        pattern = []
+        for line in text.splitlines():
             key, _, value = line.partition(" ")
             ok = wanted.get(key)
             if ok is None:
                 ok = wanted[key] = bool(self._fields.match(key))
             if ok:
-                fams.append(family(UntypedFamily, f"node_vmstat_{key}", f"/proc/vmstat information field {key}.",
-                                   float(value)))
+                name, help_ = f"node_vmstat_{key}", f"/proc/vmstat information field {key}."
+                fams.append(family(UntypedFamily, name, help_, float(value)))
+                plan.append((name, help_))
+            pattern.append(f"{re.escape(key)} {_VALUE if ok else _VALUE[1:-1]}\n")
+        self._pattern, self._plan = re.compile("".join(pattern)), plan
         return fams
 
     def close(self) -> None:

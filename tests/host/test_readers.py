@@ -142,3 +142,26 @@ def test_kept_proc_files_serve_each_collection_s_value(tmp_path: Path) -> None:
     finally:
         for r in readers:
             r.close()
+
+
+def test_meminfo_layout_changes_are_parsed_line_by_line_again(tmp_path: Path) -> None:
+    from exporter.host import memory
+    from tests.support.host_tree import context, write_tree
+
+    write_tree(tmp_path, {"proc/meminfo": "MemTotal:  10 kB\nHugePages_Total:  2\n"})
+    reader = memory.make(context(tmp_path))
+    try:
+        first = reader()
+        assert first.fields == {"MemTotal": 10240, "HugePages_Total": 2} and first.counts == {"HugePages_Total"}
+        write_tree(tmp_path, {"proc/meminfo": "MemTotal:  11 kB\nHugePages_Total:  3\n"})  # the remembered layout
+        assert reader().fields == {"MemTotal": 11264, "HugePages_Total": 3}
+        write_tree(tmp_path, {"proc/meminfo": "MemTotal:  11 kB\nActive(anon): 4 kB\nHugePages_Total:  3\n"})
+        assert reader().fields == {"MemTotal": 11264, "Active_anon": 4096, "HugePages_Total": 3}
+        write_tree(tmp_path, {"proc/meminfo": "MemTotal:  12\nActive(anon): 4 kB\nHugePages_Total:  3 kB\n"})
+        got = reader()  # the same names with their units swapped: not the remembered layout
+        assert got.fields == {"MemTotal": 12, "Active_anon": 4096, "HugePages_Total": 3072}
+        assert got.counts == {"MemTotal"}
+        write_tree(tmp_path, {"proc/meminfo": "MemTotal:  13 kB extra\n\nOdd: 1 MB\n"})  # no strict layout
+        assert reader().fields == {"MemTotal": 13312, "Odd": 1} and reader().counts == {"Odd"}
+    finally:
+        reader.close()
