@@ -103,6 +103,8 @@ def serve(config: Config, *, reset_history: bool = False, reload: Callable[[], C
         server.prepare()  # binds now, so a busy port is reported before anything starts
     except OSError as e:
         raise ConfigError(f"cannot listen on {config.web.listen}: {e.strerror or e}") from None
+    if runtime.dirsize is not None:
+        runtime.dirsize.after_scan = tuning.malloc_trim()
     runtime.start()
     trimmer = tuning.HeapTrimmer(60.0).start()
     scheme = "https" if config.web.tls_cert_file else "http"

@@ -127,6 +127,9 @@ class DirSizeService:
         self._scheduler: threading.Thread | None = None
         self._root_rescans = RateLimiter(ROOT_RESCAN_BURST, max(float(config.rescan_min_interval), 0.001),
                                          clock=clock)
+        # Called by the worker after each scan: `serve` sets glibc's malloc_trim (exporter.tuning), so the
+        # heap pages the walk freed in the worker's arena go back now, not at the next periodic trim.
+        self.after_scan: Callable[[], object] | None = None
 
     # --- life cycle -----------------------------------------------------------------
 
@@ -355,6 +358,8 @@ class DirSizeService:
                     st.last_success = result.finished
             log.info("scanned %s: %s in %.1fs (%d entries, %d unreadable)", path, result.status,
                      result.duration, result.entries, result.error_count)
+            if self.after_scan is not None:
+                self.after_scan()
 
 
 # --- JSON shapes shared by the HTTP API and the CLI ------------------------------------

@@ -158,6 +158,20 @@ def test_scans_run_at_lowest_priority_in_their_own_thread(root: Path) -> None:
     assert os.getpriority(os.PRIO_PROCESS, 0) == before  # the process (web threads) keeps its priority
 
 
+def test_the_heap_is_trimmed_after_each_scan_once_its_result_is_kept(root: Path) -> None:
+    gate = Gate()
+    gate.open.set()
+    svc = make_service(root, scan_fn=gate)
+    seen: list[int] = []
+    svc.after_scan = lambda: seen.append(svc.view(root).scans)  # type: ignore[union-attr]
+    try:
+        svc.request(root)
+        wait_for(lambda: seen)
+        assert seen == [1]
+    finally:
+        svc.stop()
+
+
 def test_stop_cancels_a_running_scan_quickly(root: Path) -> None:
     gate = Gate()  # never opened: the scan only ends through cancellation
     svc = make_service(root, scan_fn=gate)

@@ -222,3 +222,18 @@ def test_a_bad_sample_is_counted_and_the_writer_keeps_going(tmp_path: Path) -> N
     assert store.flush(10)
     assert store.write_errors == 1 and store.up and store.samples_written == 1
     store.close()
+
+
+def test_both_connections_keep_a_small_page_cache(tmp_path: Path) -> None:
+    from exporter.history.database import CACHE_KIB, connect, connect_reader
+
+    path = tmp_path / "h.sqlite3"
+    writer = connect(path)
+    reader = connect_reader(path)
+    try:
+        for conn in (writer, reader):
+            assert conn.execute("PRAGMA cache_size").fetchone()[0] == -CACHE_KIB  # KiB, SQLite's default is -2000
+        assert CACHE_KIB <= 512
+    finally:
+        writer.close()
+        reader.close()
