@@ -21,11 +21,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from exporter.alerting.node_rules import node_rules
 from exporter.config import Config, ConfigError, Threshold, format_duration, load_config
@@ -258,21 +255,19 @@ def build_rules(config: Config) -> dict[str, Any]:
     }
 
 
-class _Dumper(yaml.SafeDumper):
-    pass
-
-
-def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"' if "{{" in data else None)
-
-
-_Dumper.add_representer(str, _str_representer)
-
-
 def render_rules(config: Config) -> str:
-    """The rules file for `config` as deterministic YAML text."""
+    """The rules file for `config` as deterministic YAML text (PyYAML imported here: `serve` never needs it)."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def quoted_templates(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"' if "{{" in data else None)
+
+    Dumper.add_representer(str, quoted_templates)
     body = yaml.dump(
-        build_rules(config), Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=4096,
+        build_rules(config), Dumper=Dumper, sort_keys=False, default_flow_style=False, width=4096,
         allow_unicode=True,
     )
     return HEADER + body
@@ -301,6 +296,8 @@ def run(args: argparse.Namespace) -> int:
     tmp = None
     try:
         # Write-then-rename, so Prometheus never reloads a half-written file.
+        import tempfile
+
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)

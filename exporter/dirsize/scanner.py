@@ -383,25 +383,6 @@ def scan(
     )
 
 
-def lower_priority() -> None:
-    """Lowest CPU (nice 19) and I/O (idle class) priority for the calling thread only.
-
-    On Linux both setpriority and ioprio_set accept a thread id, so the web server's
-    threads keep their priority. Failures are ignored (e.g. a seccomp filter).
-    """
-    tid = threading.get_native_id()
-    try:
-        os.setpriority(os.PRIO_PROCESS, tid, 19)
-    except (OSError, AttributeError):
-        pass
-    try:
-        import psutil
-
-        psutil.Process(tid).ionice(psutil.IOPRIO_CLASS_IDLE)
-    except Exception:  # noqa: BLE001 - best effort: not Linux, or not permitted
-        pass
-
-
 def human_bytes(n: float) -> str:
     """1536 → "1.5 KiB"."""
     for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from exporter.config import DirSizeConfig
-from exporter.dirsize import scanner
+from exporter.dirsize import priority, scanner
 from exporter.dirsize.scanner import Progress, ScanResult, is_within
 from exporter.ratelimit import RateLimiter
 from exporter.text import valid_text
@@ -311,7 +311,7 @@ class DirSizeService:
 
     def _work(self, root: Path) -> None:
         """One root's worker thread (lock not held on entry)."""
-        scanner.lower_priority()
+        priority.lower_priority()
         while True:
             with self._cv:
                 while not self._pending[root] and not self._stop.is_set():
