@@ -98,22 +98,52 @@ def _pairs(text: str, planner: Planner, stats: dict[Key, tuple[str, str, str]]) 
             stats[key] = (name, help_, vals[i])
 
 
-def _snmp6(text: str, planner: Planner, stats: dict[Key, tuple[str, str, str]]) -> None:
-    """The kept counters of /proc/net/snmp6's "Ip6InReceives 7" lines into `stats`."""
-    plan = planner.snmp6
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) < 2:
-            continue
-        kept = plan(parts[0])
-        if kept is not None:
-            key, name, help_ = kept
-            stats[key] = (name, help_, parts[1])
+_SNMP6_LINE = re.compile(r"\S+[ \t]+\S+")  # the kernel's "%-32s\t%lu"
+_VALUE = r"[ \t]+\S+\n"
+_KEPT_VALUE = r"[ \t]+(\S+)\n"
+
+
+class Snmp6:
+    """The kept counters of /proc/net/snmp6's "Ip6InReceives 7" lines.
+
+    Its ~90 names are the kernel's fixed list, in a fixed order. After a line-by-line parse in
+    which every line is "name, blanks, value", the file is remembered as one pattern (each name
+    literally, blanks, the value): a later text that the pattern matches in full gives the kept
+    values from its groups, in C, which is what splitting each of its lines gives. Any other
+    text is parsed line by line again."""
+
+    def __init__(self, planner: Planner) -> None:
+        self._planner = planner
+        self._pattern: re.Pattern[str] | None = None
+        self._kept: list[Kept] = []
+
+    def __call__(self, text: str, stats: dict[Key, tuple[str, str, str]]) -> None:
+        match = self._pattern.fullmatch(text) if self._pattern is not None else None
+        if match is not None:
+            for (key, name, help_), value in zip(self._kept, match.groups(), strict=True):
+                stats[key] = (name, help_, value)
+            return
+        plan = self._planner.snmp6
+        lines = text.splitlines()
+        strict = text.endswith("\n") or not text
+        pattern, kept_list = [], []
+        for line in lines:
+            parts = line.split()
+            strict = strict and _SNMP6_LINE.fullmatch(line) is not None
+            if len(parts) < 2:
+                continue
+            kept = plan(parts[0])
+            if kept is not None:
+                key, name, help_ = kept
+                stats[key] = (name, help_, parts[1])
+                kept_list.append(kept)
+            pattern.append(re.escape(parts[0]) + (_KEPT_VALUE if kept else _VALUE))
+        self._pattern, self._kept = (re.compile("".join(pattern)), kept_list) if strict else (None, [])
 
 
 def read_netstat(
     paths: HostPaths, fields: FieldFilter | re.Pattern[str] | Planner, text: Text = read_text,
-    scalars: Scalars | None = None,
+    scalars: Scalars | None = None, snmp6_reader: Snmp6 | None = None,
 ) -> list[UntypedFamily]:
     planner = fields if isinstance(fields, Planner) else Planner(fields)
     # Later files win for a key seen twice, in the position where it was first seen.
@@ -124,7 +154,7 @@ def read_netstat(
         snmp6 = text(paths.proc("net", "snmp6"))
     except FileNotFoundError:  # IPv6 disabled
         snmp6 = ""
-    _snmp6(snmp6, planner, stats)
+    (snmp6_reader or Snmp6(planner))(snmp6, stats)
     if scalars is None:
         return [UntypedFamily(name, help_, float(value)) for name, help_, value in stats.values()]
     family = scalars.family
@@ -139,9 +169,10 @@ class NetstatReader:
         self._planner = Planner(fields)
         self._files = ProcFiles()
         self._scalars = Scalars()
+        self._snmp6 = Snmp6(self._planner)
 
     def __call__(self) -> list[UntypedFamily]:
-        return read_netstat(self._paths, self._planner, self._files.text, self._scalars)
+        return read_netstat(self._paths, self._planner, self._files.text, self._scalars, self._snmp6)
 
     def close(self) -> None:
         self._files.close()

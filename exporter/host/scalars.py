@@ -12,7 +12,7 @@ served is always this collection's value.
 
 from __future__ import annotations
 
-import math
+from math import copysign
 from typing import TypeVar
 
 from exporter.exposition.families import Family
@@ -20,11 +20,6 @@ from exporter.exposition.families import Family
 F = TypeVar("F", bound=Family)
 
 _MAX = 4096  # names are the kernel's fixed field names; a bound against a leak only
-
-
-def _same(a: float, b: float) -> bool:
-    """Equal and rendered the same (0.0 and -0.0 are equal but render apart; NaN is never reused)."""
-    return a == b and (a != 0.0 or math.copysign(1.0, a) == math.copysign(1.0, b))
 
 
 class Scalars:
@@ -35,9 +30,12 @@ class Scalars:
 
     def family(self, cls: type[F], name: str, documentation: str, value: float) -> F:
         fam = self._kept.get(name)
-        if (fam is not None and type(fam) is cls and fam.documentation == documentation
-                and _same(fam.rows[0][1], value)):
-            return fam  # type: ignore[return-value]  # type(fam) is cls
+        if fam is not None:
+            old = fam.rows[0][1]
+            # Equal and rendered the same: 0.0 and -0.0 are equal but render apart; NaN never equals.
+            if (old == value and (value or copysign(1.0, old) == copysign(1.0, value))
+                    and fam.documentation == documentation and type(fam) is cls):
+                return fam  # type: ignore[return-value]  # type(fam) is cls
         new = cls(name, documentation, value)
         new.reused = True
         if len(self._kept) >= _MAX:

@@ -121,5 +121,11 @@ def test_netstat_sees_new_values_and_a_changed_header(tmp_path: Path) -> None:
                                      ("node_netstat_TcpExt_New", ()): 1.0, ("node_netstat_Tcp_InErrs", ()): 2.0,
                                      ("node_netstat_Ip6_OutRequests", ()): 3.0,
                                      ("node_netstat_Ip6_InReceives", ()): 9.0}
+        write_tree(tmp_path, {"proc/net/snmp6": "Ip6OutRequests \t4\nIp6InReceives 10\n"})  # the same names
+        got = samples(reader())
+        assert (got[("node_netstat_Ip6_OutRequests", ())], got[("node_netstat_Ip6_InReceives", ())]) == (4.0, 10.0)
+        write_tree(tmp_path, {"proc/net/snmp6": "Ip6OutRequests 5 Ip6InReceives\n11\nbogus\n"})  # other lines
+        got = samples(reader())
+        assert got[("node_netstat_Ip6_OutRequests", ())] == 5.0 and ("node_netstat_Ip6_InReceives", ()) not in got
     finally:
         reader.close()
