@@ -16,7 +16,7 @@ import time
 from typing import Any, TextIO
 
 from exporter.dirsize.scanner import Progress, ScanResult, human_bytes, scan
-from exporter.dirsize.service import result_json
+from exporter.dirsize.shapes import result_json
 
 TTY_INTERVAL = 0.2
 PLAIN_INTERVAL = 5.0

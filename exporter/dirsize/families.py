@@ -34,7 +34,8 @@ def dirsize_families(service: DirSizeService) -> Iterator[Metric]:
     )
     last_ok = GaugeFamily(
         "sysmon_directory_scan_last_success_timestamp_seconds",
-        "Unix time at which the last successful scan of the root finished.",
+        "Unix time at which the root's sizes were last known current: the end of its last successful scan, "
+        "or a due rescan skipped because its tree reported no change since that scan began.",
         labels=["root"],
     )
     success = GaugeFamily(

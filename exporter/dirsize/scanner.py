@@ -167,6 +167,7 @@ def scan(
     time_limit: float | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     on_directory: Callable[[str, int], None] | None = None,
+    on_open: Callable[[int], None] | None = None,
     clock: Callable[[], float] = time.time,
     monotonic: Callable[[], float] = time.monotonic,
 ) -> ScanResult:
@@ -176,6 +177,8 @@ def scan(
     ``error_count``. Stops early (status "cancelled"/"timeout", partial sizes) when
     `cancel` is set or `time_limit` seconds have passed. `on_directory(path, size)` is
     called for every directory, post-order, with its cumulative size (used by tests).
+    `on_open(fd)` is given each directory's descriptor before the directory is listed
+    (exporter.dirsize.watch watches it there, so a change made after the listing is seen).
     """
     root = os.fspath(path)
     started = clock()
@@ -232,6 +235,8 @@ def scan(
         n = entries
         limit = entries + PROGRESS_EVERY - entries % PROGRESS_EVERY
         floor = files.floor()
+        if on_open is not None:
+            on_open(frame.fd)
         try:
             it = os.scandir(frame.fd)
         except OSError as e:

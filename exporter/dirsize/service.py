@@ -6,8 +6,12 @@
 * Each root has one worker thread, at nice 19 and the idle I/O class, that runs the
   queued scans of that root (the root itself or a subdirectory) one after another.
 * Results are cached per scanned path: roots always, subdirectories in an LRU of
-  `max_cached_paths`. Roots are rescanned every `refresh_interval`; a cached
-  subdirectory older than that is rescanned when it is asked for again.
+  `max_cached_paths`. Roots are rescanned every `refresh_interval` if their tree
+  reported a change since its last scan began (inotify, exporter.dirsize.watch; a
+  tree that cannot be watched counts as changed), and every UNCHANGED_FACTOR
+  intervals in any case: a root's size is at most `refresh_interval` behind a change
+  the kernel reports, and at most 6 intervals behind one it cannot (mmap writes). A
+  cached subdirectory older than `refresh_interval` is rescanned when asked for again.
 * `stop()` cancels running scans (the walk checks a threading.Event) and returns
   within about 2 seconds.
 
@@ -36,8 +40,8 @@ from typing import Any
 from exporter.config import DirSizeConfig
 from exporter.dirsize import priority, scanner
 from exporter.dirsize.scanner import Progress, ScanResult, is_within
+from exporter.dirsize.watch import UNCHANGED_FACTOR, TreeWatch
 from exporter.ratelimit import RateLimiter
-from exporter.text import valid_text
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +80,7 @@ class ScanView:
 
 
 class _State:
-    __slots__ = ("path", "root", "result", "running", "queued", "progress", "last_success", "scans")
+    __slots__ = ("path", "root", "result", "running", "queued", "progress", "last_success", "scans", "watch")
 
     def __init__(self, path: Path, root: Path) -> None:
         self.path = path
@@ -87,6 +91,7 @@ class _State:
         self.progress: Progress | None = None
         self.last_success: float | None = None
         self.scans = 0
+        self.watch: TreeWatch | None = None  # roots only: changes since the last complete scan began
 
     def view(self) -> ScanView:
         if self.running:
@@ -110,6 +115,7 @@ class DirSizeService:
         monotonic: Callable[[], float] = time.monotonic,
         scan_fn: ScanFn = scanner.scan,
         max_cached_paths: int = MAX_CACHED_PATHS,
+        watch: Callable[[], TreeWatch] | None = TreeWatch,
     ) -> None:
         self.config = config
         self.roots: tuple[Path, ...] = config.resolved_roots()
@@ -118,6 +124,8 @@ class DirSizeService:
         self._monotonic = monotonic
         self._scan_fn = scan_fn
         self._max_cached = max_cached_paths
+        self._watch = watch  # None: roots are rescanned every interval, changed or not
+        self.unchanged_skips = 0  # due rescans of a root not run because its tree reported no change
         self._lock = threading.Lock()
         self._cv = threading.Condition(self._lock)
         self._stop = threading.Event()
@@ -151,6 +159,11 @@ class DirSizeService:
             threads.append(self._scheduler)
         for t in threads:
             t.join(max(0.0, end - time.monotonic()))
+        with self._lock:
+            for st in self._states.values():
+                if st.watch is not None:
+                    st.watch.close()
+                    st.watch = None
 
     def now(self) -> float:
         return self._clock()
@@ -282,7 +295,17 @@ class DirSizeService:
     def _is_stale(self, st: _State, now: float) -> bool:
         if st.result is None:
             return not (st.running or st.queued)
-        return now - st.result.finished >= float(self.config.refresh_interval)
+        age = now - st.result.finished
+        interval = float(self.config.refresh_interval)
+        if age < interval:
+            return False
+        if st.watch is not None and age < interval * UNCHANGED_FACTOR and not st.watch.changed():
+            # The cached sizes are current as of now: last_success says so (the scan-stale alert
+            # and the dashboards read it), while the result keeps the time its scan finished.
+            self.unchanged_skips += 1
+            st.last_success = now
+            return False
+        return True
 
     def _enqueue(self, st: _State) -> bool:
         if st.running or st.queued or self._stop.is_set():
@@ -334,6 +357,10 @@ class DirSizeService:
                 with self._lock:
                     st.progress = p
 
+            # A root's scan watches its tree as it goes, so the next periodic rescan can be
+            # skipped when nothing changed (exporter.dirsize.watch).
+            watch = self._watch() if self._watch is not None and path == root else None
+            extra: dict[str, Any] = {"on_open": watch.add} if watch is not None and watch.complete else {}
             try:
                 result = self._scan_fn(
                     str(path),
@@ -343,12 +370,20 @@ class DirSizeService:
                     on_progress=progress,
                     clock=self._clock,
                     monotonic=self._monotonic,
+                    **extra,
                 )
             except Exception as e:  # noqa: BLE001 - a scan bug must not kill the worker
                 log.exception("directory scan of %s failed", path)
                 now = self._clock()
                 result = ScanResult(str(path), now, now, 0.0, "error", str(e), 0, 0, (), (), 0, ())
             with self._lock:
+                if watch is not None:
+                    if st.watch is not None:
+                        st.watch.close()
+                    # Only a complete scan is a baseline: after a partial one, the interval rules.
+                    st.watch = watch if result.status == "ok" and watch.complete else None
+                    if st.watch is None:
+                        watch.close()
                 st.running = False
                 st.progress = None
                 st.scans += 1
@@ -360,45 +395,3 @@ class DirSizeService:
                      result.duration, result.entries, result.error_count)
             if self.after_scan is not None:
                 self.after_scan()
-
-
-# --- JSON shapes shared by the HTTP API and the CLI ------------------------------------
-
-
-def progress_json(p: Progress | None) -> dict[str, Any] | None:
-    if p is None:
-        return None
-    return {"entries": p.entries, "bytes": p.bytes, "started": p.started, "elapsed_seconds": round(p.elapsed, 3)}
-
-
-def result_json(r: ScanResult | None, limit: int) -> dict[str, Any] | None:
-    if r is None:
-        return None
-    return {
-        "path": r.path,
-        "status": r.status,
-        "complete": r.complete,
-        "message": r.message,
-        "started": r.started,
-        "finished": r.finished,
-        "duration_seconds": round(r.duration, 3),
-        "total_bytes": r.total_bytes,
-        "entries": r.entries,
-        "directories": [{"path": e.path, "bytes": e.size} for e in r.directories[:limit]],
-        "files": [{"path": e.path, "bytes": e.size} for e in r.files[:limit]],
-        "errors": {"count": r.error_count, "examples": list(r.error_examples)},
-    }
-
-
-def view_json(v: ScanView, limit: int, now: float) -> dict[str, Any]:
-    return {
-        "path": valid_text(v.path),
-        "root": valid_text(v.root),
-        "state": v.state,
-        "running": v.running,
-        "queued": v.queued,
-        "progress": progress_json(v.progress),
-        "last_success": v.last_success,
-        "age_seconds": None if v.result is None else round(max(0.0, now - v.result.finished), 3),
-        "result": result_json(v.result, limit),
-    }

@@ -16,7 +16,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from exporter.dirsize.service import DirSizeService, PathRejected, view_json
+from exporter.dirsize.service import DirSizeService, PathRejected
+from exporter.dirsize.shapes import view_json
 from exporter.ratelimit import RateLimiter
 from exporter.web.context import get_runtime
 from exporter.web.errors import ApiError

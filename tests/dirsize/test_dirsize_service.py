@@ -91,6 +91,7 @@ def test_stale_cache_is_refreshed_after_the_interval(root: Path) -> None:
         assert svc.run_due() == [str(root)]
         wait_for(lambda: svc.view(root).scans == 1)  # type: ignore[union-attr]
         assert svc.run_due() == []
+        (root / "new.txt").write_bytes(b"n" * 100)  # a change: the next due rescan runs (test_dirsize_watch)
         clock.now += 599
         assert svc.run_due() == []
         assert svc.request(root).queued is False
