@@ -45,10 +45,14 @@ class KeptFiles:
         self._budget = budget
         self._groups: dict[str, tuple[int, dict[str, int]]] = {}  # group → (directory inode, name → fd)
 
-    def check(self, group: str, directory: str) -> None:
+    def check(self, group: str, directory: str, ino: int | None = None) -> None:
         """Start a collection of `group`: forget its descriptors unless `directory` is still the same
-        object. OSError (the directory is gone) propagates."""
-        ino = os.stat(directory).st_ino
+        object. OSError (the directory is gone) propagates. `ino`, when given, is the inode a
+        directory listing just reported for the object's entry (os.DirEntry.inode(): no syscall),
+        used in place of a stat() of `directory`: the entry's inode (for /sys/class/net/IF, the
+        symlink's kernfs node) is another one whenever the object is."""
+        if ino is None:
+            ino = os.stat(directory).st_ino
         kept = self._groups.get(group)
         if kept is not None and kept[0] != ino:
             self._drop(group)

@@ -69,10 +69,11 @@ _FLAGS = len(_STRINGS)
 _FIRST_NUMERIC = _FLAGS + 2
 
 
-def devices(paths: HostPaths) -> list[str]:
-    """The interfaces under /sys/class/net (its regular files, such as bonding_masters, are not)."""
+def devices(paths: HostPaths) -> list[tuple[str, int]]:
+    """The interfaces under /sys/class/net with their entries' inodes (its regular files, such as
+    bonding_masters, are not interfaces)."""
     with os.scandir(paths.sys("class", "net")) as it:
-        return sorted(e.name for e in it if not e.is_file(follow_symlinks=False))
+        return sorted((e.name, e.inode()) for e in it if not e.is_file(follow_symlinks=False))
 
 
 class NetClassReader:
@@ -97,15 +98,21 @@ class NetClassReader:
     def __call__(self) -> list[Family]:
         read = self._files.read_many
         readings = []
-        for device in devices(self._paths):
+        for device, ino in devices(self._paths):
             if self._ignored.search(device):
                 continue
             base, paths = self._paths_of(device)
+            self._files.check(device, base, ino)
             try:
-                self._files.check(device, base)
-            except FileNotFoundError:  # removed since the listing
+                values = read(device, paths, _UNSUPPORTED)
+            except OSError:  # a kept descriptor of an interface removed since the listing: ENODEV
+                if os.path.lexists(base):
+                    raise
                 continue
-            readings.append((device, read(device, paths, _UNSUPPORTED)))
+            if values[0] is None and not os.path.lexists(base):  # no operstate: removed since the listing
+                continue
+            readings.append((device, values))
+
         seen = {device for device, _ in readings}
         self._files.retain(seen)
         for gone in [d for d in self._device_paths if d not in seen]:

@@ -9,6 +9,8 @@ feeds the page (node_network_up itself is the netclass collector's, as in node_e
 
 from __future__ import annotations
 
+import os
+
 from exporter.config import NetworkConfig
 from exporter.host.context import CollectorContext
 from exporter.host.device_filter import device_filter
@@ -39,20 +41,32 @@ class NetDevReader:
         # In a container, /proc/net is the container's own namespace; PID 1's is the host's.
         self._net_dev = KeptFile(paths.proc("1", "net", "dev") if paths.root_prefix else paths.proc("net", "dev"))
 
-    def _sys_values(self, device: str) -> list[bytes | None]:
-        """rx_nohandler and operstate, None for one that cannot be read (the directory checked once)."""
+    def _sys_values(self, device: str, inodes: dict[str, int] | None) -> list[bytes | None]:
+        """rx_nohandler and operstate, None for one that cannot be read. The interface's entry is
+        checked against the inode of this collection's listing of /sys/class/net (one scandir for
+        every interface instead of a stat each)."""
         paths = self._device_paths.get(device)
         if paths is None:
             base = self._paths.sys("class", "net", device)
             paths = self._device_paths[device] = (base, [f"{base}/statistics/rx_nohandler", f"{base}/operstate"])
+        if inodes is None or device not in inodes:
+            return [None, None]
         try:
-            self._files.check(device, paths[0])
+            self._files.check(device, paths[0], inodes[device])
             return self._files.read_many(device, paths[1], ANY_ERROR)
         except OSError:
             return [None, None]
 
+    def _inodes(self) -> dict[str, int] | None:
+        try:
+            with os.scandir(self._paths.sys("class", "net")) as it:
+                return {e.name: e.inode() for e in it}
+        except OSError:
+            return None
+
     def __call__(self) -> tuple[NetInterface, ...]:
         result = []
+        inodes = self._inodes()
         for line in self._net_dev.read().decode("utf-8", "replace").splitlines()[2:]:
             name, sep, rest = line.partition(":")
             if not sep:
@@ -63,7 +77,7 @@ class NetDevReader:
             n = [int(x) for x in rest.split()]
             if len(n) < 16:
                 continue
-            nohandler, operstate = map(_decoded, self._sys_values(device))
+            nohandler, operstate = map(_decoded, self._sys_values(device, inodes))
             result.append(
                 NetInterface(
                     device=device,
