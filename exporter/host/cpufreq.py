@@ -8,6 +8,7 @@ from exporter.exposition.families import GaugeFamily
 from exporter.host.context import CollectorContext
 from exporter.host.kept_files import ANY_ERROR, KeptFiles
 from exporter.host.paths import HostPaths
+from exporter.host.sysfs import float_value
 from exporter.text import decode_bytes
 
 _KHZ = (  # (file, metric, help), values in kHz
@@ -21,16 +22,6 @@ _KHZ = (  # (file, metric, help), values in kHz
 
 
 _FILES = (*(f for f, _m, _h in _KHZ), "scaling_governor", "scaling_available_governors")
-
-
-def _float(value: bytes | None) -> float | None:
-    """As sysfs.read_float: None for an unreadable or non-numeric attribute."""
-    if value is None:
-        return None
-    try:
-        return float(decode_bytes(value).strip())
-    except ValueError:
-        return None
 
 
 class CpuFreq:
@@ -77,7 +68,7 @@ class CpuFreq:
             seen.add(cpu)
             values = self._files.read_many(cpu, [f"{d}/{name}" for name in _FILES], ANY_ERROR)
             for i, fam in fams:
-                value = _float(values[i])
+                value = float_value(values[i])
                 if value is not None:
                     fam.add_metric([cpu], value * 1000.0)
             current, available = (None if v is None else decode_bytes(v).strip() for v in values[-2:])

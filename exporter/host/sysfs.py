@@ -7,6 +7,7 @@ import os
 from exporter.host.device_filter import device_filter
 from exporter.host.fd_budget import FILES, FdBudget
 from exporter.host.paths import read_text
+from exporter.text import decode_bytes
 
 
 def read_stripped(path: str) -> str | None:
@@ -25,6 +26,16 @@ def read_float(path: str) -> float | None:
         return None
     try:
         return float(text)
+    except ValueError:
+        return None
+
+
+def float_value(value: bytes | None) -> float | None:
+    """A read attribute's bytes as read_float takes them: None if unread (None) or not a number."""
+    if value is None:
+        return None
+    try:
+        return float(decode_bytes(value).strip())
     except ValueError:
         return None
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from exporter.exposition.families import CounterFamily, GaugeFamily
 from exporter.host.context import CollectorContext
+from exporter.host.scalars import Scalars
 
 TIME_ERROR = 5  # adjtimex's return when the clock is not synchronised
 STA_NANO = 0x2000  # offset and jitter are in ns, not µs
@@ -53,9 +54,18 @@ class Timex(ctypes.Structure):
     ]
 
 
-def timex_families(state: int, tx: Timex) -> list[GaugeFamily | CounterFamily]:
+def timex_families(state: int, tx: Timex, scalars: Scalars | None = None) -> list[GaugeFamily | CounterFamily]:
+    """The families of one adjtimex(2) reading; with `scalars`, a value that did not move (the tick,
+    the status, the PPS counters: most of them on most hosts) is last collection's family."""
     div = NANO if tx.status & STA_NANO else MICRO
-    g, c = GaugeFamily, CounterFamily
+    family = (scalars or Scalars()).family
+
+    def g(name: str, documentation: str, value: float) -> GaugeFamily:
+        return family(GaugeFamily, name, documentation, value)
+
+    def c(name: str, documentation: str, value: float) -> CounterFamily:
+        return family(CounterFamily, name, documentation, value)
+
     return [
         g("node_timex_sync_status", "Is clock synchronized to a reliable server (1 = yes, 0 = no).",
           0.0 if state == TIME_ERROR else 1.0),
@@ -98,12 +108,14 @@ def make(ctx: CollectorContext) -> Callable[[], list[GaugeFamily | CounterFamily
     adjtimex.argtypes = [ctypes.POINTER(Timex)]
     adjtimex.restype = ctypes.c_int
 
+    scalars = Scalars()
+
     def collect() -> list[GaugeFamily | CounterFamily]:
         tx = Timex()  # modes 0: read only
         state = adjtimex(ctypes.byref(tx))
         if state < 0:
             err = ctypes.get_errno()
             raise OSError(err, os.strerror(err), "adjtimex")
-        return timex_families(state, tx)
+        return timex_families(state, tx, scalars)
 
     return collect

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 
 from exporter.exposition.families import GaugeFamily
 from exporter.host.context import CollectorContext
+from exporter.host.kept_files import ANY_ERROR, KeptFiles
 from exporter.host.paths import HostPaths
-from exporter.host.sysfs import list_dir, read_float, read_stripped
+from exporter.host.sysfs import float_value
+from exporter.text import decode_bytes
 
 _GAUGES = (  # (file, metric, help)
     ("bootstatus", "node_watchdog_bootstatus", "Value of /sys/class/watchdog/<watchdog>/bootstatus"),
@@ -22,20 +23,49 @@ _GAUGES = (  # (file, metric, help)
 _INFO = ("options", "identity", "state", "status", "pretimeout_governor")
 
 
+_FILES = (*(f for f, _m, _h in _GAUGES), *_INFO)
+
+
+class Watchdogs:
+    """Every watchdog's 12 attributes through descriptors kept open (exporter.host.kept_files),
+    listed at every collection; a watchdog's descriptors are dropped when its entry is another
+    inode (the device was removed and another took its name)."""
+
+    def __init__(self, paths: HostPaths) -> None:
+        self._root = paths.sys("class", "watchdog")
+        self._files = KeptFiles()
+
+    def __call__(self) -> list[GaugeFamily]:
+        gauges = [(f, GaugeFamily(m, h, labels=["name"])) for f, m, h in _GAUGES]
+        info = GaugeFamily("node_watchdog_info", "Info of /sys/class/watchdog/<watchdog>",
+                           labels=["name", *_INFO])
+        with os.scandir(self._root) as it:  # FileNotFoundError: no watchdog class here
+            entries = sorted((e.name, e.inode()) for e in it)
+        for name, ino in entries:
+            d = f"{self._root}/{name}"
+            self._files.check(name, d, ino)
+            values = self._files.read_many(name, [f"{d}/{f}" for f in _FILES], ANY_ERROR)
+            for (_filename, fam), raw in zip(gauges, values, strict=False):
+                value = float_value(raw)
+                if value is not None:
+                    fam.add_metric([name], value)
+            texts = ("" if v is None else decode_bytes(v).strip() for v in values[len(_GAUGES):])
+            info.add_metric([name, *texts], 1.0)
+        self._files.retain({name for name, _ino in entries})
+        return [fam for _f, fam in gauges] + [info]
+
+    def close(self) -> None:
+        self._files.close()
+
+
 def read_watchdogs(paths: HostPaths) -> list[GaugeFamily]:
-    root = paths.sys("class", "watchdog")
-    gauges = [(f, GaugeFamily(m, h, labels=["name"])) for f, m, h in _GAUGES]
-    info = GaugeFamily("node_watchdog_info", "Info of /sys/class/watchdog/<watchdog>",
-                       labels=["name", *_INFO])
-    for name in list_dir(root):
-        d = os.path.join(root, name)
-        for filename, fam in gauges:
-            value = read_float(os.path.join(d, filename))
-            if value is not None:
-                fam.add_metric([name], value)
-        info.add_metric([name, *(read_stripped(os.path.join(d, f)) or "" for f in _INFO)], 1.0)
-    return [fam for _f, fam in gauges] + [info]
+    """One reading without kept descriptors."""
+    reader = Watchdogs(paths)
+    try:
+        return reader()
+    finally:
+        reader.close()
 
 
-def make(ctx: CollectorContext) -> Callable[[], list[GaugeFamily]]:
-    return lambda: read_watchdogs(ctx.paths)
+def make(ctx: CollectorContext) -> Watchdogs:
+    return Watchdogs(ctx.paths)

@@ -124,3 +124,27 @@ def test_cpufreq_kept_files_follow_changes_and_a_recreated_policy(tmp_path: Path
         assert got == {("node_cpu_scaling_frequency_max_hertz", (("cpu", "0"),)): 2e9}
     finally:
         reader.close()
+
+
+def test_watchdog_kept_files_follow_changes_and_a_replaced_device(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.support.host_tree import samples
+
+    d = "sys/class/watchdog/watchdog0"
+    root = write_tree(tmp_path, {f"{d}/timeleft": "30\n", f"{d}/identity": "iTCO_wdt\n", f"{d}/state": "active\n"})
+    reader = watchdog.make(context(root))
+    try:
+        got = samples(reader())
+        assert got[("node_watchdog_timeleft_seconds", (("name", "watchdog0"),))] == 30
+        write_tree(root, {f"{d}/timeleft": "29\n", f"{d}/state": "inactive\n"})
+        got = samples(reader())
+        assert got[("node_watchdog_timeleft_seconds", (("name", "watchdog0"),))] == 29
+        assert [dict(k[1])["state"] for k in got if k[0] == "node_watchdog_info"] == ["inactive"]
+        shutil.rmtree(root / d)  # another device under the same name, with a timeout and no timeleft
+        write_tree(root, {f"{d}/timeout": "60\n"})
+        got = samples(reader())
+        assert got[("node_watchdog_timeout_seconds", (("name", "watchdog0"),))] == 60
+        assert ("node_watchdog_timeleft_seconds", (("name", "watchdog0"),)) not in got
+    finally:
+        reader.close()
