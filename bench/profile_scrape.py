@@ -7,7 +7,7 @@ prints the frames with the most samples, by their own time and including callees
 Idle threads (waiting on a queue, a condition or select) are left out, so the
 percentages are of the time spent serving.
 
-    python bench/profile_scrape.py [--extra 1000] [--seconds 8] [--top 25] [--layout services|one]
+    python bench/profile_scrape.py [--extra 1000] [--seconds 8] [--top 25] [--layout services|one] [--config YAML]
 
 Needs py-spy (`pip install -e '.[bench]'`) and the right to ptrace the exporter (root,
 or kernel.yama.ptrace_scope=0). The raw samples stay in the file named at the end.
@@ -60,6 +60,8 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--layout", choices=("services", "one"), default="services",
                     help="idle processes in service cgroups of 20 (default) or all in one cgroup")
+    ap.add_argument("--config", default="", help="YAML lines added to the exporter's config "
+                    "(e.g. 'processes: {enabled: false}' to see the rest of a scrape on a busy host)")
     args = ap.parse_args()
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if not Path(spy).exists():
@@ -69,7 +71,7 @@ def main() -> None:
         args.extra, lifetime=int(args.seconds) + 120, layout=args.layout
     ):
         cfg = Path(tmp) / "sysmon.yml"
-        cfg.write_text("sample_max_age: 0s\ndirsize: {enabled: false}\n")
+        cfg.write_text("sample_max_age: 0s\ndirsize: {enabled: false}\n" + args.config)
         raw = Path(tempfile.gettempdir()) / "sysmon-scrape-profile.txt"
         with ours(cfg) as server:
             stop = threading.Event()

@@ -53,6 +53,7 @@ class HostReader:
         *,
         statfs: Callable[[str], Any] | None = None,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         ctx = CollectorContext(HostPaths(config.root_prefix), config, statfs)
         self._collectors = [(spec, build_collector(spec, ctx)) for spec in enabled_specs(config)]
@@ -60,6 +61,8 @@ class HostReader:
         self._seq = 0
         self._failing: dict[str, str] = {}
         self._missing: dict[str, str] = {}  # collector → the file it missed
+        self._monotonic = monotonic
+        self._recheck_due: dict[str, float] = {}  # collector → when to look for its file again
         self._lock = threading.Lock()
 
     @property
@@ -75,7 +78,7 @@ class HostReader:
         results = []
         for spec, collect in self._collectors:
             missing = self._missing.get(spec.name)
-            if missing is not None and not os.path.lexists(missing):
+            if missing is not None and not self._appeared(spec.name, missing):
                 results.append(CollectorResult(spec.name, False, 0.0, self._failing[spec.name], available=False))
                 continue
             start = time.perf_counter()
@@ -94,6 +97,7 @@ class HostReader:
                 ok, err = False, f"not available here: {e.filename or e}"
                 if e.filename:
                     self._missing[spec.name] = os.fsdecode(e.filename)
+                    self._recheck_due[spec.name] = self._monotonic() + self.MISSING_RECHECK_SECONDS
             except Exception as e:  # noqa: BLE001 - a failing area must not fail the snapshot
                 ok, err = False, f"{type(e).__name__}: {e}"
             available = ok or spec.name not in self._missing
@@ -107,6 +111,17 @@ class HostReader:
             seq=seq,
             **values,
         )
+
+    # A collector whose file this host lacks looks for it again at most this often: a file
+    # that appears (a module loaded, a device plugged in) is served within this many seconds.
+    MISSING_RECHECK_SECONDS = 10.0
+
+    def _appeared(self, name: str, path: str) -> bool:
+        now = self._monotonic()
+        if now < self._recheck_due.get(name, 0.0):
+            return False
+        self._recheck_due[name] = now + self.MISSING_RECHECK_SECONDS
+        return os.path.lexists(path)
 
     def _log_change(self, name: str, ok: bool, err: str, available: bool = True) -> None:
         """Log a collector failing once, and its recovery once, not on every scrape. One whose files

@@ -53,10 +53,20 @@ class SelfReader:
 
     def __init__(self) -> None:
         self._btime = read_cpu(HostPaths()).boot_time  # our own /proc, whatever root_prefix says
+        self._stat_fd = -1  # /proc/self/stat kept open: a pread instead of open, read and close
+
+    def _stat(self) -> bytes:
+        if self._stat_fd < 0:
+            self._stat_fd = os.open("/proc/self/stat", os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            return os.pread(self._stat_fd, 4096, 0)
+        except OSError:  # not expected for our own process; open it afresh next time
+            os.close(self._stat_fd)
+            self._stat_fd = -1
+            raise
 
     def __call__(self) -> SelfProcess:
-        with open("/proc/self/stat", "rb") as f:
-            parts = f.read().rsplit(b")", 1)[-1].split()
+        parts = self._stat().rsplit(b")", 1)[-1].split()
         max_files, max_address_space = limits()
         # parts[n] is field n + 3 of proc(5): utime 14, stime 15, starttime 22, vsize 23, rss 24.
         return SelfProcess(

@@ -59,7 +59,8 @@ def test_a_missing_feature_reports_failure_once_and_is_called_again_only_when_it
     table: None, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
     MISSING[:] = [str(tmp_path / "pressure" / "cpu")]
-    reader = HostReader(config_from_dict({}))
+    now = [100.0]
+    reader = HostReader(config_from_dict({}), monotonic=lambda: now[0])
     caplog.set_level(logging.INFO)
     for _ in range(5):
         snap = reader.read()
@@ -71,6 +72,9 @@ def test_a_missing_feature_reports_failure_once_and_is_called_again_only_when_it
     assert [(name, [f.name for f in fams]) for name, fams in snap.families] == [("fams", ["node_test_value"])]
     (tmp_path / "pressure").mkdir()
     (tmp_path / "pressure" / "cpu").write_text("some")
+    reader.read()
+    assert CALLS.count("missing") == 1  # looked for again only every MISSING_RECHECK_SECONDS
+    now[0] += HostReader.MISSING_RECHECK_SECONDS
     snap = reader.read()
     assert CALLS.count("missing") == 2 and {c.name: c.success for c in snap.collectors}["missing"]
     assert sum("collector missing recovered" in r.message for r in caplog.records) == 1
