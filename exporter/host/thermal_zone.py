@@ -3,35 +3,71 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 
 from exporter.exposition.families import GaugeFamily
 from exporter.host.context import CollectorContext
+from exporter.host.kept_files import ANY_ERROR, KeptFiles
 from exporter.host.paths import HostPaths
-from exporter.host.sysfs import read_float, read_stripped
+from exporter.host.sysfs import float_value
+from exporter.text import decode_bytes
+
+
+class Thermal:
+    """Zones' type and temp, cooling devices' type, cur_state and max_state, through descriptors
+    kept open (exporter.host.kept_files); the class directory is listed at every collection and
+    an entry's descriptors are dropped when it is another inode (a device removed, another added
+    under its name)."""
+
+    def __init__(self, paths: HostPaths) -> None:
+        self._root = paths.sys("class", "thermal")
+        self._files = KeptFiles()
+
+    def _read(self, entry: str, ino: int, names: tuple[str, ...]) -> list[bytes | None]:
+        d = f"{self._root}/{entry}"
+        self._files.check(entry, d, ino)
+        return self._files.read_many(entry, [f"{d}/{n}" for n in names], ANY_ERROR)
+
+    def __call__(self) -> list[GaugeFamily]:
+        temp = GaugeFamily("node_thermal_zone_temp", "Zone temperature in Celsius", labels=["zone", "type"])
+        cur = GaugeFamily("node_cooling_device_cur_state", "Current throttle state of the cooling device",
+                          labels=["name", "type"])
+        max_ = GaugeFamily("node_cooling_device_max_state", "Maximum throttle state of the cooling device",
+                           labels=["name", "type"])
+        # One listing for both kinds (glob lists the directory per pattern); FileNotFoundError: no class.
+        with os.scandir(self._root) as it:
+            entries = sorted((e.name, e.inode()) for e in it)
+        for entry, ino in entries:
+            if entry.startswith("thermal_zone"):
+                raw_kind, raw_temp = self._read(entry, ino, ("type", "temp"))
+                kind, value = _text(raw_kind), float_value(raw_temp)
+                if kind is not None and value is not None:
+                    temp.add_metric([entry[len("thermal_zone"):], kind], value / 1000.0)
+            elif entry.startswith("cooling_device"):
+                raw_kind, raw_cur, raw_max = self._read(entry, ino, ("type", "cur_state", "max_state"))
+                kind, c, m = _text(raw_kind), float_value(raw_cur), float_value(raw_max)
+                if kind is None or c is None or m is None:
+                    continue
+                cur.add_metric([entry[len("cooling_device"):], kind], c)
+                max_.add_metric([entry[len("cooling_device"):], kind], m)
+        self._files.retain({entry for entry, _ino in entries})
+        return [temp, cur, max_]
+
+    def close(self) -> None:
+        self._files.close()
+
+
+def _text(value: bytes | None) -> str | None:
+    return None if value is None else decode_bytes(value).strip()
 
 
 def read_thermal(paths: HostPaths) -> list[GaugeFamily]:
-    root = paths.sys("class", "thermal")
-    temp = GaugeFamily("node_thermal_zone_temp", "Zone temperature in Celsius", labels=["zone", "type"])
-    cur = GaugeFamily("node_cooling_device_cur_state", "Current throttle state of the cooling device",
-                      labels=["name", "type"])
-    max_ = GaugeFamily("node_cooling_device_max_state", "Maximum throttle state of the cooling device",
-                       labels=["name", "type"])
-    entries = sorted(os.listdir(root))  # one listing for both kinds (glob lists the directory per pattern)
-    for zone in (os.path.join(root, e) for e in entries if e.startswith("thermal_zone")):
-        kind, value = read_stripped(os.path.join(zone, "type")), read_float(os.path.join(zone, "temp"))
-        if kind is not None and value is not None:
-            temp.add_metric([os.path.basename(zone)[len("thermal_zone"):], kind], value / 1000.0)
-    for dev in (os.path.join(root, e) for e in entries if e.startswith("cooling_device")):
-        name, kind = os.path.basename(dev)[len("cooling_device"):], read_stripped(os.path.join(dev, "type"))
-        c, m = read_float(os.path.join(dev, "cur_state")), read_float(os.path.join(dev, "max_state"))
-        if kind is None or c is None or m is None:
-            continue
-        cur.add_metric([name, kind], c)
-        max_.add_metric([name, kind], m)
-    return [temp, cur, max_]
+    """One reading without kept descriptors."""
+    reader = Thermal(paths)
+    try:
+        return reader()
+    finally:
+        reader.close()
 
 
-def make(ctx: CollectorContext) -> Callable[[], list[GaugeFamily]]:
-    return lambda: read_thermal(ctx.paths)
+def make(ctx: CollectorContext) -> Thermal:
+    return Thermal(ctx.paths)

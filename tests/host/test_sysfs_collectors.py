@@ -148,3 +148,27 @@ def test_watchdog_kept_files_follow_changes_and_a_replaced_device(tmp_path: Path
         assert ("node_watchdog_timeleft_seconds", (("name", "watchdog0"),)) not in got
     finally:
         reader.close()
+
+
+def test_thermal_kept_files_follow_changes(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.support.host_tree import samples
+
+    z, c = "sys/class/thermal/thermal_zone0", "sys/class/thermal/cooling_device0"
+    root = write_tree(tmp_path, {f"{z}/type": "x86_pkg_temp\n", f"{z}/temp": "45000\n", f"{c}/type": "Fan\n",
+                                 f"{c}/cur_state": "0\n", f"{c}/max_state": "3\n"})
+    reader = thermal_zone.make(context(root))
+    try:
+        assert samples(reader())[("node_thermal_zone_temp", (("type", "x86_pkg_temp"), ("zone", "0")))] == 45
+        write_tree(root, {f"{z}/temp": "51000\n", f"{c}/cur_state": "2\n"})
+        got = samples(reader())
+        assert got[("node_thermal_zone_temp", (("type", "x86_pkg_temp"), ("zone", "0")))] == 51
+        assert got[("node_cooling_device_cur_state", (("name", "0"), ("type", "Fan")))] == 2
+        shutil.rmtree(root / z)
+        write_tree(root, {f"{z}/type": "acpitz\n", f"{z}/temp": "30000\n"})  # another zone under that name
+        got = samples(reader())
+        assert [k for k in got if k[0] == "node_thermal_zone_temp"] == [
+            ("node_thermal_zone_temp", (("type", "acpitz"), ("zone", "0")))]
+    finally:
+        reader.close()
