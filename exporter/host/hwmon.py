@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
 
 from exporter.config import HwmonConfig
 from exporter.exposition.families import CounterFamily, Family, GaugeFamily
 from exporter.host.context import CollectorContext
+from exporter.host.kept_files import ANY_ERROR, KeptFiles
 from exporter.host.paths import HostPaths
 from exporter.host.sysfs import IncludeExclude, read_stripped
 
@@ -57,8 +57,20 @@ def _read_at(dir_fd: int, filename: str) -> str | None:
         os.close(fd)
 
 
-def sensor_data(directory: str, data: dict[str, dict[str, str]]) -> None:
-    """Add `{sensor: {element: raw value}}` from one directory's `<type><n>_<element>` files."""
+def sensor_data(directory: str, data: dict[str, dict[str, str]], files: KeptFiles | None = None) -> None:
+    """Add `{sensor: {element: raw value}}` from one directory's `<type><n>_<element>` files.
+
+    With `files`, through descriptors kept open in a group per directory (dropped when the
+    directory is another inode: the chip's driver reloaded); the directory is listed every time."""
+    if files is not None:
+        files.check(directory, directory)
+        names = [f for f in os.listdir(directory) if _parse(f) is not None]
+        for filename, raw in zip(names, files.read_many(directory, [f"{directory}/{f}" for f in names], ANY_ERROR),
+                                 strict=True):
+            if raw is not None:
+                sensor, element = _parse(filename)  # type: ignore[misc]  # not None: filtered above
+                data.setdefault(sensor, {})[element] = raw.decode("utf-8", "replace").strip()
+        return
     dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         for filename in os.listdir(dir_fd):
@@ -147,12 +159,17 @@ def _element(out: Families, chip: str, sensor: str, stype: str, data: dict[str, 
         out.add(name, f"Hardware monitor {stype} element {element}", labels, value)
 
 
-def chip_families(out: Families, chip: str, directory: str, chip_name: str, sensors: IncludeExclude) -> None:
+def chip_families(out: Families, chip: str, directory: str, chip_name: str, sensors: IncludeExclude,
+                  files: KeptFiles | None = None, seen: set[str] | None = None) -> None:
     data: dict[str, dict[str, str]] = {}
-    sensor_data(directory, data)
+    sensor_data(directory, data, files)
     device = os.path.join(directory, "device")
     if os.path.isdir(device):
-        sensor_data(device, data)
+        sensor_data(device, data, files)
+        if seen is not None:
+            seen.add(device)
+    if seen is not None:
+        seen.add(directory)
     if chip_name:
         out.add("node_hwmon_chip_names", "Annotation metric for human-readable chip names", [chip, chip_name], 1.0,
                 names=("chip", "chip_name"))
@@ -193,6 +210,7 @@ class Hwmon:
         # name files that change only with the hwmonN entries themselves (a driver (re)load).
         self._listing: list[str] | None = None
         self._chips_named: list[tuple[str, str, str]] = []  # (directory, chip label, chip_name)
+        self._files = KeptFiles()  # the sensor files, one group per chip (and device) directory
 
     def _name_chips(self, entries: list[str]) -> list[tuple[str, str, str]]:
         dirs = [d for d in (os.path.join(self._root, e) for e in entries) if os.path.isdir(d)]
@@ -211,14 +229,19 @@ class Hwmon:
             self._chips_named = self._name_chips(entries)
             self._listing = entries
         out = Families()
+        seen: set[str] = set()
         for directory, name, chip_name in self._chips_named:
             if self._chips.wanted(name):
                 try:
-                    chip_families(out, name, directory, chip_name, self._sensors)
+                    chip_families(out, name, directory, chip_name, self._sensors, self._files, seen)
                 except FileNotFoundError:  # the chip went away since it was named: name them again next time
                     self._listing = None
+        self._files.retain(seen)
         return list(out.by_name.values())
 
+    def close(self) -> None:
+        self._files.close()
 
-def make(ctx: CollectorContext) -> Callable[[], list[Family]]:
+
+def make(ctx: CollectorContext) -> Hwmon:
     return Hwmon(ctx.paths, ctx.config.hwmon)

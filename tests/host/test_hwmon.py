@@ -59,3 +59,24 @@ def test_chip_and_sensor_filters(tmp_path: Path) -> None:
     assert chips == {"platform_coretemp_0", "nct6779"}
     only = collect(hwmon.make, root, hwmon={"chip_include": "coretemp", "sensor_exclude": "coretemp_0;temp1"})
     assert set(only) == {("node_hwmon_chip_names", (("chip", "platform_coretemp_0"), ("chip_name", "coretemp")))}
+
+
+def test_kept_sensor_files_follow_changes_and_a_reloaded_chip(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.support.host_tree import context, samples
+
+    chip = "sys/class/hwmon/hwmon0"
+    write_tree(tmp_path, {f"{chip}/name": "coretemp\n", f"{chip}/temp1_input": "40000\n"})
+    reader = hwmon.make(context(tmp_path))
+    key = ("node_hwmon_temp_celsius", (("chip", "coretemp"), ("sensor", "temp1")))
+    try:
+        assert samples(reader())[key] == 40
+        write_tree(tmp_path, {f"{chip}/temp1_input": "42000\n", f"{chip}/temp2_input": "30000\n"})
+        got = samples(reader())
+        assert got[key] == 42 and got[("node_hwmon_temp_celsius", (("chip", "coretemp"), ("sensor", "temp2")))] == 30
+        shutil.rmtree(tmp_path / chip)  # the driver reloaded: the same name, other sensors
+        write_tree(tmp_path, {f"{chip}/name": "coretemp\n", f"{chip}/temp1_input": "50000\n"})
+        assert [v for k, v in samples(reader()).items() if k[0] == "node_hwmon_temp_celsius"] == [50]
+    finally:
+        reader.close()
