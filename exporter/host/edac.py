@@ -5,12 +5,13 @@ from __future__ import annotations
 import glob
 import os
 import re
-from collections.abc import Callable
 
 from exporter.exposition.families import CounterFamily
 from exporter.host.context import CollectorContext
+from exporter.host.kept_files import ANY_ERROR, KeptFiles
 from exporter.host.paths import HostPaths
-from exporter.host.sysfs import list_dir, read_float, read_stripped
+from exporter.host.sysfs import float_value, list_dir
+from exporter.text import decode_bytes
 
 _CHANNEL = re.compile(r"^ch(\d+)_ce_count$")
 
@@ -22,8 +23,13 @@ def dimm_label(raw: str | None) -> str:
     return raw.replace("#", "").replace("csrow", "_csrow").replace("channel", "_channel")
 
 
-def read_edac(paths: HostPaths) -> list[CounterFamily]:
+def read_edac(paths: HostPaths, files: KeptFiles | None = None) -> list[CounterFamily]:
+    """The counters of every memory controller; with `files`, read through descriptors kept open,
+    one group per controller directory (dropped when it is another inode: the driver reloaded).
+    The controllers, csrows and channels are listed at every collection."""
     root = paths.sys("devices", "system", "edac", "mc")
+    kept = files if files is not None else KeptFiles()
+    seen = set()
     ce = CounterFamily("node_edac_correctable_errors", "Total correctable memory errors.", labels=["controller"])
     ue = CounterFamily("node_edac_uncorrectable_errors", "Total uncorrectable memory errors.",
                        labels=["controller"])
@@ -41,6 +47,19 @@ def read_edac(paths: HostPaths) -> list[CounterFamily]:
         if not re.fullmatch(r"mc\d+", mc):
             continue
         d, controller = os.path.join(root, mc), mc[2:]
+        try:
+            kept.check(mc, d)
+        except FileNotFoundError:  # removed since the listing: nothing of it to read, as before
+            continue
+        seen.add(mc)
+
+        def read_float(path: str, mc: str = mc) -> float | None:
+            return float_value(kept.read_many(mc, [path], ANY_ERROR)[0])
+
+        def read_stripped(path: str, mc: str = mc) -> str | None:
+            raw = kept.read_many(mc, [path], ANY_ERROR)[0]
+            return None if raw is None else decode_bytes(raw).strip()
+
         for fam, filename in ((ce, "ce_count"), (ue, "ue_count")):
             value = read_float(os.path.join(d, filename))
             if value is not None:
@@ -65,8 +84,23 @@ def read_edac(paths: HostPaths) -> list[CounterFamily]:
                     value = read_float(os.path.join(csrow_dir, filename))
                     if value is not None:
                         fam.add_metric([controller, csrow, channel, label], value)
+    kept.retain(seen)
+    if files is None:
+        kept.close()
     return [ce, ue, row_ce, row_ue, ch_ce, ch_ue]
 
 
-def make(ctx: CollectorContext) -> Callable[[], list[CounterFamily]]:
-    return lambda: read_edac(ctx.paths)
+class Edac:
+    def __init__(self, paths: HostPaths) -> None:
+        self._paths = paths
+        self._files = KeptFiles()
+
+    def __call__(self) -> list[CounterFamily]:
+        return read_edac(self._paths, self._files)
+
+    def close(self) -> None:
+        self._files.close()
+
+
+def make(ctx: CollectorContext) -> Edac:
+    return Edac(ctx.paths)

@@ -172,3 +172,25 @@ def test_thermal_kept_files_follow_changes(tmp_path: Path) -> None:
             ("node_thermal_zone_temp", (("type", "acpitz"), ("zone", "0")))]
     finally:
         reader.close()
+
+
+def test_edac_kept_files_follow_changes_and_a_reloaded_controller(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.support.host_tree import samples
+
+    mc = "sys/devices/system/edac/mc/mc0"
+    root = write_tree(tmp_path, {f"{mc}/ce_count": "1\n", f"{mc}/csrow0/ch0_ce_count": "0\n"})
+    reader = edac.make(context(root))
+    try:
+        assert samples(reader())[("node_edac_correctable_errors_total", (("controller", "0"),))] == 1
+        write_tree(root, {f"{mc}/ce_count": "2\n", f"{mc}/csrow0/ch0_ce_count": "5\n"})
+        got = samples(reader())
+        assert got[("node_edac_correctable_errors_total", (("controller", "0"),))] == 2
+        assert got[("node_edac_channel_correctable_errors_total", (
+            ("channel", "0"), ("controller", "0"), ("csrow", "0"), ("dimm_label", "unknown")))] == 5
+        shutil.rmtree(root / mc)
+        write_tree(root, {f"{mc}/ue_count": "3\n"})  # the driver reloaded with other files
+        assert samples(reader()) == {("node_edac_uncorrectable_errors_total", (("controller", "0"),)): 3}
+    finally:
+        reader.close()
