@@ -11,11 +11,11 @@ from __future__ import annotations
 import glob
 import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from exporter.exposition.families import GaugeFamily
 from exporter.host.context import CollectorContext
+from exporter.host.kept_files import ProcFiles, Text
 from exporter.host.paths import HostPaths, read_text
 from exporter.host.sysfs import read_float
 
@@ -79,8 +79,40 @@ def parse_mdstat(text: str) -> list[MDStat]:
     return out
 
 
-def read_mdadm(paths: HostPaths) -> list[GaugeFamily]:
-    arrays = parse_mdstat(read_text(paths.proc("mdstat")))
+def read_mdadm(paths: HostPaths, text: Text = read_text) -> list[GaugeFamily]:
+    return MdAdm(paths, text)()
+
+
+class MdAdm:
+    """/proc/mdstat (kept open) and each array's raid_disks and degraded, read at every collection;
+    the families (ten state rows per array) are built again only when something read differs from
+    the last collection, and are otherwise the same objects, rendered once."""
+
+    def __init__(self, paths: HostPaths, text: Text | None = None) -> None:
+        self._paths = paths
+        self._proc = ProcFiles() if text is None else None
+        self._text = text if text is not None else self._proc.text  # type: ignore[union-attr]
+        self._inputs: tuple[str, list[tuple[str, float | None, float | None]]] | None = None
+        self._families: list[GaugeFamily] = []
+
+    def __call__(self) -> list[GaugeFamily]:
+        mdstat = self._text(self._paths.proc("mdstat"))
+        md_dirs = []
+        for md in sorted(glob.glob(self._paths.sys("block", "md*", "md"))):
+            md_dirs.append((os.path.basename(os.path.dirname(md)), read_float(os.path.join(md, "raid_disks")),
+                            read_float(os.path.join(md, "degraded"))))
+        inputs = (mdstat, md_dirs)
+        if inputs != self._inputs:
+            self._families = _families(parse_mdstat(mdstat), md_dirs)
+            self._inputs = inputs
+        return self._families
+
+    def close(self) -> None:
+        if self._proc is not None:
+            self._proc.close()
+
+
+def _families(arrays: list[MDStat], md_dirs: list[tuple[str, float | None, float | None]]) -> list[GaugeFamily]:
     dev = ["device"]
     required = GaugeFamily("node_md_disks_required", "Total number of disks of device.", labels=dev)
     disks = GaugeFamily("node_md_disks", "Number of active/failed/spare disks of device.", labels=["device", "state"])
@@ -97,15 +129,16 @@ def read_mdadm(paths: HostPaths) -> list[GaugeFamily]:
         synced.add_metric([a.name], float(a.synced))
     raid_disks = GaugeFamily("node_md_raid_disks", "Number of raid disks on device.", labels=dev)
     degraded = GaugeFamily("node_md_degraded", "Number of degraded disks on device.", labels=dev)
-    for md in sorted(glob.glob(paths.sys("block", "md*", "md"))):
-        name = os.path.basename(os.path.dirname(md))
-        count = read_float(os.path.join(md, "raid_disks"))
+    for name, count, degraded_count in md_dirs:
         if count is None:
             continue
         raid_disks.add_metric([name], count)
-        degraded.add_metric([name], read_float(os.path.join(md, "degraded")) or 0.0)
-    return [required, disks, states, blocks, synced, raid_disks, degraded]
+        degraded.add_metric([name], degraded_count or 0.0)
+    fams = [required, disks, states, blocks, synced, raid_disks, degraded]
+    for fam in fams:
+        fam.reused = True
+    return fams
 
 
-def make(ctx: CollectorContext) -> Callable[[], list[GaugeFamily]]:
-    return lambda: read_mdadm(ctx.paths)
+def make(ctx: CollectorContext) -> MdAdm:
+    return MdAdm(ctx.paths)

@@ -58,3 +58,20 @@ def test_garbled_status_line_raises(tmp_path: Path) -> None:
     root = write_tree(tmp_path, {"proc/mdstat": "md1 : active raid1 sda[0]\n      garbage\n\n\n"})
     with pytest.raises(ValueError):
         collect(mdadm.make, root)
+
+
+def test_unchanged_input_reuses_families_and_changes_are_seen(tmp_path: Path) -> None:
+    from tests.support.host_tree import context, samples
+
+    write_tree(tmp_path, {"proc/mdstat": MDSTAT, "sys/block/md6/md/raid_disks": "2\n",
+                          "sys/block/md6/md/degraded": "1\n"})
+    reader = mdadm.make(context(tmp_path))
+    try:
+        first = reader()
+        assert reader() is first  # nothing read differs: the same families, rendered once
+        write_tree(tmp_path, {"sys/block/md6/md/degraded": "0\n"})
+        assert samples(reader())[("node_md_degraded", (("device", "md6"),))] == 0
+        write_tree(tmp_path, {"proc/mdstat": MDSTAT.replace("16775552/", "16775553/")})
+        assert samples(reader())[("node_md_blocks_synced", (("device", "md6"),))] == 16775553
+    finally:
+        reader.close()
