@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
 
 from prometheus_client.metrics_core import Metric
 
 from exporter.exposition.families import GaugeFamily
 from exporter.host.context import CollectorContext
+from exporter.host.kept_files import ANY_ERROR, KeptFiles
 from exporter.host.paths import HostPaths
-from exporter.host.sysfs import list_dir, read_float, read_stripped
+from exporter.host.sysfs import float_value
+from exporter.text import decode_bytes
 
 # sysfs attribute → (metric suffix, divisor), in node_exporter's order.
 _VALUES: tuple[tuple[str, str, float], ...] = (
@@ -52,19 +53,29 @@ _INFO = ("type", "status", "technology", "capacity_level", "manufacturer", "mode
          "health", "charge_type", "scope", "usb_type")
 
 
-def read_power_supplies(paths: HostPaths, ignored: re.Pattern[str]) -> list[Metric]:
+def read_power_supplies(paths: HostPaths, ignored: re.Pattern[str], files: KeptFiles | None = None) -> list[Metric]:
+    """With `files`, the attributes are read through descriptors kept open, one group per supply
+    (dropped when its entry is another inode); the supplies and their attributes are listed at
+    every collection."""
     root = paths.sys("class", "power_supply")
+    kept = files if files is not None else KeptFiles()
     fams: dict[str, GaugeFamily] = {}
     info = Metric("node_power_supply_info", "info of /sys/class/power_supply/<power_supply>.", "gauge")
-    for name in list_dir(root):
+    with os.scandir(root) as it:  # FileNotFoundError: no power_supply class here
+        entries = sorted((e.name, e.inode()) for e in it)
+    seen = set()
+    for name, ino in entries:
         if ignored.search(name):
             continue
         d = os.path.join(root, name)
-        present = set(os.listdir(d))  # a supply has a dozen of the ~60 attributes: open only those
-        for attr, suffix, divisor in _VALUES:
-            if attr not in present:
-                continue
-            value = read_float(os.path.join(d, attr))
+        present = set(os.listdir(d))  # a supply has a dozen of the ~60 attributes: read only those
+        kept.check(name, d, ino)
+        seen.add(name)
+        values = [(attr, suffix, divisor) for attr, suffix, divisor in _VALUES if attr in present]
+        texts = [attr for attr in _INFO if attr in present]
+        raw = kept.read_many(name, [f"{d}/{a}" for a, _s, _d in values] + [f"{d}/{a}" for a in texts], ANY_ERROR)
+        for (_attr, suffix, divisor), data in zip(values, raw, strict=False):
+            value = float_value(data)
             if value is None:
                 continue
             fam = fams.get(suffix)
@@ -75,14 +86,29 @@ def read_power_supplies(paths: HostPaths, ignored: re.Pattern[str]) -> list[Metr
                 )
             fam.add_metric([name], value / divisor)
         labels = {"power_supply": name}
-        for attr in _INFO:
-            text = read_stripped(os.path.join(d, attr)) if attr in present else None
+        for attr, data in zip(texts, raw[len(values):], strict=True):
+            text = None if data is None else decode_bytes(data).strip()
             if text:
                 labels[attr] = text
         info.add_sample("node_power_supply_info", labels, 1.0)
+    kept.retain(seen)
+    if files is None:
+        kept.close()
     return [*fams.values(), info]
 
 
-def make(ctx: CollectorContext) -> Callable[[], list[Metric]]:
-    ignored = re.compile(ctx.config.powersupplyclass.ignored_supplies)
-    return lambda: read_power_supplies(ctx.paths, ignored)
+class PowerSupplies:
+    def __init__(self, paths: HostPaths, ignored: re.Pattern[str]) -> None:
+        self._paths = paths
+        self._ignored = ignored
+        self._files = KeptFiles()
+
+    def __call__(self) -> list[Metric]:
+        return read_power_supplies(self._paths, self._ignored, self._files)
+
+    def close(self) -> None:
+        self._files.close()
+
+
+def make(ctx: CollectorContext) -> PowerSupplies:
+    return PowerSupplies(ctx.paths, re.compile(ctx.config.powersupplyclass.ignored_supplies))

@@ -194,3 +194,25 @@ def test_edac_kept_files_follow_changes_and_a_reloaded_controller(tmp_path: Path
         assert samples(reader()) == {("node_edac_uncorrectable_errors_total", (("controller", "0"),)): 3}
     finally:
         reader.close()
+
+
+def test_power_supply_kept_files_follow_changes_and_a_replaced_supply(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.support.host_tree import samples
+
+    b = "sys/class/power_supply/BAT0"
+    root = write_tree(tmp_path, {f"{b}/capacity": "80\n", f"{b}/status": "Discharging\n"})
+    reader = powersupplyclass.make(context(root))
+    try:
+        assert samples(reader())[("node_power_supply_capacity", (("power_supply", "BAT0"),))] == 80
+        write_tree(root, {f"{b}/capacity": "79\n", f"{b}/status": "Charging\n"})
+        got = samples(reader())
+        assert got[("node_power_supply_capacity", (("power_supply", "BAT0"),))] == 79
+        assert [dict(k[1])["status"] for k in got if k[0] == "node_power_supply_info"] == ["Charging"]
+        shutil.rmtree(root / b)
+        write_tree(root, {f"{b}/online": "1\n"})  # another supply under that name
+        assert samples(reader()) == {("node_power_supply_online", (("power_supply", "BAT0"),)): 1,
+                                     ("node_power_supply_info", (("power_supply", "BAT0"),)): 1}
+    finally:
+        reader.close()
