@@ -5,13 +5,13 @@ from __future__ import annotations
 import glob
 import os
 import re
+from functools import partial
 
 from exporter.exposition.families import CounterFamily
 from exporter.host.context import CollectorContext
-from exporter.host.kept_files import ANY_ERROR, KeptFiles
+from exporter.host.kept_files import KeptFiles, KeptFilesReader
 from exporter.host.paths import HostPaths
-from exporter.host.sysfs import float_value, list_dir
-from exporter.text import decode_bytes
+from exporter.host.sysfs import list_dir
 
 _CHANNEL = re.compile(r"^ch(\d+)_ce_count$")
 
@@ -52,14 +52,7 @@ def read_edac(paths: HostPaths, files: KeptFiles | None = None) -> list[CounterF
         except FileNotFoundError:  # removed since the listing: nothing of it to read, as before
             continue
         seen.add(mc)
-
-        def read_float(path: str, mc: str = mc) -> float | None:
-            return float_value(kept.read_many(mc, [path], ANY_ERROR)[0])
-
-        def read_stripped(path: str, mc: str = mc) -> str | None:
-            raw = kept.read_many(mc, [path], ANY_ERROR)[0]
-            return None if raw is None else decode_bytes(raw).strip()
-
+        read_float, read_stripped = partial(kept.number, mc), partial(kept.stripped, mc)
         for fam, filename in ((ce, "ce_count"), (ue, "ue_count")):
             value = read_float(os.path.join(d, filename))
             if value is not None:
@@ -90,17 +83,5 @@ def read_edac(paths: HostPaths, files: KeptFiles | None = None) -> list[CounterF
     return [ce, ue, row_ce, row_ue, ch_ce, ch_ue]
 
 
-class Edac:
-    def __init__(self, paths: HostPaths) -> None:
-        self._paths = paths
-        self._files = KeptFiles()
-
-    def __call__(self) -> list[CounterFamily]:
-        return read_edac(self._paths, self._files)
-
-    def close(self) -> None:
-        self._files.close()
-
-
-def make(ctx: CollectorContext) -> Edac:
-    return Edac(ctx.paths)
+def make(ctx: CollectorContext) -> KeptFilesReader[list[CounterFamily]]:
+    return KeptFilesReader(lambda files: read_edac(ctx.paths, files))

@@ -19,7 +19,7 @@ from collections.abc import Callable, Container, Sequence
 from typing import Generic, TypeVar
 
 from exporter.host.fd_budget import FILES, FdBudget
-from exporter.host.sysfs import KeptFile
+from exporter.host.sysfs import KeptFile, float_value
 from exporter.text import decode_bytes
 
 T = TypeVar("T")
@@ -112,6 +112,15 @@ class KeptFiles:
                 out.append(None)
         return out
 
+    def stripped(self, group: str, path: str) -> str | None:
+        """One attribute as sysfs.read_stripped gives it: None if it cannot be read."""
+        raw = self.read_many(group, [path], ANY_ERROR)[0]
+        return None if raw is None else decode_bytes(raw).strip()
+
+    def number(self, group: str, path: str) -> float | None:
+        """One attribute as sysfs.read_float gives it: None if unreadable or not a number."""
+        return float_value(self.read_many(group, [path], ANY_ERROR)[0])
+
     def retain(self, groups: set[str]) -> None:
         """Close the descriptors of every group not in `groups` (objects that disappeared)."""
         for group in [g for g in self._groups if g not in groups]:
@@ -158,6 +167,20 @@ class KeptReader(Generic[T]):
 
     def __call__(self) -> T:
         return self._read(self._files.text)
+
+    def close(self) -> None:
+        self._files.close()
+
+
+class KeptFilesReader(Generic[T]):
+    """A collector's callable over one KeptFiles of its own: `read(files)`."""
+
+    def __init__(self, read: Callable[[KeptFiles], T]) -> None:
+        self._read = read
+        self._files = KeptFiles()
+
+    def __call__(self) -> T:
+        return self._read(self._files)
 
     def close(self) -> None:
         self._files.close()

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Callable
+from functools import partial
 
 from exporter.exposition.families import GaugeFamily
 from exporter.host.context import CollectorContext
+from exporter.host.kept_files import KeptFiles, KeptFilesReader
 from exporter.host.paths import HostPaths
-from exporter.host.sysfs import list_dir, read_float, read_stripped
 
 _NS = ["device", "nsid"]
 
 
-def read_nvme(paths: HostPaths) -> list[GaugeFamily]:
+def read_nvme(paths: HostPaths, files: KeptFiles | None = None) -> list[GaugeFamily]:
+    """With `files`, the attributes are read through descriptors kept open, one group per
+    controller (dropped when its entry is another inode); controllers and namespaces are listed
+    at every collection."""
     root = paths.sys("class", "nvme")
+    kept = files if files is not None else KeptFiles()
     info = GaugeFamily("node_nvme_info", "Non-numeric data from /sys/class/nvme/<device>, value is always 1.",
                        labels=["device", "firmware_revision", "model", "serial", "state", "cntlid"])
     ns_info = GaugeFamily("node_nvme_namespace_info", "Information about NVMe namespaces. Value is always 1",
@@ -29,8 +33,12 @@ def read_nvme(paths: HostPaths) -> list[GaugeFamily]:
     block = GaugeFamily("node_nvme_namespace_logical_block_size_bytes", "Logical block size of the NVMe namespace "
                         "in bytes. Usually 4Kb. Available in /sys/class/nvme/<device>/<namespace>/queue/"
                         "logical_block_size", labels=_NS)
-    for device in list_dir(root):
+    with os.scandir(root) as it:  # FileNotFoundError: no nvme class here
+        entries = sorted((e.name, e.inode()) for e in it)
+    for device, ino in entries:
         d = os.path.join(root, device)
+        kept.check(device, d, ino)
+        read_stripped, read_float = partial(kept.stripped, device), partial(kept.number, device)
         attrs = [read_stripped(os.path.join(d, f)) or "" for f in ("firmware_rev", "model", "serial", "state",
                                                                     "cntlid")]
         info.add_metric([device, *attrs], 1.0)
@@ -48,8 +56,11 @@ def read_nvme(paths: HostPaths) -> list[GaugeFamily]:
             size.add_metric(labels, sectors * lbs)
             used.add_metric(labels, nuse * lbs)
             block.add_metric(labels, lbs)
+    kept.retain({device for device, _ino in entries})
+    if files is None:
+        kept.close()
     return [info, ns_info, capacity, size, used, block]
 
 
-def make(ctx: CollectorContext) -> Callable[[], list[GaugeFamily]]:
-    return lambda: read_nvme(ctx.paths)
+def make(ctx: CollectorContext) -> KeptFilesReader[list[GaugeFamily]]:
+    return KeptFilesReader(lambda files: read_nvme(ctx.paths, files))

@@ -15,7 +15,7 @@ from prometheus_client.metrics_core import Metric
 
 from exporter.exposition.families import GaugeFamily
 from exporter.host.context import CollectorContext
-from exporter.host.kept_files import ANY_ERROR, KeptFiles
+from exporter.host.kept_files import ANY_ERROR, KeptFiles, KeptFilesReader
 from exporter.host.paths import HostPaths
 from exporter.host.sysfs import float_value
 from exporter.text import decode_bytes
@@ -97,18 +97,6 @@ def read_power_supplies(paths: HostPaths, ignored: re.Pattern[str], files: KeptF
     return [*fams.values(), info]
 
 
-class PowerSupplies:
-    def __init__(self, paths: HostPaths, ignored: re.Pattern[str]) -> None:
-        self._paths = paths
-        self._ignored = ignored
-        self._files = KeptFiles()
-
-    def __call__(self) -> list[Metric]:
-        return read_power_supplies(self._paths, self._ignored, self._files)
-
-    def close(self) -> None:
-        self._files.close()
-
-
-def make(ctx: CollectorContext) -> PowerSupplies:
-    return PowerSupplies(ctx.paths, re.compile(ctx.config.powersupplyclass.ignored_supplies))
+def make(ctx: CollectorContext) -> KeptFilesReader[list[Metric]]:
+    ignored = re.compile(ctx.config.powersupplyclass.ignored_supplies)
+    return KeptFilesReader(lambda files: read_power_supplies(ctx.paths, ignored, files))

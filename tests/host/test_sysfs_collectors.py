@@ -216,3 +216,21 @@ def test_power_supply_kept_files_follow_changes_and_a_replaced_supply(tmp_path: 
                                      ("node_power_supply_info", (("power_supply", "BAT0"),)): 1}
     finally:
         reader.close()
+
+
+def test_nvme_kept_files_follow_changes(tmp_path: Path) -> None:
+    from tests.support.host_tree import samples
+
+    d = "sys/class/nvme/nvme0"
+    ns = f"{d}/nvme0n1"
+    root = write_tree(tmp_path, {f"{d}/state": "live\n", f"{d}/model": "M\n", f"{ns}/queue/logical_block_size": "512\n",
+                                 f"{ns}/size": "100\n", f"{ns}/nuse": "10\n"})
+    reader = nvme.make(context(root))
+    try:
+        assert samples(reader())[("node_nvme_namespace_used_bytes", (("device", "nvme0"), ("nsid", "1")))] == 5120
+        write_tree(root, {f"{d}/state": "resetting\n", f"{ns}/nuse": "20\n"})
+        got = samples(reader())
+        assert got[("node_nvme_namespace_used_bytes", (("device", "nvme0"), ("nsid", "1")))] == 10240
+        assert [dict(k[1])["state"] for k in got if k[0] == "node_nvme_info"] == ["resetting"]
+    finally:
+        reader.close()
