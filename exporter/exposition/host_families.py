@@ -16,6 +16,7 @@ from prometheus_client.metrics_core import InfoMetricFamily, Metric
 from exporter import __version__
 from exporter.exposition.families import CounterFamily, Family, GaugeFamily
 from exporter.sampling.process_groups import GroupStats
+from exporter.sampling.rates import rate_of
 from exporter.sampling.reading import Reading
 from exporter.sampling.snapshot import CgroupUsage, NetInterface, Snapshot
 
@@ -236,7 +237,7 @@ def _top_processes(reading: Reading, n: int) -> Iterator[Metric]:
     ncpu = s.cpu.count if s.cpu and s.cpu.count else 1
     process_cpu = reading.rates.process_cpu
     for rank, p in enumerate(reading.top_cpu[:n], 1):
-        ratio = process_cpu.get(p.pid, 0.0) / 100.0 / ncpu
+        ratio = (rate_of(process_cpu, p) or 0.0) / 100.0 / ncpu
         top_cpu.add_metric([str(rank), str(p.pid), p.name, p.user], ratio)
     for rank, p in enumerate(reading.top_memory[:n], 1):
         top_mem.add_metric([str(rank), str(p.pid), p.name, p.user], p.rss_bytes)

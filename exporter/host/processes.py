@@ -32,7 +32,7 @@ from exporter.host.paths import HostPaths
 from exporter.host.pid_listing import PidListing
 from exporter.host.proc_stat import CMDLINE_MAX, parse_stat, user_name
 from exporter.host.process_counts import ProcessCounts
-from exporter.sampling.snapshot import Process
+from exporter.sampling.snapshot import Process, ProcessChanges, ProcessList
 from exporter.text import decode_bytes
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,8 @@ class ProcessReader:
         # pid namespace: loadavg shows the reader's, not the mount's.
         self.listing = PidListing(self._proc, own_namespace=paths.root_prefix in ("", "/"))
         self._entries: list[str] | None = None
+        self._unkept: dict[str, Process] = {}  # the last readings of processes without a kept descriptor
+        self._generation = 0  # of the ProcessList handed out last
 
     def _static_fields(self, pid: int, raw_comm: bytes) -> tuple[str, str, str]:
         comm = decode_bytes(raw_comm)  # invalid UTF-8 as node_exporter does it
@@ -120,11 +122,11 @@ class ProcessReader:
     def _due(self, pid: int, now: float) -> float:
         return now + self.REFRESH_SECONDS * (1.0 + (pid % 16) / 16.0)
 
-    def __call__(self) -> tuple[Process, ...]:
+    def __call__(self) -> ProcessList:
         with self._lock:
             return self._collect()
 
-    def _collect(self) -> tuple[Process, ...]:
+    def _collect(self) -> ProcessList:
         now = self._clock()
         procs: list[Process] = []
         append = procs.append
@@ -146,6 +148,11 @@ class ProcessReader:
         served: set[str] = set()
         if skip and tree is not None:
             bulk, served = self._serve_quiet(tree, now)
+        # What changed since the last collection, for ProcessChanges: (the last collection's
+        # reading of this pid or None, the new one), and the last readings of processes gone.
+        pairs: list[tuple[Process | None, Process]] = []
+        gone: dict[int, Process] = {}
+        unkept_before, self._unkept = self._unkept, {}
         dir_fd = os.open(self._proc, os.O_RDONLY | os.O_DIRECTORY)
         try:
             entries = self.listing.entries(dir_fd, now, self._entries)
@@ -157,9 +164,11 @@ class ProcessReader:
                     if p is not None:
                         append(p)
                         alive.append(entry)
+                        pairs.append((unkept_before.pop(entry, None), p))
                     continue
                 alive.append(entry)
                 hits += 1
+                last = k[3]  # what the last collection handed out for this pid
                 relabel = False  # moved to another cgroup while asleep: read it, for its new label
                 if cgroup_of is not None:
                     cg = cgroup_of(entry)
@@ -188,8 +197,10 @@ class ProcessReader:
                     p = self._first_sight(entry, dir_fd, now, static_before)
                 if p is not None:
                     append(p)
+                    pairs.append((last, p))
                 else:
                     alive.pop()
+                    gone[last[0]] = last
         finally:
             os.close(dir_fd)
         if bulk:
@@ -203,8 +214,12 @@ class ProcessReader:
         if hits < known:  # some kept processes were not listed: they exited
             live = set(entries)
             for entry in [e for e in kept if e not in live]:
+                gone[kept[entry][3][0]] = kept[entry][3]
                 self._forget(entry)
-        return tuple(procs)
+        for p in unkept_before.values():  # read without a kept descriptor last time, not seen now
+            gone[p[0]] = p
+        self._generation += 1
+        return ProcessList(procs, ProcessChanges(self, self._generation, tuple(pairs), gone))
 
     def _reread(self, entry: str, dir_fd: int, k: list[Any], sched: bytes, now: float) -> Process | None:
         """A probed process ran: read its stat afresh (open, read, close); `sched` was read first."""
@@ -317,6 +332,7 @@ class ProcessReader:
         if not room:
             os.close(fd)
             self._static[key] = fields
+            self._unkept[entry] = p
         elif sched_fd >= 0 and self._probes(state, threads):
             os.close(fd)
             self._kept[entry] = [sched_fd, True, sched, p, self._due(pid, now)]

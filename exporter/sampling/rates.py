@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from exporter.sampling.snapshot import CpuTimes, Process, Snapshot
+from exporter.sampling.snapshot import CpuTimes, Process, ProcessChanges, Snapshot
 
 
 @dataclass(frozen=True)
@@ -22,8 +22,55 @@ class Rates:
     disk: dict[str, tuple[float, float]] = field(default_factory=dict)  # device → (read, write) B/s
     # pid → % of one core, for the processes of the current snapshot that were also in
     # the previous one (same pid and start time); a process seen once has no rate yet.
-    process_cpu: dict[int, float] = field(default_factory=dict)
+    # A ProcessRates (see rate_of) when computed from a diff.
+    process_cpu: Mapping[int, float] = field(default_factory=dict)
     active: tuple[Process, ...] = ()  # processes with a CPU rate above zero
+
+
+class ProcessRates(Mapping[int, float]):
+    """pid → % of one core without a dict entry per process: the rates of the processes
+    that changed are kept, the others (the previous snapshot's very objects) are 0.0, and
+    those seen for the first time have none. The whole mapping is built only if asked
+    for as one (iteration, len, a pid not looked up through rate_of)."""
+
+    def __init__(self, changed: dict[int, float], first_seen: frozenset[int], procs: tuple[Process, ...]) -> None:
+        self._changed = changed
+        self._first_seen = first_seen
+        self._procs = procs
+        self._full: dict[int, float] | None = None
+
+    def rate_of(self, p: Process) -> float | None:
+        """The rate of `p`, a process of the current snapshot (None: seen for the first time)."""
+        rate = self._changed.get(p[0])
+        if rate is not None:
+            return rate
+        return None if p[0] in self._first_seen else 0.0
+
+    def _all(self) -> dict[int, float]:
+        if self._full is None:
+            full = dict.fromkeys(map(itemgetter(0), self._procs), 0.0)
+            for pid in self._first_seen:
+                full.pop(pid, None)
+            full.update(self._changed)
+            self._full = full
+        return self._full
+
+    def __getitem__(self, pid: int) -> float:
+        rate = self._changed.get(pid)
+        return rate if rate is not None else self._all()[pid]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+def rate_of(rates: Mapping[int, float], p: Process) -> float | None:
+    """The rate of `p` (a process of the Reading) in Rates.process_cpu, None if it has none yet."""
+    if isinstance(rates, ProcessRates):
+        return rates.rate_of(p)
+    return rates.get(p[0])
 
 
 def _busy_percent(a: CpuTimes, b: CpuTimes) -> float:
@@ -44,14 +91,17 @@ class ProcessDiff:
     very object it served last time for a process that has not run since; `changed` are
     the others (ran, or new), `pairs` the same as (the predecessor's process of that pid
     or None, the changed one), `changed_pids` their pids, `gone` the predecessor's
-    processes (by pid) that are not in the snapshot at all, and `cpu` the CPU seconds
-    each process of both used in between (0.0 for the unchanged)."""
+    processes (by pid) that are not in the snapshot at all, `used` the CPU seconds each
+    changed process of both snapshots used in between (the unchanged used none), and
+    `first_seen` the pids of the changed ones the predecessor did not have (or had
+    under another start time)."""
 
     pairs: tuple[tuple[Process | None, Process], ...]
     changed: tuple[Process, ...]
     changed_pids: frozenset[int]
     gone: dict[int, Process]
-    cpu: dict[int, float]
+    used: dict[int, float]
+    first_seen: frozenset[int]
 
     def unchanged(self, p: Process) -> bool:
         """Whether `p`, a process of the predecessor, is in the snapshot as the same object."""
@@ -59,22 +109,42 @@ class ProcessDiff:
 
 
 def diff_processes(before_procs: tuple[Process, ...], procs: tuple[Process, ...]) -> ProcessDiff:
+    """`procs` against `before_procs`: from the reader's own account when `procs` is a
+    ProcessList that follows `before_procs`, else by comparing every process."""
+    changes = getattr(procs, "changes", None)
+    if isinstance(changes, ProcessChanges) and changes.follows(before_procs):
+        return diff_from_changes(procs, changes)
+    return compare_processes(before_procs, procs)
+
+
+def compare_processes(before_procs: tuple[Process, ...], procs: tuple[Process, ...]) -> ProcessDiff:
     # This loop runs once per process, thousands of times: indexes, not attributes.
     before = {p[0]: p for p in before_procs}  # faster than dict(zip(map(...))) here
     pop = before.pop
-    cpu: dict[int, float] = {}
-    changed: list[Process] = []
     pairs: list[tuple[Process | None, Process]] = []
     for p in procs:
         q = pop(p[0], None)
-        if q is p:
-            cpu[p[0]] = 0.0
-            continue
-        changed.append(p)
-        pairs.append((q, p))
+        if q is not p:
+            pairs.append((q, p))
+    return _diff_of(tuple(pairs), before)
+
+
+def _diff_of(pairs: tuple[tuple[Process | None, Process], ...], gone: dict[int, Process]) -> ProcessDiff:
+    used: dict[int, float] = {}
+    first_seen: list[int] = []
+    for q, p in pairs:
         if q is not None and q[8] == p[8]:  # same pid and start time: the same process
-            cpu[p[0]] = p[5] - q[5]
-    return ProcessDiff(tuple(pairs), tuple(changed), frozenset(map(itemgetter(0), changed)), before, cpu)
+            used[p[0]] = p[5] - q[5]
+        else:
+            first_seen.append(p[0])
+    changed = tuple(p for _q, p in pairs)
+    return ProcessDiff(pairs, changed, frozenset(map(itemgetter(0), changed)), gone, used, frozenset(first_seen))
+
+
+def diff_from_changes(procs: tuple[Process, ...], changes: ProcessChanges) -> ProcessDiff:
+    """The ProcessDiff of a reader's ProcessList against the one before it, from the
+    ProcessChanges the reader handed out with it: a pass over what changed only."""
+    return _diff_of(changes.pairs, changes.gone)
 
 
 def compute_rates(prev: Snapshot | None, cur: Snapshot, diff: ProcessDiff | None = None) -> Rates:
@@ -94,11 +164,11 @@ def compute_rates(prev: Snapshot | None, cur: Snapshot, diff: ProcessDiff | None
             cpu_percent = sum(per_core) / len(per_core)
     net = _device_rates(prev.network, cur.network, ("receive_bytes", "transmit_bytes"), dt)
     disk = _device_rates(prev.disks, cur.disks, ("read_bytes", "written_bytes"), dt)
-    process_cpu: dict[int, float] = {}
+    process_cpu: Mapping[int, float] = {}
     active: list[Process] = []
     if prev.processes is not None and cur.processes is not None:
         diff = diff or diff_processes(prev.processes, cur.processes)
-        process_cpu, active = _process_cpu(diff, dt)
+        process_cpu, active = _process_cpu(diff, cur.processes, dt)
     return Rates(dt, cpu_percent, per_core, net, disk, process_cpu, tuple(active))
 
 
@@ -120,19 +190,20 @@ def _device_rates(
     return rates
 
 
-def _process_cpu(diff: ProcessDiff, dt: float) -> tuple[dict[int, float], list[Process]]:
+def _process_cpu(diff: ProcessDiff, procs: tuple[Process, ...], dt: float) -> tuple[ProcessRates, list[Process]]:
     """% of one core per process from the CPU seconds of `diff`; only the changed ones
     can have a rate above zero."""
-    rates = dict(diff.cpu)
     scale = 100.0 / dt
+    rates: dict[int, float] = {}
     active: list[Process] = []
+    used = diff.used
     for p in diff.changed:
-        used = rates.get(p[0])
-        if used is not None:
-            rate = rates[p[0]] = max(0.0, used * scale)
+        seconds = used.get(p[0])
+        if seconds is not None:
+            rate = rates[p[0]] = max(0.0, seconds * scale)
             if rate:
                 active.append(p)
-    return rates, active
+    return ProcessRates(rates, diff.first_seen, procs), active
 
 
 def by_lifetime_cpu(p: Process) -> tuple[float, int]:

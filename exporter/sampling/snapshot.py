@@ -193,6 +193,38 @@ class Process(NamedTuple):
         return (self.pid, self.start_time)
 
 
+@dataclass(frozen=True, eq=False)
+class ProcessChanges:
+    """What changed in a reader's processes since the ProcessList it handed out before:
+    `pairs` are (that list's reading of the pid, or None; this one) for every process read
+    afresh, `gone` that list's processes (by pid) that are not in this one. Every other
+    process of this list is that list's very object. `source` and `generation` tell
+    whether a given list is the one before."""
+
+    source: object
+    generation: int
+    pairs: tuple[tuple[Process | None, Process], ...]
+    gone: dict[int, Process]
+
+    def follows(self, before: tuple[Process, ...]) -> bool:
+        other = getattr(before, "changes", None)
+        return isinstance(other, ProcessChanges) and other.source is self.source and (
+            other.generation + 1 == self.generation)
+
+
+class ProcessList(tuple[Process, ...]):
+    """Snapshot.processes as the process reader hands it out, with its ProcessChanges, so
+    the Reading's diff costs what changed, not a pass over thousands of processes."""
+
+    changes: ProcessChanges | None
+
+    def __new__(cls, processes: list[Process] | tuple[Process, ...], changes: ProcessChanges | None = None
+                ) -> ProcessList:
+        self = super().__new__(cls, processes)
+        self.changes = changes
+        return self
+
+
 @dataclass(frozen=True)
 class CgroupUsage:
     """One cgroup series of /metrics and the page's services: a cgroup v2 path, or "other"

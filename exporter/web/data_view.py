@@ -18,6 +18,7 @@ from exporter import __version__
 from exporter.alerting.engine import AlertEngine
 from exporter.config import Config
 from exporter.history.series import per_second, percent, series_from
+from exporter.sampling.rates import rate_of
 from exporter.sampling.reading import Reading
 from exporter.sampling.sampler import Sampler
 from exporter.sampling.snapshot import Process
@@ -54,6 +55,7 @@ def _process_rows(reading: Reading, mem_total: int, size: int) -> list[dict[str,
         if p.pid in seen:
             continue
         seen.add(p.pid)
+        rate = rate_of(cpu, p)
         rows.append(
             {
                 "pid": p.pid,
@@ -61,7 +63,7 @@ def _process_rows(reading: Reading, mem_total: int, size: int) -> list[dict[str,
                 "name": p.name,
                 "cmdline": p.cmdline,
                 "state": STATE_NAMES.get(p.state, p.state),
-                "cpu_percent": round(cpu[p.pid], 2) if p.pid in cpu else None,
+                "cpu_percent": round(rate, 2) if rate is not None else None,
                 "memory_percent": percent(p.rss_bytes, mem_total),
                 "rss_bytes": p.rss_bytes,
                 "threads": p.threads,

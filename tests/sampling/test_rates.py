@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from exporter.sampling.rates import compute_rates
+from exporter.sampling.rates import compute_rates, rate_of
 from tests.support.snapshots import cpu, proc, snapshot
 
 
@@ -74,5 +74,6 @@ def test_process_rates_match_the_plain_definition() -> None:
         expected = {p.pid: max(0.0, (p.cpu_seconds - old[p.pid].cpu_seconds) * 50.0)
                     for p in after if p.pid in old and old[p.pid].start_time == p.start_time}
         r = compute_rates(a, b)
+        assert all(rate_of(r.process_cpu, p) == expected.get(p.pid) for p in after)  # before building it whole
         assert r.process_cpu == expected
         assert [p.pid for p in r.active] == [p.pid for p in after if expected.get(p.pid)]  # in snapshot order

@@ -32,10 +32,11 @@ def step(rng: random.Random, before: tuple[Process, ...], churn: float) -> tuple
 
 def test_the_incremental_ranking_is_the_full_one() -> None:
     rng = random.Random(3)
-    for churn in (0.0, 0.05, 0.5, 1.0):
+    for churn, size, keep in [(c, size, keep) for c in (0.0, 0.05, 0.5, 1.0) for size in (8, 15, 300)
+                              for keep in (10, 20)]:
         procs = tuple(proc(pid, "p", rng.choice((0.0, 1.0, rng.uniform(0, 100))),
-                           rss=rng.choice((0, 4096, rng.randrange(1 << 24)))) for pid in range(1, 300))
-        tops = {key: TopN(key, 10) for key in (by_memory, by_lifetime_cpu)}
+                           rss=rng.choice((0, 4096, rng.randrange(1 << 24)))) for pid in range(1, size))
+        tops = {key: TopN(key, 10, keep) for key in (by_memory, by_lifetime_cpu)}
         before = None
         for _ in range(60):
             diff: ProcessDiff | None = diff_processes(before, procs) if before is not None else None
