@@ -19,7 +19,7 @@ from prometheus_client.metrics_core import Metric
 from exporter.config import CpuConfig
 from exporter.exposition.families import CounterFamily, GaugeFamily
 from exporter.host.context import Collected, CollectorContext
-from exporter.host.kept_files import KeptReader, Text
+from exporter.host.kept_files import KeptReader, Text, keeps
 from exporter.host.paths import HostPaths, read_text
 from exporter.host.proc_stat import TICKS  # /proc/stat counts in USER_HZ ticks
 from exporter.host.sysfs import parse_cpu_list, read_stripped
@@ -185,4 +185,4 @@ def make(ctx: CollectorContext) -> KeptReader[Collected]:
             families.extend(info_families(paths, config))
         return Collected(CpuInfo(per_cpu=tuple(per_cpu), boot_time=btime), families)
 
-    return KeptReader(collect)  # /proc/stat kept open (half the cost of opening it each time)
+    return KeptReader(collect, keeps(paths))  # /proc/stat kept open: half the cost of opening it

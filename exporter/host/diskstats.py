@@ -19,7 +19,7 @@ from prometheus_client.metrics_core import Metric
 from exporter.config import DiskIOConfig
 from exporter.exposition.families import CounterFamily, GaugeFamily
 from exporter.host.context import Collected, CollectorContext
-from exporter.host.kept_files import ProcFiles
+from exporter.host.kept_files import ProcFiles, keeps
 from exporter.host.paths import HostPaths, read_text
 from exporter.host.sysfs import read_stripped
 from exporter.sampling.snapshot import Disk
@@ -114,7 +114,8 @@ class DiskStats:
         self._exclude = re.compile(config.device_exclude)
         # (device, major, minor) → sysfs' queue/rotational: fixed for a device node, read once.
         self._rotational: dict[tuple[str, str, str], str] = {}
-        self._files = ProcFiles()  # /proc/diskstats kept open (udev's files are replaced, not rewritten)
+        # /proc/diskstats kept open (udev's files are replaced, not rewritten: opened each time)
+        self._files = ProcFiles(keeps(paths))
         self._udev = UdevData(paths)
         # The info families (udev and rotational labels) of the last collection and what they came
         # from: handed out again, rendered once, while every device's labels are the same.

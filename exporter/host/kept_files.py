@@ -19,6 +19,7 @@ from collections.abc import Callable, Container, Sequence
 from typing import Generic, TypeVar
 
 from exporter.host.fd_budget import FILES, FdBudget
+from exporter.host.paths import HostPaths, read_text
 from exporter.host.sysfs import KeptFile, float_value
 from exporter.text import decode_bytes
 
@@ -144,10 +145,13 @@ class ProcFiles:
     /proc/self/net), a pread of the kept descriptor 2-80 µs: for netstat's three files
     that is most of a collection. A file that cannot be opened is tried again next time."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: bool = True) -> None:
         self._files: dict[str, KeptFile] = {}
+        self._keep = keep
 
     def text(self, path: str) -> str:
+        if not self._keep:
+            return read_text(path)
         kept = self._files.get(path)
         if kept is None:
             kept = self._files[path] = KeptFile(path)
@@ -158,12 +162,21 @@ class ProcFiles:
             kept.close()
 
 
-class KeptReader(Generic[T]):
-    """A collector's callable over kept /proc files: `read(text)` with `text` reading a path."""
+def keeps(paths: HostPaths) -> bool:
+    """Whether the files of this host tree may be kept open: not under a root_prefix, where the
+    tree can be regular files (node_exporter's fixtures, a copied /proc) that are replaced or
+    removed, which a kept descriptor would not notice (it keeps reading the old file). /proc and
+    /sys themselves never replace a file under an open descriptor."""
+    return not paths.root_prefix
 
-    def __init__(self, read: Callable[[Callable[[str], str]], T]) -> None:
+
+class KeptReader(Generic[T]):
+    """A collector's callable over kept /proc files: `read(text)` with `text` reading a path.
+    With keep=False (see `keeps`) each file is opened for each read instead."""
+
+    def __init__(self, read: Callable[[Callable[[str], str]], T], keep: bool = True) -> None:
         self._read = read
-        self._files = ProcFiles()
+        self._files = ProcFiles(keep)
 
     def __call__(self) -> T:
         return self._read(self._files.text)

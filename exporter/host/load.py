@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from exporter.host.context import CollectorContext
-from exporter.host.kept_files import KeptReader, Text
+from exporter.host.kept_files import KeptReader, Text, keeps
 from exporter.host.paths import HostPaths, read_text
 from exporter.sampling.snapshot import LoadAvg
 
@@ -14,4 +14,4 @@ def read_load(paths: HostPaths, text: Text = read_text) -> LoadAvg:
 
 
 def make(ctx: CollectorContext) -> KeptReader[LoadAvg]:
-    return KeptReader(lambda text: read_load(ctx.paths, text))
+    return KeptReader(lambda text: read_load(ctx.paths, text), keeps(ctx.paths))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from exporter.host.context import CollectorContext
-from exporter.host.kept_files import ProcFiles, Text
+from exporter.host.kept_files import ProcFiles, Text, keeps
 from exporter.host.paths import HostPaths, read_text
 from exporter.sampling.snapshot import Memory
 
@@ -63,7 +63,7 @@ class MemInfo:
 
     def __init__(self, paths: HostPaths) -> None:
         self._path = paths.proc("meminfo")
-        self._files = ProcFiles()
+        self._files = ProcFiles(keeps(paths))
         self._pattern: re.Pattern[str] | None = None
         self._plan: list[tuple[str, int]] = []  # (field, multiplier) per group
         self._counts: frozenset[str] = frozenset()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from exporter.exposition.families import CounterFamily, GaugeFamily
 from exporter.host.context import CollectorContext
-from exporter.host.kept_files import KeptReader, Text
+from exporter.host.kept_files import KeptReader, Text, keeps
 from exporter.host.paths import HostPaths, read_text
 from exporter.host.scalars import Scalars
 
@@ -51,4 +51,4 @@ def read_stat(
 def make(ctx: CollectorContext) -> KeptReader[list[CounterFamily | GaugeFamily]]:
     softirq = ctx.config.stat.softirq
     scalars = Scalars()  # an unchanged value (boot time, blocked): the same family, its line rendered once
-    return KeptReader(lambda text: read_stat(ctx.paths, softirq, text, scalars))
+    return KeptReader(lambda text: read_stat(ctx.paths, softirq, text, scalars), keeps(ctx.paths))

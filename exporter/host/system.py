@@ -6,7 +6,7 @@ import os
 import socket
 
 from exporter.host.context import CollectorContext
-from exporter.host.kept_files import KeptReader, Text
+from exporter.host.kept_files import KeptReader, Text, keeps
 from exporter.host.paths import HostPaths, read_text
 from exporter.sampling.snapshot import Uname
 
@@ -28,4 +28,4 @@ def read_uname(paths: HostPaths, text: Text = read_text) -> Uname:
 
 def make(ctx: CollectorContext) -> KeptReader[Uname]:
     # /proc/sys files kept open: opening one costs several times the read (both are fresh values).
-    return KeptReader(lambda text: read_uname(ctx.paths, text))
+    return KeptReader(lambda text: read_uname(ctx.paths, text), keeps(ctx.paths))
