@@ -197,7 +197,7 @@ class Writer:
         while True:
             with self._cond:
                 if not self._pending and not self._stopping:
-                    self._cond.wait(self._wake_interval)
+                    self._cond.wait(self._idle_wait())
                 stopping = self._stopping
             batch = self._take()
             if batch:
@@ -215,6 +215,13 @@ class Writer:
                 with self._cond:
                     if not self._pending:
                         return
+
+    def _idle_wait(self) -> float:
+        """Seconds to sleep with nothing queued: until the roll-up is due (submit, flush and close
+        wake the thread sooner), at least `wake_interval`, at most one maintenance interval (a
+        clock stepped back). It woke every `wake_interval` before (1 s: 0.07 ms of CPU a second)."""
+        due = self._next_maintenance - self._clock()
+        return max(self._wake_interval, min(due, self._maintenance_interval))
 
     # --- writing ----------------------------------------------------------------------
 

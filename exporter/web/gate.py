@@ -20,11 +20,18 @@ The gate sits between cheroot's connection selector and its worker queue
   thread; a head not complete within `head_timeout` seconds of its first byte being
   awaited (a drip does not extend it) is closed; at most `max_waiting` wait at once
   (over that, the oldest waiting one is closed), and `shed_oldest` frees one on EMFILE.
+
+The gate's thread sleeps in epoll without a timeout while nothing waits (a pipe in the
+same epoll wakes it when the first connection starts waiting, and on stop), and looks
+for heads past their deadline every EXPIRE_EVERY seconds only while some wait: an idle
+exporter's gate costs nothing (it woke 4 times a second, 0.39 ms of CPU per second here,
+a twentieth of the steady state's budget).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import select
 import socket
 import ssl
@@ -38,6 +45,7 @@ log = logging.getLogger(__name__)
 
 HEAD_TIMEOUT = 5.0
 MAX_WAITING = 4096
+EXPIRE_EVERY = 0.25  # seconds between deadline checks while a connection waits
 _EVENTS = select.EPOLLIN | select.EPOLLRDHUP | select.EPOLLET
 
 
@@ -52,6 +60,10 @@ class HeadGate:
         self._socket_timeout = socket_timeout
         self._clock = clock
         self._epoll = select.epoll()
+        # Wakes the loop from its untimed sleep: written when the first connection starts to
+        # wait (it now has a deadline to keep) and on stop.
+        self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self._epoll.register(self._wake_r, select.EPOLLIN)
         self._lock = threading.Lock()
         self._waiting: OrderedDict[int, tuple[Any, float]] = OrderedDict()  # fd -> (conn, deadline), oldest first
         self._stop = threading.Event()
@@ -64,6 +76,7 @@ class HeadGate:
 
     def stop(self) -> None:
         self._stop.set()
+        self._poke()
         if self._thread is not None:
             self._thread.join(2.0)
         with self._lock:
@@ -72,6 +85,17 @@ class HeadGate:
         for conn in conns:
             _close(conn)
         self._epoll.close()
+        for fd in (self._wake_r, self._wake_w):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def _poke(self) -> None:
+        try:
+            os.write(self._wake_w, b"x")
+        except (BlockingIOError, OSError):
+            pass  # already poked (the pipe is full) or closed: either way the loop wakes or is gone
 
     @property
     def waiting(self) -> int:
@@ -115,13 +139,16 @@ class HeadGate:
         with self._lock:
             if fd in self._waiting:
                 return
+            first = not self._waiting
             self._waiting[fd] = (conn, deadline)
             overflow = len(self._waiting) > self._max_waiting
             try:
                 self._epoll.register(fd, _EVENTS)
             except (OSError, ValueError):
                 del self._waiting[fd]
-                overflow = False
+                overflow = first = False
+        if first:
+            self._poke()  # the loop may be sleeping without a timeout: it has a deadline to watch now
         if overflow:
             self.shed_oldest()
 
@@ -134,12 +161,15 @@ class HeadGate:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                events = self._epoll.poll(0.25)
+                events = self._epoll.poll(EXPIRE_EVERY if self._waiting else -1)
             except (OSError, ValueError):
                 if self._stop.is_set():
                     return
                 continue
             for fd, _ev in events:
+                if fd == self._wake_r:
+                    self._drain_wake()
+                    continue
                 with self._lock:
                     item = self._waiting.pop(fd, None)
                     if item is not None:
@@ -148,6 +178,13 @@ class HeadGate:
                     continue
                 self.offer(item[0])  # ready → a worker; not yet → back to waiting, same deadline
             self._expire()
+
+    def _drain_wake(self) -> None:
+        try:
+            while os.read(self._wake_r, 512):
+                pass
+        except (BlockingIOError, OSError):
+            pass
 
     def _expire(self) -> None:
         now = self._clock()

@@ -237,3 +237,24 @@ def test_both_connections_keep_a_small_page_cache(tmp_path: Path) -> None:
     finally:
         writer.close()
         reader.close()
+
+
+def test_the_idle_writer_sleeps_until_the_roll_up_is_due_and_a_sample_wakes_it(tmp_path: Path) -> None:
+    """With nothing queued the thread sleeps until the next roll-up (it woke every second
+    before); a submitted sample wakes it at once, and is written."""
+    clock = FakeClock(HOUR0)
+    store = make_store(tmp_path, clock, maintenance_interval=300.0)
+    writer = store._writer
+    assert writer._idle_wait() == 1.0  # the first roll-up is due now: wake_interval, the floor
+    store.maintain()
+    assert writer._idle_wait() == 300.0
+    clock.now += 120
+    assert writer._idle_wait() == 180.0
+    clock.now -= 10_000  # a clock stepped back: never longer than one maintenance interval
+    assert writer._idle_wait() == 300.0
+    store.start()
+    try:
+        store.submit(clock.now, {"cpu.percent": 5.0})
+        assert store.flush(5) and store.samples_written == 1
+    finally:
+        store.close()

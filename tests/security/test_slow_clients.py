@@ -167,6 +167,15 @@ def test_a_hundred_silent_sockets_hold_no_worker(plain: LiveApp) -> None:
         wait_until(lambda: plain.server.gate.waiting == 0, 5, what="silent sockets closed")
 
 
+def test_a_lone_silent_socket_on_an_idle_server_is_closed_at_its_head_timeout(plain: LiveApp) -> None:
+    """The gate sleeps without a timeout while nothing waits; the first socket to wait wakes it,
+    so its deadline is kept although no other event ever comes."""
+    wait_until(lambda: plain.server.gate.waiting == 0, 5, what="an idle gate")
+    with socket.create_connection(("127.0.0.1", plain.port), timeout=10) as s:
+        wait_until(lambda: plain.server.gate.waiting == 1, 5, what="the socket waiting in the gate")
+        assert closed_by_server(s, HEAD_TIMEOUT + 3)
+
+
 def test_a_slowloris_cannot_hold_workers(plain: LiveApp) -> None:
     """200 sockets, each dripping its request head a few bytes at a time: normal requests
     stay fast, and every dripping socket is closed at the head timeout, not reset by drips."""

@@ -199,9 +199,14 @@ class Notifier:
                     return
                 self._cond.wait(self._wait_time())
 
-    def _wait_time(self) -> float:
+    def _wait_time(self) -> float | None:
+        """How long the thread sleeps: not at all with work queued; until woken (None) when only
+        `update` (every Reading) and `close` can bring work, i.e. without webhooks, whose
+        retries and repeats are the one timed work here; else at most a second."""
         if self._queue or self._stopping:
             return 0.0
+        if not self.webhooks and not self._dirty:
+            return None  # an idle exporter's notifier woke every second for nothing (0.08 ms/s)
         now = self._clock()
         retry = [r.next_try - now for r in self.webhooks if r.next_try > now]
         return max(0.05, min([1.0, *retry]))

@@ -342,3 +342,26 @@ def test_a_receiver_that_hangs_does_not_hold_up_the_readings(tmp_path: Path) -> 
     finally:
         release.set()
         p.notifier.close()
+
+
+def test_without_webhooks_the_thread_sleeps_until_a_reading_brings_work(tmp_path: Path) -> None:
+    """No timed work (webhook retries and repeats are the only kind): the thread waits untimed
+    and is woken by the Reading that changed the state, which it then saves at once."""
+    from tests.support.history import FakeClock, make_store, read
+    from tests.support.servers import wait_until
+
+    store = make_store(tmp_path, FakeClock(T))
+    p = Pipeline(notify_config(tmp_path), Transport(), store.path)  # no receiver: it keeps the state
+    assert p.notifier._wait_time() is None  # nothing to do until woken
+    p.notifier.start()
+    try:
+        r = reading(1, T, memory=0.6)
+        p.engine.on_reading(r)
+        p.notifier.on_reading(r)
+        wait_until(lambda: read(store.path, "SELECT count(*) FROM alert_state")[0][0] == 1, 5,
+                   what="the state saved by the woken thread")
+        with_hook = Pipeline(notify_config(tmp_path / "b", webhooks=(HOOK,)), Transport())
+        assert with_hook.notifier._wait_time() == 1.0  # webhooks: retries and repeats need the clock
+    finally:
+        p.notifier.close()
+        store.close()
