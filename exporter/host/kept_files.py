@@ -162,12 +162,25 @@ class ProcFiles:
             kept.close()
 
 
+_kernel_proc: dict[str, bool] = {}
+
+
 def keeps(paths: HostPaths) -> bool:
-    """Whether the files of this host tree may be kept open: not under a root_prefix, where the
-    tree can be regular files (node_exporter's fixtures, a copied /proc) that are replaced or
-    removed, which a kept descriptor would not notice (it keeps reading the old file). /proc and
-    /sys themselves never replace a file under an open descriptor."""
-    return not paths.root_prefix
+    """Whether this host tree's /proc files may be kept open: only when its /proc is the kernel's.
+    A tree of regular files (node_exporter's fixtures, a copied /proc under a root_prefix) can
+    have a file moved or replaced, which a kept descriptor would not notice (it goes on reading
+    the old file); procfs never replaces a file under an open descriptor. procfs is told by its
+    files' size: 0, with content (a regular file's size is its content's length). Decided once
+    per root."""
+    root = paths.root_prefix
+    kernel = _kernel_proc.get(root)
+    if kernel is None:
+        try:
+            kernel = os.stat(paths.proc("stat")).st_size == 0 and bool(read_text(paths.proc("stat")))
+        except OSError:
+            kernel = False
+        _kernel_proc[root] = kernel
+    return kernel
 
 
 class KeptReader(Generic[T]):

@@ -108,3 +108,23 @@ def test_a_kept_file_without_budget_is_read_and_closed_each_time(tmp_path: Path)
     path.write_text("2")
     assert kept.read() == b"2" and open_fds() == held
     kept.close()
+
+
+def test_only_the_kernel_s_proc_is_kept_open(tmp_path: Path) -> None:
+    """A tree of regular files (fixtures under a root_prefix) is read by opening each file: one moved
+    away is then missed at once, not read on through a kept descriptor."""
+    from exporter.host import load
+    from exporter.host.kept_files import keeps
+    from exporter.host.paths import HostPaths
+    from tests.support.host_tree import context, write_tree
+
+    assert keeps(HostPaths()) and not keeps(HostPaths(str(tmp_path)))
+    write_tree(tmp_path, {"proc/stat": "cpu  1 0 0 0\n", "proc/loadavg": "0.5 0.2 0.1 1/100 42\n"})
+    reader = load.make(context(tmp_path))
+    try:
+        assert reader().load1 == 0.5
+        os.rename(tmp_path / "proc/loadavg", tmp_path / "moved")
+        with pytest.raises(FileNotFoundError):
+            reader()
+    finally:
+        reader.close()
