@@ -44,6 +44,7 @@ class PidListing:
 
     def __init__(self, proc: str, own_namespace: bool) -> None:
         self._loadavg = os.path.join(proc, "loadavg")
+        self._loadavg_fd = -1  # kept open: one pread per collection
         self._own_namespace = own_namespace
         self._last_pid = 0
         self._list_due = 0.0
@@ -54,10 +55,17 @@ class PidListing:
         if not self._own_namespace:
             return 0
         try:
-            with open(self._loadavg, "rb") as f:
-                return int(f.read().rsplit(None, 1)[-1])
+            if self._loadavg_fd < 0:
+                self._loadavg_fd = os.open(self._loadavg, os.O_RDONLY | os.O_CLOEXEC)
+            return int(os.pread(self._loadavg_fd, 256, 0).rsplit(None, 1)[-1])
         except (OSError, IndexError, ValueError):
+            self.close()
             return 0
+
+    def close(self) -> None:
+        if self._loadavg_fd >= 0:
+            os.close(self._loadavg_fd)
+            self._loadavg_fd = -1
 
     def entries(self, dir_fd: int, now: float, survivors: list[str] | None) -> list[str]:
         """/proc's pid entries: `survivors` (the last collection's) plus the processes created

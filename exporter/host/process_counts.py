@@ -21,7 +21,7 @@ from exporter.exposition.families import GaugeFamily
 from exporter.host.context import Collected
 from exporter.host.paths import HostPaths
 from exporter.host.sysfs import KeptFile
-from exporter.sampling.snapshot import Process
+from exporter.sampling.snapshot import Process, ProcessChanges
 
 _LIMITS = (
     ("threads-max", "node_processes_max_threads", "Limit of threads in the system"),
@@ -30,12 +30,18 @@ _LIMITS = (
 _state, _threads = attrgetter("state"), attrgetter("threads")
 
 
-def count_families(processes: Sequence[Process], limits: Sequence[float | None]) -> list[Metric]:
+def count_families(
+    processes: Sequence[Process], limits: Sequence[float | None], counted: tuple[Counter[str], int] | None = None
+) -> list[Metric]:
+    """node_processes_*; `counted` is (processes by state, threads) if the caller has them."""
+    by_state, threads = counted if counted is not None else (Counter(map(_state, processes)),
+                                                            sum(map(_threads, processes)))
     states = GaugeFamily("node_processes_state", "Number of processes in each state.", labels=["state"])
-    for state, n in sorted(Counter(map(_state, processes)).items()):
-        states.add_metric([state], float(n))
+    for state, n in sorted(by_state.items()):
+        if n > 0:
+            states.add_metric([state], float(n))
     fams: list[Metric] = [
-        GaugeFamily("node_processes_threads", "Allocated threads in system", float(sum(map(_threads, processes)))),
+        GaugeFamily("node_processes_threads", "Allocated threads in system", float(threads)),
         states,
         GaugeFamily("node_processes_pids", "Number of PIDs", float(len(processes))),
     ]
@@ -65,10 +71,33 @@ class ProcessCounts:
     def __init__(self, reader: Callable[[], tuple[Process, ...]], paths: HostPaths) -> None:
         self._reader = reader
         self._limits = Limits(paths)
+        self._last: tuple[tuple[Process, ...], Counter[str], int] | None = None
 
     def __call__(self) -> Collected:
         processes = self._reader()
-        return Collected(processes, count_families(processes, self._limits.read()))
+        counted = self._count(processes)
+        return Collected(processes, count_families(processes, self._limits.read(), counted))
+
+    def _count(self, processes: tuple[Process, ...]) -> tuple[Counter[str], int]:
+        """(processes by state, threads): moved by what changed when the reader says what that
+        is (a ProcessList that follows the last one), else counted over every process."""
+        changes = getattr(processes, "changes", None)
+        last = self._last
+        if isinstance(changes, ProcessChanges) and last is not None and changes.follows(last[0]):
+            by_state, threads = last[1].copy(), last[2]
+            for q, p in changes.pairs:
+                if q is not None:
+                    by_state[q[4]] -= 1
+                    threads -= q[7]
+                by_state[p[4]] += 1
+                threads += p[7]
+            for q in changes.gone.values():
+                by_state[q[4]] -= 1
+                threads -= q[7]
+        else:
+            by_state, threads = Counter(map(_state, processes)), sum(map(_threads, processes))
+        self._last = (processes, by_state, threads)
+        return by_state, threads
 
     def close(self) -> None:
         self._limits.close()

@@ -392,6 +392,7 @@ class ProcessReader:
 
     def close(self) -> None:
         with self._lock:
+            self.listing.close()
             for k in self._kept.values():
                 os.close(k[0])
             self._kept.clear()

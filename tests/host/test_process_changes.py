@@ -1,15 +1,20 @@
 """The process reader's own account of what changed (ProcessChanges) gives the same diff
 as comparing every process, whatever ran, started, exited, reused a pid, moved cgroup,
-sat in a quiet cgroup or had no kept descriptor."""
+sat in a quiet cgroup or had no kept descriptor; and node_processes_* moved by it are
+what counting every process gives."""
 
 from __future__ import annotations
 
 import random
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
+from prometheus_client.metrics_core import Metric
+
 from exporter.host.paths import HostPaths
+from exporter.host.process_counts import ProcessCounts, count_families
 from exporter.host.processes import ProcessReader
 from exporter.sampling.rates import ProcessDiff, compare_processes, diff_processes
 from exporter.sampling.snapshot import Process, ProcessList
@@ -27,6 +32,11 @@ def same(a: ProcessDiff, b: ProcessDiff) -> bool:
     return (sorted(a.changed) == sorted(b.changed) and a.used == b.used and a.first_seen == b.first_seen
             and a.gone == b.gone
             and a.changed_pids == b.changed_pids and pairs(a) == pairs(b))
+
+
+def samples(families: Sequence[Metric]) -> dict[tuple[str, tuple[str, ...]], float]:
+    return {(s.name, tuple(s.labels.values())): s.value for f in families for s in f.samples
+            if s.name in ("node_processes_state", "node_processes_threads", "node_processes_pids")}
 
 
 def test_the_readers_account_is_the_full_comparison(tmp_path: Path) -> None:
@@ -54,7 +64,15 @@ def test_the_readers_account_is_the_full_comparison(tmp_path: Path) -> None:
         cgroups.add(f"/s{svc}.service", 0)
     place()
     reader = ProcessReader(HostPaths(str(tmp_path)), max_open=25, clock=proc.clock, cgroups=cgroups.tree(proc))
-    before = reader()
+    counts = ProcessCounts(reader, HostPaths(str(tmp_path)))  # node_processes_*, moved by the changes
+
+    def read() -> ProcessList:
+        cur, families = counts()
+        assert samples(families) == samples(count_families(cur, [None, None]))  # as counted afresh
+        assert isinstance(cur, ProcessList)
+        return cur
+
+    before = read()
     next_pid, start = 100, 200
     try:
         for step in range(60):
@@ -82,13 +100,13 @@ def test_the_readers_account_is_the_full_comparison(tmp_path: Path) -> None:
                 pid = rng.choice(sorted(live))
                 live[pid][3] = (live[pid][3] % 2) + 1
             place()
-            cur = reader()
+            cur = read()
             assert isinstance(cur, ProcessList) and cur.changes is not None and cur.changes.follows(before)
             assert same(diff_processes(before, cur), compare_processes(before, cur)), step
             assert {p.pid for p in cur} == set(live)
             before = cur
         reader()  # a list nobody diffed
-        after = reader()
+        after = read()
         assert after.changes is not None and not after.changes.follows(before)  # one list in between
         assert same(diff_processes(before, after), compare_processes(before, after))
     finally:
