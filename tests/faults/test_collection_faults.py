@@ -100,7 +100,8 @@ def test_vanishing_proc_files_fail_only_their_collector_and_recover(tmp_path: Pa
     root = tmp_path / "root"
     shutil.copytree(FIXTURE, root, symlinks=True)
     config = config_from_dict({"root_prefix": str(root), "sample_max_age": 0})
-    runtime = build_runtime(config)
+    clock = [1000.0]  # the registry's monotonic clock: a missing file is looked for every 10 s
+    runtime = build_runtime(config, reader=HostReader(config, monotonic=lambda: clock[0]))
     client = create_app(runtime).test_client()
     try:
         first = client.get("/metrics")
@@ -129,8 +130,9 @@ def test_vanishing_proc_files_fail_only_their_collector_and_recover(tmp_path: Pa
         health = client.get("/healthz").get_json()  # a vanished file reads as "not on this host"
         assert {"meminfo", "loadavg"} <= set(health["failing_collectors"] + health["unavailable_collectors"])
 
-        for name in gone:  # the files come back: the collectors recover
+        for name in gone:  # the files come back: the collectors recover once the registry looks again
             shutil.move(str(backup / name), str(root / "proc" / name))
+        clock[0] += HostReader.MISSING_RECHECK_SECONDS
         r = client.get("/metrics")
         assert metric_value(r.text, "node_scrape_collector_success", collector="meminfo") == 1.0
         assert metric_value(r.text, "node_scrape_collector_success", collector="cpu") == 1.0
