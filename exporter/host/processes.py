@@ -94,6 +94,9 @@ class ProcessReader:
         self.quiet_served = 0
         # Quiet cgroups served in one go: cgroup → (its members, their readings, first refresh due).
         self._quiet_cache: dict[Cgroup, tuple[set[str], tuple[Process, ...], float]] = {}
+        # What the cache served last time (the readings, their entries): handed out again
+        # while the cache holds the same cgroups. Never changed in place once handed out.
+        self._served: tuple[list[Process], set[str]] | None = None
         self._lock = threading.Lock()
         # Listing /proc costs a pid lookup per process: it is listed only when the pids
         # handed out since cannot be probed (exporter/host/pid_listing.py). Only in our own
@@ -351,18 +354,20 @@ class ProcessReader:
     def _serve_quiet(self, tree: CgroupTree, now: float) -> tuple[list[Process], set[str]]:
         """The readings of every process of the cgroups that did not move, in one go per
         cgroup (a list extend instead of a loop over its processes), and their entries."""
+        cache = self._quiet_cache
+        # Same members as when cached (the set is replaced whenever it is read again),
+        # no member due for a refresh, and nothing ran in the cgroup since.
+        valid = {cg: c for cg, c in cache.items()
+                 if not cg.moved and c[0] is cg.members and now < c[2] and cg.procs_fd >= 0}
+        if len(valid) == len(cache) and self._served is not None:
+            return self._served  # the same cgroups as last time: the same readings and entries
         bulk: list[Process] = []
         served: set[str] = set()
-        cache = self._quiet_cache
-        valid: dict[Cgroup, tuple[set[str], tuple[Process, ...], float]] = {}
-        for cg, c in cache.items():
-            # Same members as when cached (the set is replaced whenever it is read again),
-            # no member due for a refresh, and nothing ran in the cgroup since.
-            if not cg.moved and c[0] is cg.members and now < c[2] and cg.procs_fd >= 0:
-                bulk.extend(c[1])
-                served |= c[0]
-                valid[cg] = c
+        for c in valid.values():
+            bulk.extend(c[1])
+            served |= c[0]
         self._quiet_cache = valid
+        self._served = (bulk, served)
         return bulk, served
 
     def _cache_quiet(self, tree: CgroupTree, now: float) -> None:
@@ -376,6 +381,7 @@ class ProcessReader:
             if any(k is None or k[3][9] != cg.path for k in ks):
                 continue
             cache[cg] = (cg.members, tuple(k[3] for k in ks if k is not None), min(k[4] for k in ks if k is not None))
+            self._served = None  # another cgroup to serve next time
 
     def _cgroup(self, entry: str) -> str:
         """The cgroup label of a process: its non-root cgroup, else "/" (or "" without cgroup v2)."""
