@@ -15,7 +15,7 @@ exits between two scrapes still adds all the seconds it used to its group.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from exporter.sampling.rates import ProcessDiff
 from exporter.sampling.reading import Reading
@@ -24,8 +24,9 @@ from exporter.sampling.snapshot import Process
 OTHER = "other"
 
 
-@dataclass(frozen=True)
-class GroupStats:
+class GroupStats(NamedTuple):
+    """One group's figures (a NamedTuple: forty are built per Reading on a busy host)."""
+
     name: str
     processes: int
     threads: int
@@ -51,6 +52,9 @@ class ProcessGroups:
         self._high: dict[str, float] = {}  # the highest CPU total exported per group
         self._seq = -1
         self._updates = 0
+        self._by_name: dict[str, GroupStats] = {}  # the figures last handed out, by group
+        self._names: list[str] = []  # the groups in the order they are handed out
+        self._touched: set[str] | None = None  # groups whose sums moved since; None: all of them
         self.recounts = 0  # full regroupings of every process (for tests and benches)
         self._lock = threading.Lock()
 
@@ -89,17 +93,26 @@ class ProcessGroups:
             ):
                 self._recount(processes)
             self._procs = processes
-            stats = []
-            for name in sorted(set(self._agg) | set(self._base)):
-                count, threads, rss, cpu = self._agg.get(name) or (0, 0, 0, 0.0)
-                # Never lower than what was exported: float sums in another order may differ
-                # in the last bit, and Prometheus reads any decrease as a counter reset.
-                total = max(self._base.get(name, 0.0) + cpu, self._high.get(name, 0.0))
-                self._high[name] = total
-                stats.append(GroupStats(name, int(count), int(threads), int(rss), total))
-            self._stats = tuple(stats)
+            self._stats = self._restate()
             self._seq = seq
             return self._stats
+
+    def _restate(self) -> tuple[GroupStats, ...]:
+        """The groups' figures, rebuilt for the groups whose sums moved (all after a recount)."""
+        touched, self._touched = self._touched, set()
+        by_name = self._by_name
+        names = self._names
+        if touched is None or any(name not in by_name for name in touched):
+            touched = set(self._agg) | set(self._base)
+            names = self._names = sorted(touched)
+        for name in touched:
+            count, threads, rss, cpu = self._agg.get(name) or (0, 0, 0, 0.0)
+            # Never lower than what was exported: float sums in another order may differ
+            # in the last bit, and Prometheus reads any decrease as a counter reset.
+            total = max(self._base.get(name, 0.0) + cpu, self._high.get(name, 0.0))
+            self._high[name] = total
+            by_name[name] = GroupStats(name, int(count), int(threads), int(rss), total)
+        return tuple(map(by_name.__getitem__, names)) if touched else self._stats
 
     def _patch(self, processes: tuple[Process, ...]) -> bool:
         """Update the sums from the processes that changed, when the set of processes is
@@ -123,6 +136,7 @@ class ProcessGroups:
     def _ran(self, key: tuple[int, int], a: Process, b: Process) -> None:
         """Move the sums of a process's group from reading `a` to reading `b`."""
         group = self._last[key][0]
+        self._touch(group)
         sums = self._agg[group]
         sums[1] += b[7] - a[7]
         sums[2] += b[6] - a[6]
@@ -181,10 +195,15 @@ class ProcessGroups:
                 self._ran((b[0], b[8]), a, b)
         return True
 
+    def _touch(self, group: str) -> None:
+        if self._touched is not None:
+            self._touched.add(group)
+
     def _exited(self, key: tuple[int, int], a: Process) -> None:
         """Take an exited process out of its group's sums: its seconds stay in the group's counter."""
         group, cpu = self._last.pop(key)
         self._base[group] = self._base.get(group, 0.0) + cpu
+        self._touch(group)
         sums = self._agg[group]
         sums[0] -= 1
         sums[1] -= a[7]
@@ -195,6 +214,7 @@ class ProcessGroups:
         """Add a process seen for the first time to its group's sums."""
         label: str = b[self._key]  # type: ignore[assignment]
         group = self._group_of(label)
+        self._touch(group)
         sums = self._agg.get(group)
         if sums is None:
             self._agg[group] = [1, b[7], b[6], b[5]]
@@ -207,6 +227,7 @@ class ProcessGroups:
 
     def _recount(self, processes: tuple[Process, ...]) -> None:
         self.recounts += 1
+        self._touched = None
         k = self._key
         if not self._groups:
             # First sight: give slots to the heaviest names first.
