@@ -38,6 +38,9 @@ class NetDevReader:
         self._keep = device_filter(config.device_exclude, config.device_include)
         self._files = KeptFiles()
         self._device_paths: dict[str, tuple[str, list[str]]] = {}  # device → (directory, its two files)
+        # device → (its /proc/net/dev text and two raw sysfs values, the NetInterface made of them):
+        # an interface whose counters and state read the same is handed the same object again.
+        self._last: dict[str, tuple[tuple[str, bytes | None, bytes | None], NetInterface]] = {}
         # In a container, /proc/net is the container's own namespace; PID 1's is the host's.
         self._net_dev = KeptFile(paths.proc("1", "net", "dev") if paths.root_prefix else paths.proc("net", "dev"))
 
@@ -74,34 +77,43 @@ class NetDevReader:
             device = name.strip()
             if not self._keep(device):
                 continue
-            n = [int(x) for x in rest.split()]
-            if len(n) < 16:
+            parts = rest.split()
+            if len(parts) < 16:
                 continue
-            nohandler, operstate = map(_decoded, self._sys_values(device, inodes))
-            result.append(
-                NetInterface(
-                    device=device,
-                    receive_bytes=n[0],
-                    receive_packets=n[1],
-                    receive_errs=n[2],
-                    receive_drop=n[3],
-                    receive_fifo=n[4],
-                    receive_frame=n[5],
-                    receive_compressed=n[6],
-                    receive_multicast=n[7],
-                    transmit_bytes=n[8],
-                    transmit_packets=n[9],
-                    transmit_errs=n[10],
-                    transmit_drop=n[11],
-                    transmit_fifo=n[12],
-                    transmit_colls=n[13],
-                    transmit_carrier=n[14],
-                    transmit_compressed=n[15],
-                    receive_nohandler=int(nohandler) if nohandler else None,
-                    up=operstate == "up",
-                )
+            raw = self._sys_values(device, inodes)
+            key = (rest, raw[0], raw[1])
+            last = self._last.get(device)
+            if last is not None and last[0] == key:  # an idle interface: the same reading as last time
+                result.append(last[1])
+                continue
+            n = [int(x) for x in parts]
+            nohandler, operstate = map(_decoded, raw)
+            iface = NetInterface(
+                device=device,
+                receive_bytes=n[0],
+                receive_packets=n[1],
+                receive_errs=n[2],
+                receive_drop=n[3],
+                receive_fifo=n[4],
+                receive_frame=n[5],
+                receive_compressed=n[6],
+                receive_multicast=n[7],
+                transmit_bytes=n[8],
+                transmit_packets=n[9],
+                transmit_errs=n[10],
+                transmit_drop=n[11],
+                transmit_fifo=n[12],
+                transmit_colls=n[13],
+                transmit_carrier=n[14],
+                transmit_compressed=n[15],
+                receive_nohandler=int(nohandler) if nohandler else None,
+                up=operstate == "up",
             )
+            self._last[device] = (key, iface)
+            result.append(iface)
         seen = {n.device for n in result}
+        for gone in [d for d in self._last if d not in seen]:
+            del self._last[gone]
         self._files.retain(seen)
         for gone in [d for d in self._device_paths if d not in seen]:
             del self._device_paths[gone]

@@ -120,3 +120,17 @@ def test_netdev_sees_operstate_and_nohandler_change(tmp_path: Path) -> None:
         assert [(n.up, n.receive_nohandler) for n in reader() if n.device == "eth0"] == [(False, None)]
     finally:
         reader.close()
+
+
+def test_netdev_hands_an_idle_interface_the_same_reading_and_sees_counters_move(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"proc/1/net/dev": NET_DEV, "sys/class/net/eth0/operstate": "up\n"})
+    reader = NetDevReader(HostPaths(str(tmp_path)), NetworkConfig())
+    try:
+        first = {n.device: n for n in reader()}
+        second = {n.device: n for n in reader()}
+        assert second["eth0"] is first["eth0"] and second["wlan0"] is first["wlan0"]
+        write_tree(tmp_path, {"proc/1/net/dev": NET_DEV.replace("eth0: 1 2", "eth0: 5 2")})
+        third = {n.device: n for n in reader()}
+        assert third["eth0"].receive_bytes == 5 and third["wlan0"] is first["wlan0"]
+    finally:
+        reader.close()
