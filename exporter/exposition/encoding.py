@@ -22,7 +22,7 @@ from prometheus_client.registry import Collector
 from prometheus_client.samples import Sample
 from prometheus_client.utils import floatToGoString, parse_version
 
-from exporter.exposition.families import Family, Unrenderable, check_name, escape_label_value
+from exporter.exposition.families import MAX_RENDERED, Family, Row, Unrenderable, check_name, escape_label_value
 
 Encoder = Callable[[Collector], bytes]
 
@@ -79,15 +79,40 @@ def _header(name: str, documentation: str, mtype: str, openmetrics: bool) -> str
     return header
 
 
+# Each Family's whole block (HELP, TYPE and sample lines) as last written, by shape and
+# format, with the rows it was written from: one lookup and one comparison of rows per
+# family when nothing moved (most of a scrape's). Bounded like the rendered-rows cache.
+_blocks: dict[tuple[str, str, str, tuple[str, ...], bool], tuple[list[Row], str]] = {}
+
+
+def _family_block(f: Family, openmetrics: bool) -> str:
+    key = (f.name, f.type, f.documentation, f.labelnames, openmetrics)
+    rows = f.rows
+    last = _blocks.get(key)
+    if last is not None and last[0] == rows:
+        return last[1]
+    if openmetrics:
+        out = [_header(f.name, f.documentation, f.type, True)]
+    else:
+        out = [_header(f.name + _TEXT_SUFFIXES.get(f.type, ""), f.documentation, _TEXT_TYPES.get(f.type, f.type),
+                       False)]
+    f.render_rows(out)
+    text = "".join(out)
+    if len(_blocks) >= MAX_RENDERED:
+        _blocks.clear()
+    _blocks[key] = (rows.copy(), text)  # a copy: a family may gain rows after this
+    return text
+
+
 def _text(registry: Collector) -> bytes:
     out: list[str] = []
     for metric in registry.collect():
+        if isinstance(metric, Family):
+            out.append(_family_block(metric, False))
+            continue
         mtype = metric.type
         name = metric.name + _TEXT_SUFFIXES.get(mtype, "")
         out.append(_header(name, metric.documentation, _TEXT_TYPES.get(mtype, mtype), False))
-        if isinstance(metric, Family):
-            metric.render_rows(out)
-            continue
         for s in metric.samples:
             if s.name.startswith(metric.name) and s.name[len(metric.name):] in _OM_ONLY_SUFFIXES:
                 raise _Unusual(s.name)
@@ -98,13 +123,13 @@ def _text(registry: Collector) -> bytes:
 def _openmetrics(registry: Collector) -> bytes:
     out: list[str] = []
     for metric in registry.collect():
+        if isinstance(metric, Family):  # a Family has no unit
+            out.append(_family_block(metric, True))
+            continue
         out.append(_header(metric.name, metric.documentation, metric.type, True))
         if metric.unit:
             out.append(f"# UNIT {metric.name} {metric.unit}\n")
-        if isinstance(metric, Family):
-            metric.render_rows(out)
-        else:
-            _plain_samples(metric.samples, out, timestamp_ms=False)
+        _plain_samples(metric.samples, out, timestamp_ms=False)
     out.append("# EOF\n")
     return "".join(out).encode("utf-8")
 

@@ -191,3 +191,10 @@ class UntypedFamily(Family):
 class CounterFamily(Family):
     TYPE = "counter"
     SUFFIX = "_total"
+
+
+class InfoFamily(Family):
+    """An info family (`name_info{labels} 1.0`), as InfoMetricFamily writes it in both formats."""
+
+    TYPE = "info"
+    SUFFIX = "_info"

@@ -11,10 +11,10 @@ from __future__ import annotations
 import platform
 from collections.abc import Callable, Iterator
 
-from prometheus_client.metrics_core import InfoMetricFamily, Metric
+from prometheus_client.metrics_core import Metric
 
 from exporter import __version__
-from exporter.exposition.families import CounterFamily, Family, GaugeFamily
+from exporter.exposition.families import CounterFamily, Family, GaugeFamily, InfoFamily
 from exporter.sampling.process_groups import GroupStats
 from exporter.sampling.rates import rate_of
 from exporter.sampling.reading import Reading
@@ -245,10 +245,19 @@ def _top_processes(reading: Reading, n: int) -> Iterator[Metric]:
     yield top_mem
 
 
+def _make_build_info() -> InfoFamily:
+    build = InfoFamily("sysmon_build", "Version of the exporter and of Python it runs on.",
+                       labels=["version", "python_version"])
+    build.add_metric([__version__, platform.python_version()], 1.0)
+    build.reused = True  # the same family, and its line, for the life of the process
+    return build
+
+
+_BUILD_INFO = _make_build_info()
+
+
 def _build_info() -> Iterator[Metric]:
-    build = InfoMetricFamily("sysmon_build", "Version of the exporter and of Python it runs on.")
-    build.add_metric([], {"version": __version__, "python_version": platform.python_version()})
-    yield build
+    yield _BUILD_INFO
 
 
 # The families built from typed Snapshot fields, by the collector that fills the field.

@@ -16,7 +16,7 @@ from prometheus_client.samples import Exemplar
 
 from exporter.config import config_from_dict
 from exporter.exposition import encoding
-from exporter.exposition.families import CounterFamily, Family, GaugeFamily
+from exporter.exposition.families import CounterFamily, Family, GaugeFamily, InfoFamily
 from exporter.runtime import build_runtime
 
 PROMETHEUS_ACCEPT = (
@@ -190,3 +190,27 @@ def test_a_family_rendered_again_shows_its_own_rows() -> None:
     assert rendered(grown) == 'cache_probe{a="x"} 1.0\n'
     grown.add_metric(["w"], 4)
     assert rendered(grown) == 'cache_probe{a="x"} 1.0\ncache_probe{a="w"} 4.0\n'
+
+
+@pytest.mark.parametrize("accept", ACCEPTS)
+def test_a_family_written_again_with_another_help_type_or_rows_is_written_anew(accept: str | None) -> None:
+    """The block cache (HELP, TYPE and rows of a family as last written) never serves a stale
+    part: each encoding equals the library's for what the family holds now."""
+    def fam(cls: Any, doc: str, rows: list[tuple[str, float]]) -> Family:
+        f = cls("block_probe", doc, labels=["a"])
+        for label, v in rows:
+            f.add_metric([label], v)
+        return f
+    for f in (fam(GaugeFamily, "First.", [("x", 1.0)]), fam(GaugeFamily, "First.", [("x", 1.0)]),
+              fam(GaugeFamily, "Second.", [("x", 1.0)]), fam(CounterFamily, "Second.", [("x", 1.0)]),
+              fam(CounterFamily, "Second.", [("x", 2.0)]), fam(CounterFamily, "Second.", [("x", 2.0), ("y", 0.0)])):
+        assert_same(registry_of(f), accept)
+
+
+@pytest.mark.parametrize("accept", ACCEPTS)
+def test_our_info_family_is_written_as_the_librarys(accept: str | None) -> None:
+    ours = InfoFamily("probe_build", "An info metric.", labels=["version", "python_version"])
+    ours.add_metric(["1.2.3", "3.11.7"], 1.0)
+    library = InfoMetricFamily("probe_build", "An info metric.")
+    library.add_metric([], {"version": "1.2.3", "python_version": "3.11.7"})
+    assert encoding.choose(accept)[0](registry_of(ours)) == choose_encoder(accept or "")[0](registry_of(library))
