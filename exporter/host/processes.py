@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -107,7 +108,8 @@ class ProcessReader:
         self._generation = 0  # of the ProcessList handed out last
 
     def _static_fields(self, pid: int, raw_comm: bytes) -> tuple[str, str, str]:
-        comm = decode_bytes(raw_comm)  # invalid UTF-8 as node_exporter does it
+        """(name, user, command line), interned: a host's many workers of one program share them."""
+        comm = sys.intern(decode_bytes(raw_comm))  # invalid UTF-8 as node_exporter does it
         base = os.path.join(self._proc, str(pid))
         try:
             uid = os.stat(base).st_uid
@@ -117,7 +119,7 @@ class ProcessReader:
         try:
             with open(os.path.join(base, "cmdline"), "rb") as f:
                 raw = f.read(CMDLINE_MAX)
-            cmdline = decode_bytes(raw.rstrip(b"\0").replace(b"\0", b" "))
+            cmdline = sys.intern(decode_bytes(raw.rstrip(b"\0").replace(b"\0", b" ")))
         except OSError:
             cmdline = ""
         return comm, user, cmdline or f"[{comm}]"
