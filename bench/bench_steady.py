@@ -99,13 +99,18 @@ def mib(n: float) -> str:
     return f"{n / 2**20:.1f} MiB"
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--duration", type=float, default=60.0)
+def setup_arguments(ap: argparse.ArgumentParser, duration: float) -> None:
+    """The set-up's options, shared with bench/steady_breakdown.py."""
+    ap.add_argument("--duration", type=float, default=duration)
     ap.add_argument("--extra", type=int, default=1000)
     ap.add_argument("--layout", choices=("services", "one"), default="services")
     ap.add_argument("--home-entries", type=int, default=300_000, help="files in the scanned home (0: no scan)")
     ap.add_argument("--home", help="an existing tree to scan as the home directory instead of making one")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    setup_arguments(ap, 60.0)
     ap.add_argument("--every", type=float, default=30.0, help="seconds between RSS readings")
     ap.add_argument("--output", default=str(HERE / "RESULTS-steady.md"))
     ap.add_argument("--profile", metavar="RAW", help="record the window with py-spy (100 Hz, raw) into RAW and "
