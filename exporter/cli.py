@@ -84,7 +84,14 @@ def _config_from_args(args: argparse.Namespace) -> Config:
     return config
 
 
+def needs_tls(config: Config) -> bool:
+    """A TLS listener or an https receiver of alerts: what OpenSSL is loaded for (tuning.leave_out_openssl)."""
+    targets = (*config.alerts.notify.alertmanagers, *config.alerts.notify.webhooks)
+    return bool(config.web.tls_cert_file) or any(t.url.startswith("https://") for t in targets)
+
+
 def serve(config: Config, *, reset_history: bool = False, reload: Callable[[], Config] | None = None) -> int:
+    tuning.leave_out_openssl(needs_tls(config))  # before the web stack is imported
     from exporter.history import open_history
     from exporter.runtime import build_runtime
     from exporter.web.app import create_app

@@ -5,6 +5,7 @@ entry point, to be sure what reaches a user's terminal is the same."""
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import subprocess
 import sys
@@ -63,3 +64,15 @@ def test_busy_port_is_a_clear_error_from_the_real_entry_point() -> None:
                             f"127.0.0.1:{port}"], capture_output=True, text=True, cwd=REPO, timeout=30)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.splitlines()[-1].startswith(f"sysmon-exporter: cannot listen on 127.0.0.1:{port}"), r.stderr
+
+
+def test_tls_is_needed_for_a_tls_listener_or_an_https_receiver_only() -> None:
+    from exporter.cli import needs_tls
+    from exporter.config import config_from_dict
+
+    assert not needs_tls(config_from_dict({}))
+    assert not needs_tls(config_from_dict({"alerts": {"notify": {"webhooks": [{"url": "http://127.0.0.1:1/x"}]}}}))
+    assert needs_tls(config_from_dict({"alerts": {"notify": {"alertmanagers": [{"url": "https://am.example/"}]}}}))
+    plain = config_from_dict({})
+    tls = dataclasses.replace(plain.web, tls_cert_file="/c.pem", tls_key_file="/k.pem")  # the files are not read here
+    assert needs_tls(dataclasses.replace(plain, web=tls))

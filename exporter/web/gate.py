@@ -15,7 +15,7 @@ The gate sits between cheroot's connection selector and its worker queue
   as `max_request_header_size` (cheroot then answers 431/414 itself);
 * TLS: it runs the handshake non-blocking here, then reads the decrypted request head
   here too (non-blocking) into the connection's prefix buffer, which the worker's reader
-  serves first (server.LazyTLSAdapter.makefile): a TLS slowloris holds no worker either;
+  serves first (tls.LazyTLSAdapter.makefile): a TLS slowloris holds no worker either;
 * until then the socket waits in an edge-triggered epoll, costing one descriptor and no
   thread; a head not complete within `head_timeout` seconds of its first byte being
   awaited (a drip does not extend it) is closed; at most `max_waiting` wait at once
@@ -34,12 +34,14 @@ import logging
 import os
 import select
 import socket
-import ssl
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # ssl is imported only with TLS configured (exporter/web/tls.py)
+    import ssl
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +204,7 @@ class HeadGate:
     def _ready(self, conn: Any) -> bool | None:
         """True: hand to a worker; False: wait for more bytes; None: the peer is gone or broken."""
         sock = conn.socket
-        if isinstance(sock, ssl.SSLSocket):
+        if hasattr(sock, "_prefix"):  # a TLS socket of LazyTLSAdapter
             return self._tls_ready(conn, sock)
         try:
             data = _peek(sock, self._max_head, self._socket_timeout)
@@ -218,6 +220,8 @@ class HeadGate:
         return False
 
     def _tls_ready(self, conn: Any, sock: ssl.SSLSocket) -> bool | None:
+        import ssl  # loaded already: the socket is one
+
         sock.setblocking(False)
         try:
             if not getattr(conn, "_tls_done", False):

@@ -9,7 +9,7 @@ cheroot had), and waitress has no TLS. cheroot's weaknesses against slow clients
 
 * `GatedServer` hands a connection to a worker only once its request head has arrived
   (exporter/web/gate.py); silent or dripping sockets wait in epoll, bounded in time.
-* `LazyTLSAdapter` does not handshake in the accept loop: the gate runs the handshake
+* `LazyTLSAdapter` (exporter/web/tls.py) does not handshake in the accept loop: the gate runs the handshake
   non-blocking, so one silent TLS socket costs a descriptor, not every client's time.
 * accept failing with EMFILE/ENFILE (descriptor limit) frees the oldest waiting
   connection and backs off briefly, logging one line per period (cheroot retried at once
@@ -22,11 +22,9 @@ cheroot had), and waitress has no TLS. cheroot's weaknesses against slow clients
 from __future__ import annotations
 
 import errno
-import io
 import json
 import logging
 import signal
-import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -34,8 +32,6 @@ from types import FrameType
 from typing import Any
 
 from cheroot import connections, errors, server, wsgi
-from cheroot.makefile import StreamReader
-from cheroot.ssl.builtin import BuiltinSSLAdapter
 from flask import Flask
 
 from exporter.config import WebConfig, parse_listen
@@ -76,41 +72,6 @@ class JSONErrorConnection(server.HTTPConnection):
     RequestHandlerClass = JSONErrorRequest
 
 
-class _PrefixedSocket:
-    """The socket as a worker's reader sees it: first the bytes the gate already read and
-    decrypted (the request head), then the TLS socket itself."""
-
-    def __init__(self, sock: ssl.SSLSocket) -> None:
-        self._sock = sock
-        self._prefix: bytearray = sock._prefix  # type: ignore[attr-defined]
-
-    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
-        if self._prefix:
-            n = min(nbytes or len(buffer), len(self._prefix))
-            buffer[:n] = self._prefix[:n]
-            del self._prefix[:n]
-            return n
-        return self._sock.recv_into(buffer, nbytes, flags)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._sock, name)
-
-
-class LazyTLSAdapter(BuiltinSSLAdapter):
-    """TLS without a handshake in cheroot's accept loop: the gate performs it, non-blocking,
-    and reads the request head into `sock._prefix`, which the reader serves first."""
-
-    def wrap(self, sock: Any) -> tuple[ssl.SSLSocket, dict[str, str]]:
-        s = self.context.wrap_socket(sock, do_handshake_on_connect=False, server_side=True)
-        s._prefix = bytearray()  # type: ignore[attr-defined]
-        return s, {"wsgi.url_scheme": "https", "HTTPS": "on"}
-
-    def makefile(self, sock: Any, mode: str = "r", bufsize: int = io.DEFAULT_BUFFER_SIZE) -> Any:
-        if "r" in mode and hasattr(sock, "_prefix"):
-            return StreamReader(_PrefixedSocket(sock), mode, bufsize)
-        return super().makefile(sock, mode, bufsize)
-
-
 class _Connections(connections.ConnectionManager):
     """cheroot's connection selector, surviving a full descriptor table."""
 
@@ -125,7 +86,7 @@ class _Connections(connections.ConnectionManager):
         (pipelined bytes in the TLS prefix, or decrypted in OpenSSL's buffer, where select()
         cannot see them) goes back to the gate, not to select()."""
         sock = conn.socket
-        if getattr(sock, "_prefix", None) or (isinstance(sock, ssl.SSLSocket) and sock.pending()):
+        if hasattr(sock, "_prefix") and (sock._prefix or sock.pending()):  # only our TLS sockets have one
             conn.last_used = time.time()
             self.server.process_conn(conn)
             return
@@ -181,6 +142,8 @@ def make_server(app: Flask, web: WebConfig, listen: str | None = None) -> GatedS
     srv.keep_alive_conn_limit = 256  # idle keep-alive connections wait in the selector, not in a thread
     srv.max_request_header_size = MAX_HEADER
     if web.tls_cert_file:
+        from exporter.web.tls import LazyTLSAdapter  # ssl (OpenSSL) only when TLS is configured
+
         srv.ssl_adapter = LazyTLSAdapter(web.tls_cert_file, web.tls_key_file)
     return srv
 
