@@ -2,7 +2,8 @@
 
 1. Imports, each step in a fresh interpreter (RSS of the interpreter after the imports, modules
    loaded): bare Python; everything `serve` imports but the web layer; the whole serve path
-   (Flask, Werkzeug, Jinja2, click, cheroot and our web package on top).
+   (Flask, Werkzeug, Jinja2, click, cheroot and our web package on top); the same with OpenSSL
+   left out, as `serve` does when nothing needs TLS (exporter.tuning.leave_out_openssl).
 2. A fresh start with the defaults (history on, in a temporary directory; the start-up scan of
    a home of `--home-entries` files, as bench_steady.py makes it), side by side with Debian's
    node_exporter: RSS (anonymous and file-backed) when first up, once the scan has finished, and
@@ -42,6 +43,9 @@ _IMPORTS = {
                                              "import cheroot.server, cheroot.wsgi",
     "the whole serve path (+ Flask, Werkzeug, Jinja2, click, web/)": "import exporter.cli, exporter.history, "
         "exporter.runtime, exporter.web.app, exporter.web.server",
+    "the same, OpenSSL left out as serve does without TLS": "from exporter import tuning; "
+        "tuning.leave_out_openssl(False); import exporter.cli, exporter.history, exporter.runtime, "
+        "exporter.web.app, exporter.web.server",
 }
 _REPORT = ("import json, sys; s = {l.split(':')[0]: int(l.split()[1]) for l in open('/proc/self/status') "
            "if l.startswith(('VmRSS', 'RssAnon', 'RssFile'))}; print(json.dumps([len(sys.modules), s]))")
