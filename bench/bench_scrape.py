@@ -8,7 +8,8 @@ latency, CPU per scrape (from /proc/PID/stat over the run), RSS after the run, b
 per scrape, our /data latency, and what each of our collectors cost per scrape (its
 collector_duration_seconds, averaged). Ours runs with sample_max_age 0 so every
 scrape pays a full collection (as Prometheus' 15 s scrapes do in practice), and
-all default collectors on.
+otherwise the defaults: every default collector, history on (a fresh database),
+directory scans on with their default roots (none when run as root, as here).
 
     python bench/bench_scrape.py [--scrapes 50] [--extra 1000] [--many 5000] [--runs 3] [--scaling]
 
@@ -156,7 +157,7 @@ def scaling(cfg: Path, scrapes: int, counts: tuple[int, ...]) -> str:
     for n in counts:
         extra = max(0, n - process_count())
         node = node_exporter()
-        with idle_processes(extra, lifetime=1800), ours(cfg) as srv:
+        with idle_processes(extra, lifetime=1800), ours(cfg, data_dir=cfg.parent / "data-scaling") as srv:
             servers = [srv]
             if node is not None:
                 servers.append(node.__enter__())
@@ -192,8 +193,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         cfg = work / "sysmon.yml"
-        cfg.write_text("sample_max_age: 0s\ndirsize: {enabled: false}\n")
-        servers: list[Server] = [ours(cfg)]
+        # The defaults a user gets (history on, in a fresh database; directory scans on, of
+        # the default roots: none when run as root), but for sample_max_age 0: every scrape collects.
+        cfg.write_text("sample_max_age: 0s\n")
+        servers: list[Server] = [ours(cfg, data_dir=work / "data")]
         for extra in (node_exporter(), process_exporter(work) if args.process_exporter else None):
             if extra is not None:
                 servers.append(extra)

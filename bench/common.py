@@ -83,9 +83,11 @@ class Server:
         return self.proc.pid
 
 
-def ours(config_path: Path, port: int | None = None) -> Server:
+def ours(config_path: Path, port: int | None = None, data_dir: Path | None = None) -> Server:
+    """Our exporter with `config_path`; history in `data_dir` (as a user gets it), or none."""
     port = port or free_port()
-    return Server("sysmon-exporter", [sys.executable, "-m", "exporter", "serve", "--no-history", "--config",
+    history = ["--data-dir", str(data_dir)] if data_dir is not None else ["--no-history"]
+    return Server("sysmon-exporter", [sys.executable, "-m", "exporter", "serve", *history, "--config",
                                       str(config_path), "--listen", f"127.0.0.1:{port}"], f"http://127.0.0.1:{port}")
 
 
