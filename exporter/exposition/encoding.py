@@ -189,11 +189,23 @@ def choose_encoder(accept: str | None) -> tuple[Encoder, str]:
     return library_text, CONTENT_TYPE_PLAIN_0_0_4
 
 
+_FAST_OPENMETRICS = {OPENMETRICS_1_0_0, OPENMETRICS_1_0_0 + "; escaping=underscores",
+                     OPENMETRICS_1_0_0 + "; escaping=allow-utf-8"}
+
+
+def _escaping(content_type: str) -> str:
+    return content_type.rsplit("escaping=", 1)[1] if "escaping=" in content_type else "underscores"
+
+
 def choose(accept: str | None) -> tuple[Encoder, str]:
     """(encoder, content type) for an Accept header, as prometheus_client negotiates it."""
     library, content_type = choose_encoder(accept)
     if content_type == CONTENT_TYPE_PLAIN_0_0_4:
         return partial(_with_fallback, _text, library_text), content_type
-    if content_type == OPENMETRICS_1_0_0 or content_type == OPENMETRICS_1_0_0 + "; escaping=underscores":
-        return partial(_with_fallback, _openmetrics, library_openmetrics), content_type
+    if content_type in _FAST_OPENMETRICS:
+        # Our names all pass check_name (legacy names, else the library writes the whole set),
+        # and such a name is written the same under every escaping: Prometheus 3 asks for
+        # allow-utf-8 first.
+        return partial(_with_fallback, _openmetrics, partial(library_openmetrics, escaping=_escaping(content_type))), \
+            content_type
     return library, content_type
