@@ -22,6 +22,7 @@ README = HERE.parent / "README.md"
 BENCHES = [
     ("bench_scrape.py", ["--scaling"], "RESULTS-scrape.md", "Scrape cost against node_exporter and process-exporter"),
     ("bench_steady.py", ["--duration", "60"], "RESULTS-steady.md", "Steady state"),
+    ("bench_memory.py", [], "RESULTS-memory.md", "Memory"),
     ("bench_page.py", [], "RESULTS-page.md", "The page"),
     ("bench_dirsize.py", [], "RESULTS-dirsize.md", "Directory scans"),
     ("bench_history.py", [], "RESULTS-history.md", "History"),
