@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from typing import NamedTuple
 
-from exporter.sampling.rates import ProcessDiff
+from exporter.sampling.rates import ProcessDiff, compare_processes
 from exporter.sampling.reading import Reading
 from exporter.sampling.snapshot import Process
 
@@ -85,12 +85,10 @@ class ProcessGroups:
             if seq == self._seq:
                 return self._stats
             self._updates += 1
-            with_diff = diff is not None and diff_base is not None and diff_base is self._procs
+            if diff is None or diff_base is None or diff_base is not self._procs:
+                diff = self._compare(processes)
             # A full recount now and then resets the float drift of the incremental sums.
-            if self._updates % self.RECOUNT_EVERY == 0 or not (
-                (with_diff and diff is not None and self._apply(diff))
-                or (not with_diff and (self._patch(processes) or self._diff(processes)))
-            ):
+            if self._updates % self.RECOUNT_EVERY == 0 or diff is None or not self._apply(diff):
                 self._recount(processes)
             self._procs = processes
             self._stats = self._restate()
@@ -114,24 +112,14 @@ class ProcessGroups:
             by_name[name] = GroupStats(name, int(count), int(threads), int(rss), total)
         return tuple(map(by_name.__getitem__, names)) if touched else self._stats
 
-    def _patch(self, processes: tuple[Process, ...]) -> bool:
-        """Update the sums from the processes that changed, when the set of processes is
-        the one last seen (same pids, start times and names, same order): the reader hands
-        back the very same object for a process that has not run, so this is the usual
-        case on a quiet host and costs one identity check per process."""
+    def _compare(self, processes: tuple[Process, ...]) -> ProcessDiff | None:
+        """The diff from the processes last seen, when no Reading brought one: one pass over
+        every process (the reader hands back the very same object for one that has not run).
+        None (recount) before the first update or when a pid appears twice."""
         old = self._procs
-        if old is None or len(old) != len(processes):
-            return False
-        changed = []
-        k = self._key
-        for a, b in zip(old, processes, strict=True):
-            if a is not b:
-                if a[0] != b[0] or a[8] != b[8] or a[k] != b[k]:
-                    return False
-                changed.append((a, b))
-        for a, b in changed:
-            self._ran((b[0], b[8]), a, b)
-        return True
+        if old is None or len({p[0] for p in processes}) != len(processes):
+            return None
+        return compare_processes(old, processes)
 
     def _ran(self, key: tuple[int, int], a: Process, b: Process) -> None:
         """Move the sums of a process's group from reading `a` to reading `b`."""
@@ -142,35 +130,6 @@ class ProcessGroups:
         sums[2] += b[6] - a[6]
         sums[3] += b[5] - a[5]
         self._last[key] = (group, b[5])
-
-    def _diff(self, processes: tuple[Process, ...]) -> bool:
-        """Update the sums by the processes that came, went or changed since the last
-        update (a busy host starts and ends a few between two collections): one dict of
-        the processes by (pid, start time) instead of regrouping all of them. False when
-        a process changed its group key (its name or cgroup): then recount."""
-        old = self._procs
-        if old is None:
-            return False
-        k = self._key
-        before = {(p[0], p[8]): p for p in old}
-        now = {(p[0], p[8]): p for p in processes}
-        if len(now) != len(processes) or len(before) != len(old):
-            return False  # the same process twice: leave it to the recount
-        moved = []
-        for key, b in now.items():
-            a = before.get(key)
-            if a is not b and a is not None and a[k] != b[k]:
-                return False
-            if a is not b:
-                moved.append((key, a, b))
-        for key in before.keys() - now.keys():  # exited: its seconds stay in the group's counter
-            self._exited(key, before[key])
-        for key, a, b in moved:
-            if a is None:
-                self._started(key, b)
-            else:
-                self._ran(key, a, b)
-        return True
 
     def _apply(self, diff: ProcessDiff) -> bool:
         """Update the sums by the Reading's diff: the processes that ran, came and went.

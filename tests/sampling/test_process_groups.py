@@ -45,7 +45,7 @@ def test_sums_patched_from_changed_processes_equal_a_full_recount() -> None:
 
     rng = random.Random(7)
     patched, recounting = ProcessGroups(max_groups=6), ProcessGroups(max_groups=6)
-    recounting._patch = lambda processes: False  # type: ignore[method-assign]  # noqa: SLF001
+    recounting.RECOUNT_EVERY = 1
     procs = [proc(i, f"name{i % 9}", float(i), rss=1000 * i, start=i) for i in range(1, 60)]
     next_pid = 100
     highest: dict[str, float] = {}
