@@ -1,0 +1,206 @@
+"""netclass with link events: what no event announces is read at every collection, the rest is
+served from the last full reading until an event, an error or FULL_EVERY seconds; on this host's
+own links (a veth pair made for the test) every kind of announced change is seen at once."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from exporter.config import config_from_dict
+from exporter.host import netclass
+from exporter.host.context import CollectorContext
+from exporter.host.link_events import LinkEvents
+from exporter.host.paths import HostPaths
+from tests.support.host_tree import samples, write_tree
+
+
+class FakeEvents:
+    def __init__(self) -> None:
+        self.pending = True  # the first collection reads everything, as LinkEvents says
+
+    def changed(self) -> bool:
+        changed, self.pending = self.pending, False
+        return changed
+
+    def close(self) -> None:
+        pass
+
+
+def _iface(name: str, **attrs: str) -> dict[str, str]:
+    return {f"sys/class/net/{name}/{k}": v + "\n" for k, v in attrs.items()}
+
+
+def _value(got: dict, metric: str, device: str) -> float | None:
+    return got.get((metric, (("device", device),)))
+
+
+def _info(got: dict, device: str) -> dict[str, str]:
+    [labels] = [dict(k[1]) for k in got if k[0] == "node_network_info" and dict(k[1])["device"] == device]
+    return labels
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Iterator[tuple[Path, FakeEvents, list[float], netclass.NetClassReader]]:
+    write_tree(tmp_path, {
+        **_iface("eth0", operstate="up", flags="0x1003", mtu="1500", speed="1000", duplex="full",
+                 netdev_group="0", ifalias="", carrier_changes="1"),
+        **_iface("eth1", operstate="down", flags="0x1002", mtu="1500", netdev_group="0", ifalias="",
+                 carrier_changes="1"),
+    })
+    events, now = FakeEvents(), [1000.0]
+    reader = netclass.NetClassReader(HostPaths(str(tmp_path)), re.compile("^$"), False, events, lambda: now[0])
+    try:
+        yield tmp_path, events, now, reader
+    finally:
+        reader.close()
+
+
+def test_unannounced_attributes_are_read_every_time_the_rest_after_an_event(tree) -> None:
+    root, events, now, reader = tree
+    first = reader()
+    assert reader() is first and reader.full_reads == 1  # quiet: the cheap read, same families
+    write_tree(root, {**_iface("eth0", speed="10000", duplex="half", netdev_group="3"),
+                      **_iface("eth1", netdev_group="4", ifalias="spare", carrier_changes="2")})
+    got = samples(reader())
+    assert _value(got, "node_network_speed_bytes", "eth0") == 1_250_000_000
+    assert _info(got, "eth0")["duplex"] == "half"
+    assert _value(got, "node_network_net_dev_group", "eth0") == 3
+    # eth1 is down: the kernel announces neither its ifalias nor its carrier counters
+    assert _value(got, "node_network_net_dev_group", "eth1") == 4
+    assert _info(got, "eth1")["ifalias"] == "spare"
+    assert _value(got, "node_network_carrier_changes_total", "eth1") == 2
+    assert reader.full_reads == 1
+
+    write_tree(root, _iface("eth0", mtu="9000", ifalias="uplink"))  # announced by an event on a real host
+    got = samples(reader())
+    assert _value(got, "node_network_mtu_bytes", "eth0") == 1500  # served from the last full reading
+    events.pending = True
+    got = samples(reader())
+    assert _value(got, "node_network_mtu_bytes", "eth0") == 9000
+    assert _info(got, "eth0")["ifalias"] == "uplink"
+    assert reader.full_reads == 2
+
+
+def test_full_read_at_least_every_full_every_seconds(tree) -> None:
+    root, _events, now, reader = tree
+    reader()
+    write_tree(root, _iface("eth0", mtu="9000"))  # a driver changing something without an event
+    now[0] += netclass.FULL_EVERY - 1
+    assert _value(samples(reader()), "node_network_mtu_bytes", "eth0") == 1500
+    now[0] += 1
+    assert _value(samples(reader()), "node_network_mtu_bytes", "eth0") == 9000
+    assert reader.full_reads == 2
+
+
+def test_with_a_root_prefix_nothing_listens(tmp_path: Path) -> None:
+    write_tree(tmp_path, _iface("eth0", operstate="up", mtu="1500"))
+    ctx = CollectorContext(HostPaths(str(tmp_path)), config_from_dict({"root_prefix": str(tmp_path)}))
+    reader = netclass.make(ctx)
+    try:
+        reader()
+        write_tree(tmp_path, _iface("eth0", mtu="9000"))
+        assert _value(samples(reader()), "node_network_mtu_bytes", "eth0") == 9000
+        assert reader.full_reads == 2
+    finally:
+        reader.close()
+
+
+# --- this host's own links -------------------------------------------------------------------
+
+def _ip(*args: str) -> None:
+    subprocess.run(["ip", "link", *args], check=True, capture_output=True, timeout=10)
+
+
+@pytest.fixture
+def veth() -> Iterator[tuple[str, str]]:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to create a veth pair")
+    if shutil.which("ip") is None:
+        pytest.skip("needs `ip` (Debian package iproute2)")
+    a, b = f"c3t{os.getpid() % 100000}a", f"c3t{os.getpid() % 100000}b"
+    try:
+        _ip("add", a, "type", "veth", "peer", "name", b)
+    except subprocess.CalledProcessError as e:
+        pytest.skip(f"cannot create a veth pair here: {e.stderr.decode().strip()}")
+    try:
+        yield a, b
+    finally:
+        subprocess.run(["ip", "link", "del", a], capture_output=True, timeout=10)
+
+
+def _poll(read: Callable[[], dict], check: Callable[[dict], bool], what: str) -> dict:
+    """Collect until `check` holds (linkwatch announces carrier changes up to a second late)."""
+    deadline = time.monotonic() + 10
+    while True:
+        got = read()
+        if check(got) or time.monotonic() > deadline:
+            assert check(got), what
+            return got
+
+
+@pytest.mark.integration  # runs ip(8) and changes this host's links (its own veth pair)
+def test_changes_of_real_links_are_seen_at_the_next_collection(veth: tuple[str, str]) -> None:
+    a, b = veth
+    ctx = CollectorContext(HostPaths(""), config_from_dict({"netclass": {"ignored_devices": f"^(?!{a[:-1]})"}}))
+    reader = netclass.make(ctx)
+    try:
+        assert LinkEvents.open() is not None, "root can make an rtnetlink socket"
+
+        def read() -> dict:
+            return samples(reader())
+
+        got = read()
+        assert {dict(k[1])["device"] for k in got} == {a, b}
+        assert _value(got, "node_network_up", a) == 0
+        _ip("set", a, "mtu", "1400")
+        assert _value(read(), "node_network_mtu_bytes", a) == 1400
+        _ip("set", a, "address", "02:c3:00:00:00:01")
+        assert _info(read(), a)["address"] == "02:c3:00:00:00:01"
+        _ip("set", a, "alias", "down-alias")  # a down link's ifalias: no event, re-read every time
+        assert _info(read(), a)["ifalias"] == "down-alias"
+        _ip("set", a, "up")
+        _ip("set", b, "up")
+        got = _poll(read, lambda g: _value(g, "node_network_up", a) == 1 and _value(g, "node_network_carrier", a) == 1,
+                    "both ends up: carrier and operstate up")
+        assert _info(got, a)["adminstate"] == "up"
+        _ip("set", a, "alias", "up-alias")
+        assert _info(read(), a)["ifalias"] == "up-alias"
+        _ip("set", a, "txqueuelen", "77")
+        assert _value(read(), "node_network_transmit_queue_length", a) == 77
+        _ip("set", b, "down")  # the peer goes down: a loses its carrier
+        _poll(read, lambda g: _value(g, "node_network_up", a) == 0, "peer down: operstate lowerlayerdown")
+        c = a[:-1] + "c"
+        _ip("add", c, "type", "veth", "peer", "name", a[:-1] + "d")
+        try:
+            assert c in {dict(k[1])["device"] for k in read()}
+        finally:
+            _ip("del", c)
+        assert c not in {dict(k[1])["device"] for k in read()}
+    finally:
+        reader.close()
+
+
+@pytest.mark.integration  # runs ip(8) and changes this host's links (its own veth pair)
+def test_a_cheap_read_that_fails_reads_everything(veth: tuple[str, str]) -> None:
+    """A link removed with its event not seen (here: no events at all): its kept descriptors fail
+    (ENODEV), and the collection lists and reads everything instead."""
+    a, b = veth
+    events = FakeEvents()
+    reader = netclass.NetClassReader(HostPaths(""), re.compile(f"^(?!{a[:-1]})"), False, events)
+    try:
+        assert {dict(k[1])["device"] for k in samples(reader())} == {a, b}
+        reader()
+        assert reader.full_reads == 1
+        _ip("del", a)
+        assert {dict(k[1])["device"] for k in samples(reader())} == set()
+        assert reader.full_reads == 2
+    finally:
+        reader.close()
