@@ -74,3 +74,25 @@ def test_info_flags_and_bugs_when_asked(tmp_path: Path) -> None:
     info = [dict(k[1]) for k in got if k[0] == "node_cpu_info"]
     assert info[0]["model_name"] == "Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz" and info[0]["cachesize"] == "8192 KB"
     assert info[1]["vendor"] == ""  # a field the block lacks is an empty label, as in node_exporter
+
+
+def test_throttles_follow_the_online_cpus_of_proc_stat(tmp_path: Path) -> None:
+    """The CPUs asked are /proc/stat's (the online ones): one that goes offline loses its series at
+    the next collection, one that comes online (its topology appearing with it) gains them."""
+    root = tree(tmp_path)
+    write_tree(root, {"proc/stat": "cpu  10 0 0 0\ncpu0 1 0 0 0\nbtime 1\n"})  # cpu1 offline: no topology
+    (root / CPU / "cpu1/topology/core_id").unlink()
+    (root / CPU / "cpu1/topology/physical_package_id").unlink()
+    reader = cpu.make(context(root))
+    try:
+        def cores() -> dict:
+            return {k[1]: v for k, v in samples(reader().families).items() if k[0] == "node_cpu_core_throttles_total"}
+
+        assert cores() == {(("core", "0"), ("package", "0")): 5}
+        write_tree(root, {"proc/stat": STAT, f"{CPU}/cpu1/topology/physical_package_id": "1\n",
+                          f"{CPU}/cpu1/topology/core_id": "0\n"})  # cpu1 comes online
+        assert cores() == {(("core", "0"), ("package", "0")): 5, (("core", "0"), ("package", "1")): 99}
+        write_tree(root, {"proc/stat": "cpu  10 0 0 0\ncpu1 1 0 0 0\nbtime 1\n"})  # cpu0 goes offline
+        assert cores() == {(("core", "0"), ("package", "1")): 99}
+    finally:
+        reader.close()
