@@ -17,7 +17,7 @@ import re
 from prometheus_client.metrics_core import Metric
 
 from exporter.config import DiskIOConfig
-from exporter.exposition.families import CounterFamily, GaugeFamily
+from exporter.exposition.families import CounterFamily, GaugeFamily, Row
 from exporter.host.context import Collected, CollectorContext
 from exporter.host.kept_files import ProcFiles, keeps
 from exporter.host.paths import HostPaths, read_text
@@ -48,6 +48,8 @@ _FIELDS: tuple[tuple[str, str, float | None], ...] = (
     ("node_disk_flush_requests_time_seconds", "This is the total number of seconds spent by all flush requests.",
      0.001),
 )
+_SCALES = tuple(scale or 1.0 for _n, _h, scale in _FIELDS)
+_MAX_NAMES = 4096  # a bound on the filter's memo (device names), against a leak only
 _INFO_LABELS = ["device", "major", "minor", "path", "wwn", "model", "serial", "revision", "rotational"]
 _ATA = (
     ("ID_ATA_WRITE_CACHE", "node_disk_ata_write_cache", "ATA disk has a write cache."),
@@ -121,31 +123,51 @@ class DiskStats:
         # from: handed out again, rendered once, while every device's labels are the same.
         self._info_inputs: list[tuple[str, str, str, str, dict[str, str]]] | None = None
         self._info_families: list[Metric] = []
+        # Per counter of _FIELDS, the family of the last collection: handed out again (rendered
+        # once) while every device's value of that counter is the same, as an idle disk's are;
+        # a value that moved makes a new family. Every line is read at every collection.
+        self._counter_families: list[GaugeFamily | CounterFamily | None] = [None] * len(_FIELDS)
+        # device → (its last line, the Disk and counter values parsed from it): an idle device's
+        # line is the same text, so it is not parsed again.
+        self._parsed: dict[str, tuple[str, Disk, list[float]]] = {}
+        self._wanted_names: dict[str, bool] = {}  # the filter's answer per device name (fixed config)
 
     def _wanted(self, device: str) -> bool:
-        if self._include is not None:
-            return bool(self._include.search(device))
-        return not self._exclude.search(device)
+        wanted = self._wanted_names.get(device)
+        if wanted is None:
+            if self._include is not None:
+                wanted = bool(self._include.search(device))
+            else:
+                wanted = not self._exclude.search(device)
+            if len(self._wanted_names) >= _MAX_NAMES:
+                self._wanted_names.clear()
+            self._wanted_names[device] = wanted
+        return wanted
 
     def __call__(self) -> Collected:
-        fams = [
-            (GaugeFamily if scale is None else CounterFamily)(name, help_text, labels=["device"])
-            for name, help_text, scale in _FIELDS
-        ]
-        scales = [scale or 1.0 for _n, _h, scale in _FIELDS]
+        field_rows: list[list[Row]] = [[] for _ in _FIELDS]
         disks = []
         inputs = []
         known, self._rotational = self._rotational, {}  # devices gone since are forgotten
+        parsed, self._parsed = self._parsed, {}
         for line in self._files.text(self._paths.proc("diskstats")).splitlines():
             p = line.split()
             if len(p) < 14 or not self._wanted(p[2]):
                 continue
             major, minor, dev = p[0], p[1], p[2]
-            n = [int(x) for x in p[3:]]
-            for fam, scale, value in zip(fams, scales, n, strict=False):
-                fam.add_metric([dev], value * scale)
-            disks.append(Disk(dev, n[0], n[1], n[2] * SECTOR_BYTES, n[3] / 1000.0, n[4], n[5],
-                              n[6] * SECTOR_BYTES, n[7] / 1000.0, n[8], n[9] / 1000.0, n[10] / 1000.0))
+            last = parsed.get(dev)
+            if last is not None and last[0] == line:  # an idle device: the same numbers as last time
+                disk, values = last[1], last[2]
+            else:
+                n = [int(x) for x in p[3:]]
+                values = [value * scale for scale, value in zip(_SCALES, n, strict=False)]
+                disk = Disk(dev, n[0], n[1], n[2] * SECTOR_BYTES, n[3] / 1000.0, n[4], n[5],
+                            n[6] * SECTOR_BYTES, n[7] / 1000.0, n[8], n[9] / 1000.0, n[10] / 1000.0)
+            self._parsed[dev] = (line, disk, values)
+            labels = [dev]
+            for rows, value in zip(field_rows, values, strict=False):
+                rows.append((labels, value))
+            disks.append(disk)
             rotational = known.get((dev, major, minor))
             if rotational is None:
                 rotational = read_stripped(self._paths.sys("block", dev, "queue", "rotational")) or "0"
@@ -155,7 +177,17 @@ class DiskStats:
         if inputs != self._info_inputs:
             self._info_families = _info_families(inputs)
             self._info_inputs = inputs
-        families: list[Metric] = [f for f in fams if f.rows]
+        families: list[Metric] = []
+        for i, rows in enumerate(field_rows):
+            fam = self._counter_families[i]
+            if fam is None or fam.rows != rows:
+                name, help_text, scale = _FIELDS[i]
+                fam = (GaugeFamily if scale is None else CounterFamily)(name, help_text, labels=["device"])
+                fam.rows = rows
+                fam.reused = True
+                self._counter_families[i] = fam
+            if rows:
+                families.append(fam)
         families += self._info_families
         return Collected(tuple(disks), families)
 

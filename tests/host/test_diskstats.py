@@ -112,3 +112,28 @@ def test_a_replaced_or_removed_udev_entry_is_seen_and_unchanged_info_is_reused(t
         assert info()["sda"] == ""
     finally:
         reader.close()
+
+
+def test_an_idle_counter_keeps_its_family_a_moved_one_is_seen(tmp_path: Path) -> None:
+    """Every line is read at every collection; a counter family whose every value is the same is
+    handed out again (the same object, rendered once), one with a moved value is new, and an idle
+    disk keeps its Disk row."""
+    root = tree(tmp_path)
+    reader = diskstats.make(context(root))
+    try:
+        def fam(collected: diskstats.Collected, name: str) -> object:
+            return {f.name: f for f in collected.families}[f"node_disk_{name}"]
+
+        first = reader()
+        second = reader()
+        assert fam(second, "reads_completed") is fam(first, "reads_completed")
+        assert second.value[0] is first.value[0]
+        write_tree(root, {"proc/diskstats": DISKSTATS.replace("sda 25354637", "sda 25354638")
+                          + " 252       0 dm-0 1 0 8 0 0 0 0 0 0 0 0\n"})
+        third = reader()
+        assert fam(third, "reads_completed") is not fam(first, "reads_completed")
+        assert samples(third.families)[("node_disk_reads_completed_total", (("device", "sda"),))] == 25354638
+        assert fam(third, "writes_completed") is fam(first, "writes_completed")
+        assert third.value[0].reads_completed == 25354638 and third.value[1] is first.value[1]
+    finally:
+        reader.close()
