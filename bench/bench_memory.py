@@ -2,7 +2,7 @@
 
 1. Imports, each step in a fresh interpreter (RSS of the interpreter after the imports, modules
    loaded): bare Python; everything `serve` imports but the web layer; the whole serve path
-   (Flask, Werkzeug, Jinja2, click, cheroot and our web package on top); the same with OpenSSL
+   (Werkzeug, cheroot and our web package on top); the same with OpenSSL
    left out, as `serve` does when nothing needs TLS (exporter.tuning.leave_out_openssl).
 2. A fresh start with the defaults (history on, in a temporary directory; the start-up scan of
    a home of `--home-entries` files, as bench_steady.py makes it), side by side with Debian's
@@ -41,7 +41,7 @@ _IMPORTS = {
     "Python alone": "",
     "serve's imports without the web layer": "import exporter.cli, exporter.history, exporter.runtime; "
                                              "import cheroot.server, cheroot.wsgi",
-    "the whole serve path (+ Flask, Werkzeug, Jinja2, click, web/)": "import exporter.cli, exporter.history, "
+    "the whole serve path (+ Werkzeug, web/)": "import exporter.cli, exporter.history, "
         "exporter.runtime, exporter.web.app, exporter.web.server",
     "the same, OpenSSL left out as serve does without TLS": "from exporter import tuning; "
         "tuning.leave_out_openssl(False); import exporter.cli, exporter.history, exporter.runtime, "

@@ -78,13 +78,12 @@ def _dump(*_: Any) -> None:
 
 
 def instrument() -> None:
-    from flask import Flask
-
     from exporter.exposition.cache import Exposition
     from exporter.history import writer
     from exporter.host.registry import HostReader
     from exporter.sampling import sampler
     from exporter.web import data_view
+    from exporter.web.dispatch import WebApp
 
     for owner, attr, label in (
         (HostReader, "read", "collection: HostReader.read (the collectors)"),
@@ -93,14 +92,14 @@ def instrument() -> None:
         (data_view.DataView, "_ensure", "/data: document built and JSON-encoded (once per Reading)"),
         (data_view, "build_data", "/data: of which build_data"),
         (Exposition, "render", "/metrics: rendering"),
-        (Flask, "wsgi_app", "HTTP: Flask (request in, response out; includes the /data and /metrics work)"),
+        (WebApp, "__call__", "HTTP: the WSGI app (request in, response out; includes the /data and /metrics work)"),
         (writer.Writer, "_write_batch", "history: one transaction of samples"),
         (writer.Writer, "maintain", "history: roll-up and retention"),
     ):
         _wrap(owner, attr, label)
     import cheroot.server
 
-    _wrap(cheroot.server.HTTPConnection, "communicate", "HTTP: cheroot (includes Flask)")
+    _wrap(cheroot.server.HTTPConnection, "communicate", "HTTP: cheroot (includes the WSGI app)")
     gc.callbacks.append(_on_gc)
     signal.signal(signal.SIGUSR1, _dump)
     signal.signal(signal.SIGUSR2, _reset)

@@ -6,7 +6,7 @@ cgroups), with the exporter started through bench/instrumented_serve.py, which a
 activity's thread CPU time up. Prints the process's CPU over the window and, per
 activity, the calls, ms of CPU per second of the window and per call; then the CPU of
 each long-lived thread over the window (the ticker, the head gate, cheroot's selector
-in MainThread, the history writer, ...). Activities nest (Flask includes the /data
+in MainThread, the history writer, ...). Activities nest (the WSGI app includes the /data
 document, a collection includes its subscribers only where said), so the rows do not
 add up to the total (a scrape's collection runs inside its HTTP request); the threads do:
 the long-lived ones plus those that ended in the window (the Sampler's background

@@ -14,12 +14,12 @@ import dataclasses
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any
 
 from exporter.config import Config, ConfigError
-from exporter.web.auth import Access
+
+if TYPE_CHECKING:
+    from exporter.web.app import ExporterApp
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def changed_settings(old: Any, new: Any, prefix: str = "") -> list[str]:
 class Reloader:
     """Callable run on SIGHUP (in its own thread; one reload at a time)."""
 
-    def __init__(self, load: Callable[[], Config], current: Config, app: Flask) -> None:
+    def __init__(self, load: Callable[[], Config], current: Config, app: ExporterApp) -> None:
         self._load = load
         self.current = current
         self._app = app
@@ -64,7 +64,7 @@ class Reloader:
             applied = self.current
             if live:
                 web = dataclasses.replace(self.current.web, **{c[4:]: getattr(new.web, c[4:]) for c in live})
-                Access.update(self._app, web)
+                self._app.guard.update(web)
                 applied = dataclasses.replace(applied, web=web)
                 log.info("SIGHUP: applied %s", ", ".join(live))
             if later:

@@ -3,7 +3,8 @@
 Every module imported stays in memory for the life of the process, so the serve path must not import
 what the defaults never use: prometheus_client's exposition (HTTP servers, wsgiref, push gateway
 client) and metric classes, urllib.request (only the notifier's receivers POST), bcrypt (only basic
-auth), PyYAML (only a configuration file is YAML), psutil (not a dependency any more). Each check
+auth), PyYAML (only a configuration file is YAML), psutil (not a dependency any more), and Flask with
+what it brings (Jinja2, click, itsdangerous, blinker): the web layer is Werkzeug alone. Each check
 runs in a fresh interpreter, so nothing this test process imported can hide an import.
 """
 
@@ -20,10 +21,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 NOT_ON_THE_DEFAULT_PATH = ["prometheus_client.exposition", "prometheus_client.metrics",
                            "prometheus_client.process_collector", "wsgiref", "urllib.request", "bcrypt",
-                           "yaml", "psutil"]
+                           "yaml", "psutil", "flask", "jinja2", "click", "itsdangerous", "blinker"]
 
 # What `sysmon-exporter serve` does with the defaults (history on, a scan root), minus the listening
-# loop: the app answers /metrics (Prometheus' Accept header), /data and the page through Flask's client.
+# loop: the app answers /metrics (Prometheus' Accept header), /data and the page through Werkzeug's test client.
 SERVE_PATH = """
 import json, sys, tempfile, time
 import exporter.cli

@@ -1,1 +1,2 @@
-"""The web side: Flask app factory, thin routes, the page and its static files."""
+"""The web side on Werkzeug, without Flask: the app factory, one dispatch module, thin routes,
+the page and its static files."""

@@ -1,120 +1,121 @@
-"""Flask app factory: thin routes over the Runtime's services."""
+"""The app factory: thin routes over the Runtime's services, on exporter/web/dispatch.py (Werkzeug)."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from pathlib import Path
 
-from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Rule
+from werkzeug.utils import send_from_directory
+from werkzeug.wrappers import Response
 
 from exporter import __version__
 from exporter.runtime import Runtime
+from exporter.web import dirsize_routes, history_routes, openapi_routes
 from exporter.web.assets import HOW_TO_FIX, VENDOR_DIR, missing_assets
-from exporter.web.auth import install_auth
-from exporter.web.context import get_runtime
-from exporter.web.dirsize_routes import blueprint as dirsize_blueprint
-from exporter.web.errors import ApiError
-from exporter.web.history_routes import blueprint as history_blueprint
-from exporter.web.openapi_routes import blueprint as openapi_blueprint
+from exporter.web.auth import Guard
+from exporter.web.dispatch import CSP, WebApp, WebRequest, json_response, route
+from exporter.web.page import render_index
 from exporter.web.params import check_query
 from exporter.web.selection import collector_selection
+
+__all__ = ["CSP", "MAX_CONTENT_LENGTH", "ExporterApp", "create_app"]
 
 log = logging.getLogger(__name__)
 
 # Max request body: the API takes no uploads.
 MAX_CONTENT_LENGTH = 64 * 1024
 
-# Strict: no inline script or style, nothing from other origins, never framed.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
-)
+STATIC_DIR = Path(__file__).parent / "static"
+_NO_STORE_GZIP = {"Cache-Control": "no-store", "Vary": "Accept-Encoding"}
 
 
-def accepts_gzip() -> bool:
+def accepts_gzip(request: WebRequest) -> bool:
     """Whether the client takes gzip, parsed as RFC 9110 says: "gzip;q=0" and "*;q=0" are a no,
     "*" is a yes (a substring test sent gzip to "gzip;q=0")."""
     return request.accept_encodings.quality("gzip") > 0
 
 
-def create_app(runtime: Runtime) -> Flask:
-    app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
-    install_auth(app, runtime.config.web)
-    app.register_blueprint(openapi_blueprint)
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["sysmon"] = runtime
+def data(request: WebRequest) -> Response:
+    check_query(request)
+    view = request.runtime.view
+    headers = dict(_NO_STORE_GZIP)
+    if accepts_gzip(request):
+        headers["Content-Encoding"] = "gzip"
+        return Response(view.latest_gzipped(), mimetype="application/json", headers=headers)
+    _doc, body = view.latest()
+    return Response(body, mimetype="application/json", headers=headers)
+
+
+def alerts(request: WebRequest) -> Response:
+    check_query(request)
+    rt = request.runtime
+    rt.sampler.latest()  # a fresh enough Reading: the alerts have seen it once it is returned
+    return json_response(rt.alerts.to_json())
+
+
+def healthz(request: WebRequest) -> Response:
+    check_query(request)
+    reading = request.runtime.sampler.latest()
+    collectors = reading.cur.collectors
+    failing = [c.name for c in collectors if not c.success and c.available]
+    unavailable = [c.name for c in collectors if not c.available]
+    return json_response({"status": "ok", "version": __version__, "failing_collectors": failing,
+                          "unavailable_collectors": unavailable})
+
+
+def metrics(request: WebRequest) -> Response:
+    rt = request.runtime
+    only = collector_selection(request, rt.reader.enabled)
+    gzip_ok = accepts_gzip(request)
+    rt.sampler.latest()  # collects if the latest Reading is older than sample_max_age
+    body, content_type = rt.exposition.render(request.headers.get("Accept"), gzip_ok, only)
+    headers = {"Vary": "Accept-Encoding", "Content-Encoding": "gzip"} if gzip_ok else {"Vary": "Accept-Encoding"}
+    return Response(body, content_type=content_type, headers=headers)
+
+
+def static(request: WebRequest, filename: str) -> Response:
+    """/static/<path>: Werkzeug's send_from_directory, as Flask's static route called it: a path
+    that leaves the directory is a 404 (safe_join), ETag and Last-Modified with conditional
+    304s, Range, `Cache-Control: no-cache` (revalidate every time: the files change with the
+    installed version, and their names do not)."""
+    return send_from_directory(STATIC_DIR, filename, request.environ)
+
+
+def index_route(missing: list[str]) -> Rule:
+    page = render_index(__version__, missing, HOW_TO_FIX)  # the same for the app's lifetime
+
+    def index(request: WebRequest) -> Response:
+        check_query(request, "refresh", "range", "paused", "debug")
+        return Response(page, mimetype="text/html")
+
+    return route("/", index)
+
+
+class ExporterApp(WebApp):
+    """The exporter's WSGI app; `guard` holds the access settings (exporter/reload.py updates them)."""
+
+    def __init__(self, rules: list[Rule], runtime: Runtime, guard: Guard) -> None:
+        super().__init__(rules, runtime, before=[guard])
+        self.guard = guard
+
+
+def create_app(runtime: Runtime) -> ExporterApp:
+    """The WSGI app serving `runtime`."""
     missing = missing_assets()
     if missing:  # the page would draw no charts: say so at start, and on the page
         log.error("front-end assets missing from %s: %s; the page will show no charts. To fix: %s",
                   VENDOR_DIR, ", ".join(missing), HOW_TO_FIX)
-
-    @app.after_request
-    def _security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
-
-    @app.errorhandler(ApiError)
-    def _api_error(e: ApiError) -> tuple[Response, int, dict[str, str]]:
-        return jsonify(error=e.message), e.status, e.headers
-
-    @app.errorhandler(HTTPException)
-    def _http_error(e: HTTPException) -> tuple[Response, int]:
-        return jsonify(error=e.description or e.name), e.code or 500
-
-    @app.errorhandler(Exception)
-    def _unexpected(e: Exception) -> tuple[Response, int]:
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return jsonify(error="internal error; see the exporter's log"), 500
-
-    app.register_blueprint(dirsize_blueprint)
-    app.register_blueprint(history_blueprint)
-
-    @app.get("/")
-    def index() -> Any:
-        check_query("refresh", "range", "paused", "debug")
-        return render_template("index.html", version=__version__, missing_assets=missing, how_to_fix=HOW_TO_FIX)
-
-    @app.get("/data")
-    def data() -> Response:
-        check_query()
-        view = get_runtime().view
-        headers = {"Cache-Control": "no-store", "Vary": "Accept-Encoding"}
-        if accepts_gzip():
-            headers["Content-Encoding"] = "gzip"
-            return Response(view.latest_gzipped(), mimetype="application/json", headers=headers)
-        _doc, body = view.latest()
-        return Response(body, mimetype="application/json", headers=headers)
-
-    @app.get("/alerts")
-    def alerts() -> Response:
-        check_query()
-        rt = get_runtime()
-        rt.sampler.latest()  # a fresh enough Reading: the alerts have seen it once it is returned
-        return jsonify(rt.alerts.to_json())
-
-    @app.get("/healthz")
-    def healthz() -> Response:
-        check_query()
-        reading = get_runtime().sampler.latest()
-        collectors = reading.cur.collectors
-        failing = [c.name for c in collectors if not c.success and c.available]
-        unavailable = [c.name for c in collectors if not c.available]
-        return jsonify(status="ok", version=__version__, failing_collectors=failing,
-                       unavailable_collectors=unavailable)
-
-    @app.get("/metrics")
-    def metrics() -> Response:
-        rt = get_runtime()
-        only = collector_selection(rt.reader.enabled)
-        gzip_ok = accepts_gzip()
-        rt.sampler.latest()  # collects if the latest Reading is older than sample_max_age
-        body, content_type = rt.exposition.render(request.headers.get("Accept"), gzip_ok, only)
-        headers = {"Vary": "Accept-Encoding"} | ({"Content-Encoding": "gzip"} if gzip_ok else {})
-        return Response(body, content_type=content_type, headers=headers)
-
-    return app
+    guard = Guard(runtime.config.web, MAX_CONTENT_LENGTH)
+    rules = [
+        index_route(missing),
+        route("/data", data),
+        route("/alerts", alerts),
+        route("/healthz", healthz),
+        route("/metrics", metrics),
+        route("/static/<path:filename>", static),
+        *openapi_routes.rules(),
+        *dirsize_routes.rules(),
+        *history_routes.rules(),
+    ]
+    return ExporterApp(rules, runtime, guard)

@@ -11,7 +11,7 @@ In the spirit of Prometheus' web configuration (``basic_auth_users: {user: bcryp
     trusted network scrapes without a password while the page and JSON API need one).
 - A missing or wrong login gets ``401 {"error": "authentication required"}`` with
   ``WWW-Authenticate: Basic realm="sysmon"``; the app's security headers are added to
-  it like to every other response (after_request runs for it too).
+  it like to every other response (exporter/web/dispatch.py adds them to all).
 
 bcrypt is deliberately slow (~0.25-0.5 s at cost 12), so a successful check is
 remembered in memory for CACHE_TTL seconds, keyed by sha256(user, password): a
@@ -23,7 +23,7 @@ run at once, so a flood of wrong passwords cannot take every CPU.
 
 Independently of auth, a request announcing a body larger than the app's
 MAX_CONTENT_LENGTH is refused with ``413 {"error": ...}`` before any route runs
-(no route reads a body, so Flask's own limit would never trigger).
+(no route reads a body, so a limit applied when reading one would never trigger).
 
 Two more checks run before auth, for any configuration:
 
@@ -49,9 +49,10 @@ import threading
 import time
 from collections.abc import Callable
 
-from flask import Flask, Response, jsonify, request
+from werkzeug.wrappers import Request, Response
 
 from exporter.config import WebConfig, parse_listen
+from exporter.web.dispatch import json_error, json_response
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def host_name(host_header: str) -> str:
     return h.rpartition(":")[0] if h.count(":") == 1 else h
 
 
-def same_origin() -> bool:
+def same_origin(request: Request) -> bool:
     """True when the request cannot come from a page of another origin (see the module doc)."""
     if request.headers.get(CSRF_HEADER):
         return True
@@ -172,15 +173,12 @@ class BasicAuth:
 
 
 def _unauthorized() -> Response:
-    response = jsonify(error="authentication required")
-    response.status_code = 401
-    response.headers["WWW-Authenticate"] = f'Basic realm="{REALM}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return json_error(401, "authentication required",
+                      {"WWW-Authenticate": f'Basic realm="{REALM}"', "Cache-Control": "no-store"})
 
 
 class Access:
-    """What the checks below read on every request; `update` swaps it whole (SIGHUP reload)."""
+    """What the checks below read on every request; `Guard.update` swaps it whole (SIGHUP reload)."""
 
     def __init__(self, web: WebConfig) -> None:
         self.web = web
@@ -188,66 +186,49 @@ class Access:
         self.checker: BasicAuth | None = BasicAuth(web.basic_auth_users) if web.basic_auth_users else None
         self.open_paths = frozenset(OPEN_PATHS | (set() if web.metrics_require_auth else {"/metrics"}))
 
-    @staticmethod
-    def update(app: Flask, web: WebConfig) -> None:
+
+class Guard:
+    """The checks every request passes before its route, in this order: the body-size cap, the
+    Host check, basic auth, the same-origin check (see the module doc). A `before` hook of
+    exporter/web/dispatch.WebApp: it returns the refusal, or None to let the request through.
+
+    The settings are one Access, replaced whole by `update` (exporter/reload.py on SIGHUP), so
+    a request sees either the old settings or the new ones, never a mix."""
+
+    def __init__(self, web: WebConfig, max_body: int) -> None:
+        self.access = Access(web)
+        self.max_body = max_body
+        self._failures = 0
+        self._failures_last_log = -FAILURE_LOG_INTERVAL
+        self._failures_lock = threading.Lock()
+
+    def update(self, web: WebConfig) -> None:
         """Apply new web settings (auth users, metrics_require_auth, allowed_hosts) at once."""
-        app.extensions["sysmon_access"] = Access(web)
+        self.access = Access(web)
 
-
-def install_auth(app: Flask, web: WebConfig) -> None:
-    """Register the body-size cap, the Host check, basic auth and the same-origin check on `app`.
-
-    Call it right after creating the Flask object, before any request is served. The
-    settings live in `app.extensions["sysmon_access"]` (an Access), replaced on reload."""
-    Access.update(app, web)
-    limit = app.config.get("MAX_CONTENT_LENGTH")
-    failures = {"count": 0, "last_log": -FAILURE_LOG_INTERVAL}
-    failures_lock = threading.Lock()
-
-    def access() -> Access:
-        current: Access = app.extensions["sysmon_access"]
-        return current
-
-    @app.before_request
-    def _limit_body() -> Response | None:
+    def __call__(self, request: Request) -> Response | None:
+        policy = self.access
         length = request.content_length
-        if limit is not None and length is not None and length > limit:
-            response = jsonify(error=f"request body too large (limit {limit} bytes)")
-            response.status_code = 413
-            response.headers["Connection"] = "close"
-            return response
-        return None
-
-    @app.before_request
-    def _check_host() -> Response | None:
-        hosts = access().hosts
-        if hosts is None:
+        if length is not None and length > self.max_body:
+            return json_error(413, f"request body too large (limit {self.max_body} bytes)", {"Connection": "close"})
+        if policy.hosts is not None:
+            name = host_name(request.host)
+            if name not in policy.hosts:
+                return json_error(400, f"Host {name[:64]!r} is not allowed here (web.allowed_hosts)",
+                                  {"Connection": "close"})
+        if policy.checker is not None:
+            refused = self._require_auth(request, policy)
+            if refused is not None:
+                return refused
+        # after auth: a stranger gets 401, not a hint; no route matched: the 404/405 follows
+        if request.method in SAFE_METHODS or getattr(request, "rule", None) is None or same_origin(request):
             return None
-        name = host_name(request.host)
-        if name in hosts:
-            return None
-        response = jsonify(error=f"Host {name[:64]!r} is not allowed here (web.allowed_hosts)")
-        response.status_code = 400
-        response.headers["Connection"] = "close"
-        return response
+        return json_error(403, f"{request.method} needs a same-origin request: send the header {CSRF_HEADER} "
+                               "(any value), as the page does; cross-site requests are refused")
 
-    def _log_failure(user: str) -> None:
-        now = time.monotonic()
-        with failures_lock:
-            failures["count"] += 1
-            if now - failures["last_log"] < FAILURE_LOG_INTERVAL:
-                return
-            count, failures["count"], failures["last_log"] = failures["count"], 0, now
-        # %r: a user name as sent, newlines and all, can never forge a log line
-        log.warning("basic auth failed for user %r from %s (%d failure(s) since the last message)",
-                    user[:64], request.remote_addr, count)
-
-    @app.before_request
-    def _require_auth() -> Response | None:
-        policy = access()
+    def _require_auth(self, request: Request, policy: Access) -> Response | None:
         checker = policy.checker
-        if checker is None:
-            return None
+        assert checker is not None
         path = request.path
         if path in policy.open_paths and path != "/healthz":
             return None
@@ -256,18 +237,20 @@ def install_auth(app: Flask, web: WebConfig) -> None:
         if auth is not None and auth.type == "basic" and auth.username is not None:
             ok = checker.check(auth.username, auth.password or "")
             if not ok:
-                _log_failure(auth.username)
+                self._log_failure(request, auth.username)
         if ok:
             return None
         if path == "/healthz":
-            return jsonify(status="ok")
+            return json_response({"status": "ok"})
         return _unauthorized()
 
-    @app.before_request
-    def _check_origin() -> Response | None:  # after auth: a stranger gets 401, not a hint
-        if request.method in SAFE_METHODS or request.url_rule is None or same_origin():  # no route: 404/405
-            return None
-        response = jsonify(error=f"{request.method} needs a same-origin request: send the header {CSRF_HEADER} "
-                                 "(any value), as the page does; cross-site requests are refused")
-        response.status_code = 403
-        return response
+    def _log_failure(self, request: Request, user: str) -> None:
+        now = time.monotonic()
+        with self._failures_lock:
+            self._failures += 1
+            if now - self._failures_last_log < FAILURE_LOG_INTERVAL:
+                return
+            count, self._failures, self._failures_last_log = self._failures, 0, now
+        # %r: a user name as sent, newlines and all, can never forge a log line
+        log.warning("basic auth failed for user %r from %s (%d failure(s) since the last message)",
+                    user[:64], request.remote_addr, count)

@@ -14,16 +14,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Response
 
 from exporter.dirsize.service import DirSizeService, PathRejected
 from exporter.dirsize.shapes import view_json
 from exporter.ratelimit import RateLimiter
-from exporter.web.context import get_runtime
+from exporter.web.dispatch import WebRequest, json_response, route
 from exporter.web.errors import ApiError
 from exporter.web.params import check_query, whole_number
-
-blueprint = Blueprint("dirsize", __name__)
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
@@ -32,14 +31,14 @@ CLIENT_BURST = 10
 CLIENT_PER = 6.0  # seconds per rescan once the burst is spent: 10 a minute
 
 
-def _service() -> DirSizeService:
-    svc: DirSizeService | None = getattr(get_runtime(), "dirsize", None)
+def _service(request: WebRequest) -> DirSizeService:
+    svc: DirSizeService | None = getattr(request.runtime, "dirsize", None)
     if svc is None:
         raise ApiError(404, "directory scans are disabled in the configuration")
     return svc
 
 
-def _limit() -> int:
+def _limit(request: WebRequest) -> int:
     raw = request.args.get("limit")
     if raw is None:
         return DEFAULT_LIMIT
@@ -51,7 +50,7 @@ def _rejected(e: PathRejected) -> ApiError:
     return ApiError(e.status, e.message, headers)
 
 
-def _resolve(svc: DirSizeService) -> Any:
+def _resolve(request: WebRequest, svc: DirSizeService) -> Any:
     path = request.args.get("path")
     if path is None:
         return None
@@ -61,19 +60,18 @@ def _resolve(svc: DirSizeService) -> Any:
         raise _rejected(e) from None
 
 
-def _reply(body: dict[str, Any], status: int) -> tuple[Response, int, dict[str, str]]:
-    return jsonify(body), status, _NO_STORE
+def _reply(body: dict[str, Any], status: int) -> Response:
+    return json_response(body, status, _NO_STORE)
 
 
-@blueprint.get("/disk-usage-details")
-def details() -> tuple[Response, int, dict[str, str]]:
-    check_query("path", "limit")
-    if getattr(get_runtime(), "dirsize", None) is None and "path" not in request.args:
+def details(request: WebRequest) -> Response:
+    check_query(request, "path", "limit")
+    if getattr(request.runtime, "dirsize", None) is None and "path" not in request.args:
         # The list of roots is empty when scans are off: a page can say so without an error.
         return _reply({"enabled": False, "roots": [], "max_limit": MAX_LIMIT}, 200)
-    svc = _service()
-    limit = _limit()
-    path = _resolve(svc)
+    svc = _service(request)
+    limit = _limit(request)
+    path = _resolve(request, svc)
     now = svc.now()
     if path is None:
         roots = [view_json(v, 0, now) | {"result": None, "total_bytes": _total(v)} for v in svc.root_views()]
@@ -86,17 +84,15 @@ def details() -> tuple[Response, int, dict[str, str]]:
     return _reply(body, 200 if view.result is not None else 202)
 
 
-@blueprint.post("/disk-usage-details")
-def rescan() -> tuple[Response, int, dict[str, str]]:
-    check_query("path", "limit")
-    svc = _service()
-    limit = _limit()
-    path = _resolve(svc)
+def rescan(request: WebRequest, clients: RateLimiter) -> Response:
+    check_query(request, "path", "limit")
+    svc = _service(request)
+    limit = _limit(request)
+    path = _resolve(request, svc)
     if path is None:
         raise ApiError(400, "path is required (one of the roots listed by GET /disk-usage-details)")
     current = svc.view(path)
     if current is None or not (current.running or current.queued):  # joining a queued scan costs nothing
-        clients = current_app.extensions.setdefault("sysmon_rescan_clients", RateLimiter(CLIENT_BURST, CLIENT_PER))
         wait = clients.take(request.remote_addr or "")
         if wait > 0:
             raise ApiError(429, f"too many rescans from this client; retry in {math.ceil(wait)}s",
@@ -111,3 +107,13 @@ def rescan() -> tuple[Response, int, dict[str, str]]:
 
 def _total(v: Any) -> int | None:
     return None if v.result is None else int(v.result.total_bytes)
+
+
+def rules() -> list[Rule]:
+    """The routes, with a rate limit of rescans per client address of their own (one per app)."""
+    clients = RateLimiter(CLIENT_BURST, CLIENT_PER)
+
+    def post(request: WebRequest) -> Response:
+        return rescan(request, clients)
+
+    return [route("/disk-usage-details", details), route("/disk-usage-details", post, methods=("POST",))]

@@ -6,35 +6,34 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-import flask
-from flask import Response, jsonify, request
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Response
 
 from exporter.config import parse_duration
 from exporter.history.errors import HistoryUnavailable
-from exporter.web.context import get_runtime
+from exporter.web.dispatch import WebRequest, json_response, route
 from exporter.web.errors import ApiError
 from exporter.web.params import check_query, shown, whole_number
 
 if TYPE_CHECKING:  # the store loads sqlite3; only an enabled history needs it
     from exporter.history.store import HistoryStore
 
-blueprint = flask.Blueprint("history", __name__)
-
 MAX_SERIES_PER_QUERY = 20
 DEFAULT_POINTS = 300
 MAX_POINTS = 2000
 MAX_TIMESTAMP = 4102444800.0  # 2100-01-01: beyond it a number is a typo, not a time
+_NO_STORE = {"Cache-Control": "no-store"}
 _RELATIVE = re.compile(r"^-\s*(\d+(?:\.\d+)?(?:ms|s|m|h|d|w|y))+$")
 
 
-def _store() -> HistoryStore:
-    store: HistoryStore | None = getattr(get_runtime(), "history", None)
+def _store(request: WebRequest) -> HistoryStore:
+    store: HistoryStore | None = getattr(request.runtime, "history", None)
     if store is None:
         raise ApiError(404, "history is disabled (history.enabled: false or --no-history)")
     return store
 
 
-def _one(name: str) -> str | None:
+def _one(request: WebRequest, name: str) -> str | None:
     value = request.args.get(name)
     return value.strip() if value is not None else None
 
@@ -59,7 +58,7 @@ def parse_time(name: str, text: str, now: float) -> float:
     return value
 
 
-def _series_names(store: HistoryStore) -> list[str]:
+def _series_names(request: WebRequest, store: HistoryStore) -> list[str]:
     names: list[str] = []
     for value in request.args.getlist("series"):
         names.extend(n.strip() for n in value.split(",") if n.strip())
@@ -75,38 +74,36 @@ def _series_names(store: HistoryStore) -> list[str]:
     return names
 
 
-@blueprint.get("/history")
-def history() -> Response:
-    check_query("series", "from", "to", "points", repeatable=("series",))
-    store = _store()
+def history(request: WebRequest) -> Response:
+    check_query(request, "series", "from", "to", "points", repeatable=("series",))
+    store = _store(request)
     now = store.now()
-    start = parse_time("from", _one("from") or "-1h", now)
-    end = parse_time("to", _one("to") or "now", now)
+    start = parse_time("from", _one(request, "from") or "-1h", now)
+    end = parse_time("to", _one(request, "to") or "now", now)
     if start > end:
         raise ApiError(400, f"from ({start}) is after to ({end})")
-    points_text = _one("points")
+    points_text = _one(request, "points")
     if points_text is None:
         points = DEFAULT_POINTS
     else:
         points = whole_number("points", points_text, 1, MAX_POINTS)
-    names = _series_names(store)
+    names = _series_names(request, store)
     try:
         result = store.query(names, start, end, points)
     except HistoryUnavailable as e:
         raise ApiError(503, str(e)) from None
-    response = jsonify(result.to_json())
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return json_response(result.to_json(), headers=_NO_STORE)
 
 
-@blueprint.get("/history/series")
-def history_series() -> Response:
-    check_query()
-    store = _store()
+def history_series(request: WebRequest) -> Response:
+    check_query(request)
+    store = _store(request)
     try:
         series = store.list_series()
     except HistoryUnavailable as e:
         raise ApiError(503, str(e)) from None
-    response = jsonify(series=series)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return json_response({"series": series}, headers=_NO_STORE)
+
+
+def rules() -> list[Rule]:
+    return [route("/history", history), route("/history/series", history_series)]

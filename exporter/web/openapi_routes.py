@@ -11,11 +11,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from flask import Blueprint, Response
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Response
 
+from exporter.web.dispatch import WebRequest, route
 from exporter.web.params import check_query
-
-blueprint = Blueprint("openapi", __name__)
 
 
 @cache
@@ -28,7 +28,10 @@ def openapi_spec() -> dict[str, Any]:
     return spec
 
 
-@blueprint.get("/openapi.json")
-def openapi() -> Response:
-    check_query()
+def openapi(request: WebRequest) -> Response:
+    check_query(request)
     return Response(openapi_bytes(), mimetype="application/json", headers={"Cache-Control": "public, max-age=300"})
+
+
+def rules() -> list[Rule]:
+    return [route("/openapi.json", openapi)]

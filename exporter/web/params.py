@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-from flask import request
+from typing import TYPE_CHECKING
 
 from exporter.web.errors import ApiError
 
+if TYPE_CHECKING:
+    from werkzeug.wrappers import Request
 
-def check_query(*allowed: str, repeatable: Iterable[str] = ()) -> None:
+
+def check_query(request: Request, *allowed: str, repeatable: Iterable[str] = ()) -> None:
     """Reject parameters a route does not take, and repeats of those it takes once."""
-    unknown = sorted(set(request.args) - set(allowed))
+    args = request.args
+    if not args:
+        return
+    unknown = sorted(set(args) - set(allowed))
     if unknown:
         known = ", ".join(allowed) or "none"
         raise ApiError(400, f"unknown query parameter: {unknown[0]} (known: {known})")
     many = set(repeatable)
     for name in allowed:
-        if name not in many and len(request.args.getlist(name)) > 1:
+        if name not in many and len(args.getlist(name)) > 1:
             raise ApiError(400, f"query parameter {name} is given more than once")
 
 

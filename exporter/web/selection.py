@@ -8,18 +8,23 @@ at once are 400s naming the problem.
 
 from __future__ import annotations
 
-from flask import request
+from typing import TYPE_CHECKING
 
 from exporter.host.collectors import BY_NAME
 from exporter.web.errors import ApiError
 from exporter.web.params import check_query, shown
 
+if TYPE_CHECKING:
+    from werkzeug.wrappers import Request
+
 COLLECT, EXCLUDE = "collect[]", "exclude[]"
 
 
-def collector_selection(enabled: tuple[str, ...]) -> frozenset[str] | None:
+def collector_selection(request: Request, enabled: tuple[str, ...]) -> frozenset[str] | None:
     """The collectors whose families this scrape gets, or None for all of them."""
-    check_query(COLLECT, EXCLUDE, repeatable=(COLLECT, EXCLUDE))
+    check_query(request, COLLECT, EXCLUDE, repeatable=(COLLECT, EXCLUDE))
+    if not request.args:
+        return None
     collect, exclude = request.args.getlist(COLLECT), request.args.getlist(EXCLUDE)
     if not collect and not exclude:
         return None

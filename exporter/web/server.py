@@ -29,13 +29,15 @@ import threading
 import time
 from collections.abc import Callable
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cheroot import connections, errors, server, wsgi
-from flask import Flask
 
 from exporter.config import WebConfig, parse_listen
 from exporter.web.gate import HEAD_TIMEOUT, HeadGate
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +137,7 @@ class GatedServer(wsgi.Server):
         self.gate.stop()
 
 
-def make_server(app: Flask, web: WebConfig, listen: str | None = None) -> GatedServer:
+def make_server(app: WSGIApplication, web: WebConfig, listen: str | None = None) -> GatedServer:
     host, port = parse_listen(listen or web.listen)
     srv = GatedServer((host, port), app, numthreads=web.threads, server_name="sysmon-exporter",
                       shutdown_timeout=1, timeout=SOCKET_TIMEOUT, request_queue_size=128)

@@ -8,7 +8,7 @@ must draw the charts.
 
 No network beyond loopback in a test: the build runs without build isolation (setuptools
 from the test venv), and the empty venv gets the wheel alone (`--no-deps`); its dependencies
-(Flask, ...) resolve from the test venv through a path line appended after its own
+(Werkzeug, cheroot, ...) resolve from the test venv through a path line appended after its own
 site-packages, so `exporter` itself can only come from the wheel (checked). npm's registry
 fetch is the one exception the build step is about (npm ci uses its cache when warm).
 """

@@ -1,4 +1,4 @@
-"""Basic auth and the body cap on the real app factory (Flask test client), and BasicAuth itself."""
+"""Basic auth and the body cap on the real app factory (Werkzeug test client), and BasicAuth itself."""
 
 from __future__ import annotations
 

@@ -69,12 +69,12 @@ def test_a_cross_site_form_post_starts_no_scan(app: Any, tmp_path: Path) -> None
     r = app.post(f"/disk-usage-details?path={tmp_path / 'root'}", data={"x": "1"},
                  headers={"Sec-Fetch-Site": "cross-site", "Origin": "http://evil.example"})
     assert r.status_code == 403
-    assert app.application.extensions["sysmon"].dirsize.view(tmp_path / "root").scans == 0
+    assert app.application.runtime.dirsize.view(tmp_path / "root").scans == 0
 
 
 def test_a_client_cannot_rescan_without_limit(app: Any, tmp_path: Path) -> None:
     """Case 11: at most CLIENT_BURST accepted rescans, then 429 with Retry-After."""
-    svc = app.application.extensions["sysmon"].dirsize
+    svc = app.application.runtime.dirsize
     statuses = []
     for _ in range(CLIENT_BURST + 5):
         # wait for the previous one: joining a queued scan is free and would not count

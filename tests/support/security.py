@@ -17,12 +17,11 @@ from typing import Any
 
 import bcrypt
 import yaml
-from flask import Flask
 
 from exporter.config import Config, config_from_dict
 from exporter.history import open_history
 from exporter.runtime import Runtime, build_runtime
-from exporter.web.app import create_app
+from exporter.web.app import ExporterApp, create_app
 from exporter.web.server import make_server
 from tests.support.servers import REPO, free_port, require_binary, terminate, wait_until
 
@@ -127,7 +126,7 @@ class TlsExporter:
 class LiveApp:
     url: str
     port: int
-    app: Flask
+    app: ExporterApp
     runtime: Runtime
     config: Config
     server: Any = None  # the GatedServer (its gate, for the slow-client tests)

@@ -1,4 +1,4 @@
-"""The Flask app through its public HTTP interface (test client, real host readers)."""
+"""The app through its public HTTP interface (test client, real host readers)."""
 
 from __future__ import annotations
 

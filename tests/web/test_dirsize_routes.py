@@ -1,4 +1,4 @@
-"""/disk-usage-details through a minimal Flask app wired like the real one."""
+"""/disk-usage-details through a minimal app (the real dispatch, these routes only, no access checks)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import flask
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,20 +16,12 @@ from hypothesis import strategies as st
 from exporter.config import DirSizeConfig, Duration
 from exporter.dirsize.scanner import ScanResult, scan
 from exporter.dirsize.service import DirSizeService
-from exporter.web.dirsize_routes import blueprint
-from exporter.web.errors import ApiError
+from exporter.web import dirsize_routes
+from exporter.web.dispatch import WebApp
 
 
-def make_app(svc: DirSizeService | None) -> flask.Flask:
-    app = flask.Flask(__name__)
-    app.register_blueprint(blueprint)
-    app.extensions["sysmon"] = SimpleNamespace(dirsize=svc)
-
-    @app.errorhandler(ApiError)
-    def _api_error(e: ApiError) -> Any:
-        return flask.jsonify(error=e.message), e.status
-
-    return app
+def make_app(svc: DirSizeService | None) -> WebApp:
+    return WebApp(dirsize_routes.rules(), SimpleNamespace(dirsize=svc))
 
 
 @pytest.fixture
@@ -127,8 +118,8 @@ def test_concurrent_posts_start_one_scan(tree: Path) -> None:
     statuses = []
 
     def hit() -> None:
-        with app.test_client() as c:
-            statuses.append(c.post("/disk-usage-details", query_string={"path": str(tree)}).status_code)
+        c = app.test_client()
+        statuses.append(c.post("/disk-usage-details", query_string={"path": str(tree)}).status_code)
 
     try:
         threads = [threading.Thread(target=hit) for _ in range(12)]

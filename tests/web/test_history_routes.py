@@ -1,4 +1,4 @@
-"""GET /history and /history/series on a minimal app (web/app.py registers the same blueprint)."""
+"""GET /history and /history/series on a minimal app (web/app.py serves the same rules)."""
 
 from __future__ import annotations
 
@@ -8,24 +8,15 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from flask import Flask, jsonify
 
 from exporter.history import HistoryStore
-from exporter.web.errors import ApiError
-from exporter.web.history_routes import blueprint
+from exporter.web import history_routes
+from exporter.web.dispatch import WebApp
 from tests.support.history import HOUR0, FakeClock, make_store, simulate
 
 
-def make_app(store: HistoryStore | None) -> Flask:
-    app = Flask(__name__)
-    app.register_blueprint(blueprint)
-    app.extensions["sysmon"] = SimpleNamespace(history=store, config=None, sampler=None, dirsize=None, alerts=None)
-
-    @app.errorhandler(ApiError)
-    def _api_error(e: ApiError) -> Any:
-        return jsonify(error=e.message), e.status
-
-    return app
+def make_app(store: HistoryStore | None) -> WebApp:
+    return WebApp(history_routes.rules(), SimpleNamespace(history=store))
 
 
 @pytest.fixture(scope="module")

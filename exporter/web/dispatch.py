@@ -1,0 +1,140 @@
+"""The WSGI application: Werkzeug's routing, request and response objects, and the rules every answer follows.
+
+Why Werkzeug alone and not Flask: Flask (with Jinja2, click, itsdangerous, blinker and
+markupsafe) cost ~4.7 MiB of RSS and ~73 modules on the serve path, and its per-request
+machinery (app and request contexts, signals, hook lists, URL adapters for url_for) ran on
+every /metrics scrape and /data poll. What the exporter used of it is this module: a
+`werkzeug.routing.Map` of rules whose endpoints are the view functions, the views taking the
+request (which carries the runtime) instead of reading context-local globals.
+
+What every answer gets here, whatever produced it:
+
+* `before` hooks (exporter/web/auth.py: body cap, Host, basic auth, same origin) run after
+  routing and before the view, and may answer instead; `request.rule` is None when no route
+  matched, and the 404/405 is raised only after the hooks (a stranger gets 401, not a map
+  of the routes), as Flask did.
+* `ApiError` → `{"error": message}` with its status and headers; Werkzeug's HTTP errors
+  (404, 405 with Allow, ...) → `{"error": description}`; anything else → logged with its
+  traceback and a 500 `{"error": ...}` that carries none.
+* OPTIONS on a known path answers 200 with Allow (Flask's automatic OPTIONS); HEAD on a GET
+  route is the GET without its body (Werkzeug's Response does that).
+* the security headers (CSP and friends) on every response, errors included.
+
+JSON is written compact, keys in insertion order and ASCII-only, with a final newline:
+byte for byte what Flask's jsonify sent with sort_keys off.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, RequestRedirect, Rule
+from werkzeug.wrappers import Request, Response
+
+from exporter.web.errors import ApiError
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from werkzeug.test import Client
+
+log = logging.getLogger(__name__)
+
+# Strict: no inline script or style, nothing from other origins, never framed.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+)
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Frame-Options", "DENY"),
+)
+
+
+class WebRequest(Request):
+    """A Werkzeug request plus what the views need: the runtime and the rule that matched."""
+
+    runtime: Any = None
+    rule: Rule | None = None
+
+
+View = Callable[..., Response]
+Hook = Callable[[WebRequest], "Response | None"]
+
+
+def route(path: str, view: View, methods: Sequence[str] = ("GET",)) -> Rule:
+    """A rule whose endpoint is `view`; GET brings HEAD (Werkzeug) and every rule takes OPTIONS."""
+    return Rule(path, endpoint=view, methods=[*methods, "OPTIONS"])
+
+
+def json_response(obj: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """`obj` as JSON, the way Flask's jsonify wrote it (compact, insertion order, final newline)."""
+    body = json.dumps(obj, separators=(",", ":")) + "\n"
+    return Response(body, status, headers, mimetype="application/json")
+
+
+def json_error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return json_response({"error": message}, status, headers)
+
+
+class WebApp:
+    """The WSGI callable: routes `rules` to their views, with the hooks and rules of the module doc."""
+
+    def __init__(self, rules: Iterable[Rule], runtime: Any, before: Sequence[Hook] = ()) -> None:
+        self.url_map = Map(list(rules))
+        self.runtime = runtime
+        self.before = list(before)
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request = WebRequest(environ)
+        request.runtime = self.runtime
+        try:
+            response = self._respond(request)
+        except Exception:  # noqa: BLE001 - the one place an unexpected error becomes a 500
+            log.exception("unhandled error on %s %s", request.method, request.path)
+            response = json_error(500, "internal error; see the exporter's log")
+        headers = response.headers
+        for name, value in SECURITY_HEADERS:
+            headers.setdefault(name, value)
+        return response(environ, start_response)
+
+    def _respond(self, request: WebRequest) -> Response:
+        adapter = self.url_map.bind_to_environ(request.environ)
+        try:
+            try:
+                rule, args = adapter.match(return_rule=True)
+                request.rule = rule
+            except HTTPException as e:
+                routing_error: HTTPException | None = e
+            else:
+                routing_error = None
+            for hook in self.before:
+                answer = hook(request)
+                if answer is not None:
+                    return answer
+            if routing_error is not None:
+                raise routing_error
+            if request.method == "OPTIONS":
+                response = Response()
+                response.allow.update(adapter.allowed_methods())
+                return response
+            view: View = rule.endpoint  # type: ignore[assignment]
+            return view(request, **args)
+        except ApiError as e:
+            return json_error(e.status, e.message, e.headers)
+        except RequestRedirect as e:  # a slash to add or merge: Werkzeug's redirect, as Flask sent it
+            return e.get_response(request.environ)
+        except HTTPException as e:
+            headers = {k: v for k, v in e.get_headers(request.environ) if k == "Allow"}
+            return json_error(e.code or 500, e.description or e.name, headers)
+
+    def test_client(self) -> Client:
+        """Werkzeug's test client on this app (what Flask's was built on); imported here, not on the serve path."""
+        from werkzeug.test import Client
+
+        return Client(self)

@@ -1,0 +1,119 @@
+"""The rules every answer follows (exporter/web/dispatch.py), through HTTP on the real app and on a bare WebApp."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from werkzeug.wrappers import Response
+
+from exporter.config import config_from_dict
+from exporter.runtime import build_runtime
+from exporter.web.app import STATIC_DIR, create_app
+from exporter.web.dispatch import CSP, WebApp, json_response, route
+from exporter.web.errors import ApiError
+
+
+@pytest.fixture(scope="module")
+def client() -> Any:
+    runtime = build_runtime(config_from_dict({"history": {"enabled": False}, "dirsize": {"enabled": False}}))
+    yield create_app(runtime).test_client()
+    runtime.stop()
+
+
+def _boom(_request: Any) -> Response:
+    raise RuntimeError("secret detail /etc/shadow")
+
+
+def _api_error(_request: Any) -> Response:
+    raise ApiError(429, "slow down", {"Retry-After": "7"})
+
+
+def _ordered(_request: Any) -> Response:
+    return json_response({"z": 1, "a": "é", "m": [None, True]})
+
+
+@pytest.fixture
+def bare() -> Any:
+    rules = [route("/boom", _boom), route("/limited", _api_error), route("/ordered", _ordered),
+             route("/post-only", _ordered, methods=("POST",)), route("/dir/", _ordered)]
+    return WebApp(rules, SimpleNamespace()).test_client()
+
+
+def test_405_is_json_with_allow(client: Any) -> None:
+    r = client.post("/data")
+    assert r.status_code == 405 and r.get_json()["error"]
+    assert set(r.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    assert r.headers["Content-Security-Policy"] == CSP
+
+
+def test_options_answers_allow_for_a_known_path_and_404_otherwise(client: Any) -> None:
+    r = client.options("/disk-usage-details")
+    assert r.status_code == 200 and r.get_data() == b""
+    assert set(r.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
+    r = client.options("/nope")
+    assert r.status_code == 404 and r.get_json()["error"]
+
+
+def test_head_is_the_get_without_its_body(client: Any) -> None:
+    get, head = client.get("/"), client.head("/")
+    assert head.status_code == 200 and head.get_data() == b""
+    assert head.headers["Content-Length"] == get.headers["Content-Length"] == str(len(get.get_data()))
+    assert head.headers["Content-Type"] == get.headers["Content-Type"] == "text/html; charset=utf-8"
+
+
+def test_unexpected_errors_are_a_500_json_without_the_traceback_and_are_logged(
+        bare: Any, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR, logger="exporter.web.dispatch"):
+        r = bare.get("/boom")
+    assert r.status_code == 500
+    assert r.get_json() == {"error": "internal error; see the exporter's log"}
+    assert b"shadow" not in r.get_data() and r.headers["X-Frame-Options"] == "DENY"
+    record = next(rec for rec in caplog.records if "unhandled error on GET /boom" in rec.getMessage())
+    assert record.exc_info is not None and "shadow" in str(record.exc_info[1])
+
+
+def test_api_errors_keep_their_status_and_headers(bare: Any) -> None:
+    r = bare.get("/limited")
+    assert r.status_code == 429 and r.get_json() == {"error": "slow down"} and r.headers["Retry-After"] == "7"
+
+
+def test_json_is_compact_in_insertion_order_ascii_with_a_final_newline(bare: Any) -> None:
+    r = bare.get("/ordered")
+    assert r.content_type == "application/json"
+    assert r.get_data() == b'{"z":1,"a":"\\u00e9","m":[null,true]}\n'
+    assert list(json.loads(r.get_data())) == ["z", "a", "m"]
+
+
+def test_routing_redirects_stay_werkzeugs(bare: Any) -> None:
+    r = bare.get("/dir")  # a rule with a trailing slash: redirected to it
+    assert r.status_code == 308 and r.headers["Location"].endswith("/dir/")
+    assert bare.get("/post-only").status_code == 405
+
+
+def test_static_files_revalidate_with_etag_and_last_modified(client: Any) -> None:
+    r = client.get("/static/css/app.css")
+    assert r.status_code == 200 and r.get_data() == (STATIC_DIR / "css" / "app.css").read_bytes()
+    assert r.headers["Cache-Control"] == "no-cache" and r.content_type == "text/css; charset=utf-8"
+    assert r.headers["Content-Security-Policy"] == CSP
+    etag, modified = r.headers["ETag"], r.headers["Last-Modified"]
+    assert client.get("/static/css/app.css", headers={"If-None-Match": etag}).status_code == 304
+    assert client.get("/static/css/app.css", headers={"If-Modified-Since": modified}).status_code == 304
+    assert client.get("/static/css/app.css", headers={"If-None-Match": '"other"'}).status_code == 200
+    part = client.get("/static/css/app.css", headers={"Range": "bytes=0-9"})
+    assert part.status_code == 206 and len(part.get_data()) == 10
+    assert client.get("/static/js/main.js").content_type == "text/javascript; charset=utf-8"
+
+
+@pytest.mark.parametrize("path", ["/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2fapp.py",
+                                  "/static/css/../../app.py", "/static//etc/passwd", "/static/nope.css",
+                                  "/static/", "/static/css"])
+def test_static_paths_outside_the_directory_or_missing_are_404_json(client: Any, path: str) -> None:
+    r = client.get(path, follow_redirects=True)  # "//" is merged by a redirect first
+    assert r.status_code == 404, path
+    assert r.get_json()["error"]
+    assert Path(STATIC_DIR.parent / "app.py").read_bytes() not in r.get_data()
