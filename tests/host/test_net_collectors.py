@@ -50,6 +50,25 @@ def test_sockstat_ipv4_only_and_both_missing(tmp_path: Path) -> None:
         collect(sockstat.make, tmp_path / "empty")
 
 
+def test_sockstat_an_unchanged_line_keeps_its_families_a_changed_one_is_seen(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"proc/net/sockstat": "sockets: used 5\nTCP: inuse 1 alloc 2\nUDP: inuse 2 mem 3\n",
+                          "proc/net/sockstat6": "TCP6: inuse 1\n"})
+    reader = sockstat.make(context(tmp_path))
+    try:
+        first = {f.name: f for f in reader()}
+        second = {f.name: f for f in reader()}
+        assert all(second[n] is first[n] for n in first)
+        write_tree(tmp_path, {"proc/net/sockstat": "sockets: used 5\nTCP: inuse 4 alloc 2\nUDP: inuse 2 mem 3\n"})
+        third = reader()
+        assert samples(third)[("node_sockstat_TCP_inuse", ())] == 4.0
+        by_name = {f.name: f for f in third}
+        assert by_name["node_sockstat_UDP_inuse"] is first["node_sockstat_UDP_inuse"]
+        assert by_name["node_sockstat_TCP6_inuse"] is first["node_sockstat_TCP6_inuse"]
+        assert [f.name for f in third] == list(first)  # the files' order
+    finally:
+        reader.close()
+
+
 def test_softnet_kernel_5_10_rows_carry_the_cpu_id(tmp_path: Path) -> None:
     row = " ".join(["0000000a", "00000001", "00000002"] + ["00000000"] * 5 + ["3", "4", "5", "6", "00000007"])
     write_tree(tmp_path, {"proc/net/softnet_stat": row + "\n"})
