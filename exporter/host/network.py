@@ -5,16 +5,29 @@ multicast) and 8 transmit ones (bytes packets errs drop fifo colls carrier
 compressed), node_exporter's names; receive_nohandler, which node_exporter reads over
 netlink, comes from /sys/class/net/<iface>/statistics/rx_nohandler. The operstate
 feeds the page (node_network_up itself is the netclass collector's, as in node_exporter).
+
+/proc/net/dev and every rx_nohandler are read at every collection. Without a root_prefix
+the reader also listens for link events (exporter/host/link_events.py, as netclass does):
+while none arrived, no interface was added, removed, renamed or replaced, and no operstate
+moved (the kernel announces each, see exporter/host/netclass.py), so the listing of
+/sys/class/net that checks each interface's kept descriptors and the operstate reads are
+skipped and the last operstate is used. Any event, an overrun or error, an interface not
+seen before, and at least every FULL_EVERY (60) seconds, the listing and the reads are done
+as without events.
 """
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 
 from exporter.config import NetworkConfig
 from exporter.host.context import CollectorContext
 from exporter.host.device_filter import device_filter
 from exporter.host.kept_files import ANY_ERROR, KeptFiles
+from exporter.host.link_events import LinkEvents
+from exporter.host.netclass import FULL_EVERY, Events
 from exporter.host.paths import HostPaths
 from exporter.host.sysfs import KeptFile
 from exporter.sampling.snapshot import NetInterface
@@ -33,8 +46,13 @@ def _decoded(value: bytes | None) -> str | None:
 class NetDevReader:
     """/proc/net/dev once per collection and each interface's two sysfs attributes, through kept descriptors."""
 
-    def __init__(self, paths: HostPaths, config: NetworkConfig) -> None:
+    def __init__(self, paths: HostPaths, config: NetworkConfig, events: Events | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._paths = paths
+        self._events = events
+        self._clock = clock
+        self._full_at = 0.0
+        self.full_reads = 0  # collections that listed /sys/class/net and read every operstate (tests)
         self._keep = device_filter(config.device_exclude, config.device_include)
         self._files = KeptFiles()
         self._device_paths: dict[str, tuple[str, list[str]]] = {}  # device → (directory, its two files)
@@ -67,9 +85,39 @@ class NetDevReader:
         except OSError:
             return None
 
+    def _quiet(self) -> bool:
+        """Whether this collection may skip the listing and the operstate reads (no link event)."""
+        if self._events is None:
+            return False
+        changed = self._events.changed()  # drained first: a change during the reads is seen next time
+        now = self._clock()
+        if changed or not self._last or now - self._full_at >= FULL_EVERY:
+            self._full_at = now
+            return False
+        return True
+
+    def _nohandler_only(self, device: str) -> list[bytes | None] | None:
+        """rx_nohandler read again, operstate as last read; None if the interface is not known."""
+        last = self._last.get(device)
+        paths = self._device_paths.get(device)
+        if last is None or paths is None:
+            return None
+        try:
+            return [self._files.read_many(device, paths[1][:1], ANY_ERROR)[0], last[0][2]]
+        except KeyError:  # no kept group: its check failed at the last full read
+            return None
+
     def __call__(self) -> tuple[NetInterface, ...]:
+        if self._quiet():
+            result = self._collect(quiet=True)
+            if result is not None:
+                return result
+        self.full_reads += 1
+        return self._collect(quiet=False)  # type: ignore[return-value]  # never None when not quiet
+
+    def _collect(self, quiet: bool) -> tuple[NetInterface, ...] | None:
         result = []
-        inodes = self._inodes()
+        inodes = None if quiet else self._inodes()
         for line in self._net_dev.read().decode("utf-8", "replace").splitlines()[2:]:
             name, sep, rest = line.partition(":")
             if not sep:
@@ -80,7 +128,13 @@ class NetDevReader:
             parts = rest.split()
             if len(parts) < 16:
                 continue
-            raw = self._sys_values(device, inodes)
+            if quiet:
+                quiet_raw = self._nohandler_only(device)
+                if quiet_raw is None:  # an interface not seen before (its event is queued): read everything
+                    return None
+                raw = quiet_raw
+            else:
+                raw = self._sys_values(device, inodes)
             key = (rest, raw[0], raw[1])
             last = self._last.get(device)
             if last is not None and last[0] == key:  # an idle interface: the same reading as last time
@@ -122,6 +176,8 @@ class NetDevReader:
     def close(self) -> None:
         self._files.close()
         self._net_dev.close()
+        if self._events is not None:
+            self._events.close()
 
 
 def read_network(paths: HostPaths, config: NetworkConfig) -> tuple[NetInterface, ...]:
@@ -133,5 +189,7 @@ def read_network(paths: HostPaths, config: NetworkConfig) -> tuple[NetInterface,
         reader.close()
 
 
-def make(ctx: CollectorContext) -> NetDevReader:
-    return NetDevReader(ctx.paths, ctx.config.network)
+def make(ctx: CollectorContext, clock: Callable[[], float] = time.monotonic) -> NetDevReader:
+    # Link events only for the exporter's own /sys and /proc/net (see exporter/host/netclass.py).
+    events = LinkEvents.open() if ctx.paths.root_prefix in ("", "/") else None
+    return NetDevReader(ctx.paths, ctx.config.network, events, clock)

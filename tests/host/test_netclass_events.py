@@ -4,12 +4,8 @@ own links (a veth pair made for the test) every kind of announced change is seen
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,18 +16,7 @@ from exporter.host.context import CollectorContext
 from exporter.host.link_events import LinkEvents
 from exporter.host.paths import HostPaths
 from tests.support.host_tree import samples, write_tree
-
-
-class FakeEvents:
-    def __init__(self) -> None:
-        self.pending = True  # the first collection reads everything, as LinkEvents says
-
-    def changed(self) -> bool:
-        changed, self.pending = self.pending, False
-        return changed
-
-    def close(self) -> None:
-        pass
+from tests.support.links import FakeEvents, ip_link, poll, veth_pair
 
 
 def _iface(name: str, **attrs: str) -> dict[str, str]:
@@ -115,35 +100,10 @@ def test_with_a_root_prefix_nothing_listens(tmp_path: Path) -> None:
 
 # --- this host's own links -------------------------------------------------------------------
 
-def _ip(*args: str) -> None:
-    subprocess.run(["ip", "link", *args], check=True, capture_output=True, timeout=10)
-
-
 @pytest.fixture
 def veth() -> Iterator[tuple[str, str]]:
-    if os.geteuid() != 0:
-        pytest.skip("needs root to create a veth pair")
-    if shutil.which("ip") is None:
-        pytest.skip("needs `ip` (Debian package iproute2)")
-    a, b = f"c3t{os.getpid() % 100000}a", f"c3t{os.getpid() % 100000}b"
-    try:
-        _ip("add", a, "type", "veth", "peer", "name", b)
-    except subprocess.CalledProcessError as e:
-        pytest.skip(f"cannot create a veth pair here: {e.stderr.decode().strip()}")
-    try:
-        yield a, b
-    finally:
-        subprocess.run(["ip", "link", "del", a], capture_output=True, timeout=10)
-
-
-def _poll(read: Callable[[], dict], check: Callable[[dict], bool], what: str) -> dict:
-    """Collect until `check` holds (linkwatch announces carrier changes up to a second late)."""
-    deadline = time.monotonic() + 10
-    while True:
-        got = read()
-        if check(got) or time.monotonic() > deadline:
-            assert check(got), what
-            return got
+    with veth_pair("t") as pair:
+        yield pair
 
 
 @pytest.mark.integration  # runs ip(8) and changes this host's links (its own veth pair)
@@ -160,29 +120,29 @@ def test_changes_of_real_links_are_seen_at_the_next_collection(veth: tuple[str, 
         got = read()
         assert {dict(k[1])["device"] for k in got} == {a, b}
         assert _value(got, "node_network_up", a) == 0
-        _ip("set", a, "mtu", "1400")
+        ip_link("set", a, "mtu", "1400")
         assert _value(read(), "node_network_mtu_bytes", a) == 1400
-        _ip("set", a, "address", "02:c3:00:00:00:01")
+        ip_link("set", a, "address", "02:c3:00:00:00:01")
         assert _info(read(), a)["address"] == "02:c3:00:00:00:01"
-        _ip("set", a, "alias", "down-alias")  # a down link's ifalias: no event, re-read every time
+        ip_link("set", a, "alias", "down-alias")  # a down link's ifalias: no event, re-read every time
         assert _info(read(), a)["ifalias"] == "down-alias"
-        _ip("set", a, "up")
-        _ip("set", b, "up")
-        got = _poll(read, lambda g: _value(g, "node_network_up", a) == 1 and _value(g, "node_network_carrier", a) == 1,
+        ip_link("set", a, "up")
+        ip_link("set", b, "up")
+        got = poll(read, lambda g: _value(g, "node_network_up", a) == 1 and _value(g, "node_network_carrier", a) == 1,
                     "both ends up: carrier and operstate up")
         assert _info(got, a)["adminstate"] == "up"
-        _ip("set", a, "alias", "up-alias")
+        ip_link("set", a, "alias", "up-alias")
         assert _info(read(), a)["ifalias"] == "up-alias"
-        _ip("set", a, "txqueuelen", "77")
+        ip_link("set", a, "txqueuelen", "77")
         assert _value(read(), "node_network_transmit_queue_length", a) == 77
-        _ip("set", b, "down")  # the peer goes down: a loses its carrier
-        _poll(read, lambda g: _value(g, "node_network_up", a) == 0, "peer down: operstate lowerlayerdown")
+        ip_link("set", b, "down")  # the peer goes down: a loses its carrier
+        poll(read, lambda g: _value(g, "node_network_up", a) == 0, "peer down: operstate lowerlayerdown")
         c = a[:-1] + "c"
-        _ip("add", c, "type", "veth", "peer", "name", a[:-1] + "d")
+        ip_link("add", c, "type", "veth", "peer", "name", a[:-1] + "d")
         try:
             assert c in {dict(k[1])["device"] for k in read()}
         finally:
-            _ip("del", c)
+            ip_link("del", c)
         assert c not in {dict(k[1])["device"] for k in read()}
     finally:
         reader.close()
@@ -199,7 +159,7 @@ def test_a_cheap_read_that_fails_reads_everything(veth: tuple[str, str]) -> None
         assert {dict(k[1])["device"] for k in samples(reader())} == {a, b}
         reader()
         assert reader.full_reads == 1
-        _ip("del", a)
+        ip_link("del", a)
         assert {dict(k[1])["device"] for k in samples(reader())} == set()
         assert reader.full_reads == 2
     finally:
