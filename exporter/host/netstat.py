@@ -157,8 +157,8 @@ def read_netstat(
     (snmp6_reader or Snmp6(planner))(snmp6, stats)
     if scalars is None:
         return [UntypedFamily(name, help_, float(value)) for name, help_, value in stats.values()]
-    family = scalars.family
-    return [family(UntypedFamily, name, help_, float(value)) for name, help_, value in stats.values()]
+    family = scalars.text_family
+    return [family(UntypedFamily, name, help_, value) for name, help_, value in stats.values()]
 
 
 class NetstatReader:

@@ -7,7 +7,9 @@ read and parsed at every collection; what this saves is building the family agai
 rendering its line: a family whose name, help, type and value equal last collection's is
 the very same object, marked `reused`, so the exposition serves its rendered line
 (exporter/exposition/families.py). A value that moved gets a new family, so what is
-served is always this collection's value.
+served is always this collection's value. `text_family` is the same for a value still in
+its text: the same text as last collection is the same value, so neither the conversion nor
+the comparison is done again (netstat's 40 counters, vmstat's).
 """
 
 from __future__ import annotations
@@ -27,6 +29,21 @@ class Scalars:
 
     def __init__(self) -> None:
         self._kept: dict[str, Family] = {}
+        self._texts: dict[str, tuple[str, Family]] = {}  # name → (the text its family was made from, family)
+
+    def text_family(self, cls: type[F], name: str, documentation: str, text: str) -> F:
+        """`family(cls, name, documentation, float(text))`, answered without either when `text` is the
+        text the kept family was made from."""
+        kept = self._texts.get(name)
+        if kept is not None and kept[0] == text:
+            fam = kept[1]
+            if type(fam) is cls and fam.documentation == documentation:
+                return fam  # type: ignore[return-value]  # type(fam) is cls
+        new = self.family(cls, name, documentation, float(text))
+        if len(self._texts) >= _MAX:
+            self._texts.clear()
+        self._texts[name] = (text, new)
+        return new
 
     def family(self, cls: type[F], name: str, documentation: str, value: float) -> F:
         fam = self._kept.get(name)

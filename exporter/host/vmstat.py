@@ -41,10 +41,10 @@ class Vmstat:
 
     def __call__(self) -> list[UntypedFamily]:
         text = self._file.read().decode("ascii", "replace")
-        family = self._scalars.family
+        family = self._scalars.text_family
         match = self._pattern.fullmatch(text) if self._pattern is not None else None
         if match is not None:
-            return [family(UntypedFamily, name, help_, float(value))
+            return [family(UntypedFamily, name, help_, value)
                     for (name, help_), value in zip(self._plan, match.groups(), strict=True)]
         fams = []
         wanted = self._wanted
@@ -57,7 +57,7 @@ class Vmstat:
                 ok = wanted[key] = bool(self._fields.match(key))
             if ok:
                 name, help_ = f"node_vmstat_{key}", f"/proc/vmstat information field {key}."
-                fams.append(family(UntypedFamily, name, help_, float(value)))
+                fams.append(family(UntypedFamily, name, help_, value))
                 plan.append((name, help_))
             pattern.append(f"{re.escape(key)} {_VALUE if ok else _VALUE[1:-1]}\n")
         self._pattern, self._plan = re.compile("".join(pattern)), plan

@@ -51,3 +51,15 @@ def test_vmstat_serves_a_moved_counter_and_reuses_the_others(tmp_path: Path) -> 
         assert _lines(second) == ["node_vmstat_pgfault 11.0\n", "node_vmstat_oom_kill 0.0\n"]
     finally:
         reader.close()
+
+
+def test_text_family_the_same_text_is_the_same_family_another_value_a_new_one() -> None:
+    s = Scalars()
+    first = s.text_family(UntypedFamily, "node_y", "Y.", "17")
+    assert first.rows == [((), 17.0)] and first.reused
+    assert s.text_family(UntypedFamily, "node_y", "Y.", "17") is first
+    assert s.text_family(UntypedFamily, "node_y", "Y.", "17.0") is first  # another text, the same value
+    moved = s.text_family(UntypedFamily, "node_y", "Y.", "18")
+    assert moved is not first and _lines([moved]) == ["node_y 18.0\n"]
+    assert s.text_family(UntypedFamily, "node_y", "Other help.", "18") is not moved
+    assert s.text_family(GaugeFamily, "node_y", "Other help.", "18").type == "gauge"
