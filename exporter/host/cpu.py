@@ -22,6 +22,7 @@ from exporter.host.context import Collected, CollectorContext
 from exporter.host.kept_files import KeptReader, Text, keeps
 from exporter.host.paths import HostPaths, read_text
 from exporter.host.proc_stat import TICKS  # /proc/stat counts in USER_HZ ticks
+from exporter.host.stat_text import shared
 from exporter.host.sysfs import parse_cpu_list, read_stripped
 from exporter.sampling.snapshot import CpuInfo, CpuTimes
 
@@ -181,8 +182,13 @@ def make(ctx: CollectorContext) -> KeptReader[Collected]:
     throttles = Throttles(paths)
     isolated = isolated_family(paths)
 
+    share = shared(ctx)  # the text read here is the stat collector's too (exporter/host/stat_text.py)
+    stat_path = paths.proc("stat")
+
     def collect(text: Text) -> Collected:
-        per_cpu, btime = read_proc_stat(paths, text)
+        data = text(stat_path)
+        share.offer(data)
+        per_cpu, btime = read_proc_stat(paths, lambda _path: data)
         families = [guest_family(per_cpu), *throttles(per_cpu), *isolated]
         if config.info:
             families.extend(info_families(paths, config))

@@ -3,7 +3,8 @@
 Forks, context switches, interrupts, boot time and the runnable/blocked process
 counts; the per-vector softirq counts only with `stat.softirq` (node_exporter's
 --collector.stat.softirq, off by default). The per-CPU seconds are the `cpu`
-collector's, which reads the same file for the page's typed CpuInfo.
+collector's, which reads the same file for the page's typed CpuInfo, earlier in the
+same collection: its text is used here (exporter/host/stat_text.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from exporter.host.context import CollectorContext
 from exporter.host.kept_files import KeptReader, Text, keeps
 from exporter.host.paths import HostPaths, read_text
 from exporter.host.scalars import Scalars
+from exporter.host.stat_text import shared
 
 # The kernel's softirq vectors, in /proc/stat's order (include/linux/interrupt.h).
 SOFTIRQ_VECTORS = ("hi", "timer", "net_tx", "net_rx", "block", "block_iopoll", "tasklet", "sched", "hrtimer", "rcu")
@@ -51,4 +53,10 @@ def read_stat(
 def make(ctx: CollectorContext) -> KeptReader[list[CounterFamily | GaugeFamily]]:
     softirq = ctx.config.stat.softirq
     scalars = Scalars()  # an unchanged value (boot time, blocked): the same family, its line rendered once
-    return KeptReader(lambda text: read_stat(ctx.paths, softirq, text, scalars), keeps(ctx.paths))
+    share = shared(ctx)  # the cpu collector's read of this collection, if any (exporter/host/stat_text.py)
+
+    def collect(text: Text) -> list[CounterFamily | GaugeFamily]:
+        data = share.take()
+        return read_stat(ctx.paths, softirq, text if data is None else (lambda _path: data), scalars)
+
+    return KeptReader(collect, keeps(ctx.paths))

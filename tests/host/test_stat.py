@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from exporter.host import stat
-from tests.support.host_tree import collect, write_tree
+from exporter.host import cpu, stat
+from exporter.host.stat_text import MAX_AGE, StatText
+from tests.support.host_tree import collect, context, samples, write_tree
 
 STAT = """cpu  301854 612 111922 8979004 3552 2 3944 0 44 36
 cpu0 44490 19 21045 1087069 220 1 3410 0 2 1
@@ -36,3 +37,33 @@ def test_softirq_vectors_when_enabled(tmp_path: Path) -> None:
     assert got[("node_softirqs_total", (("vector", "hi"),))] == 250191
     assert got[("node_softirqs_total", (("vector", "rcu"),))] == 508444
     assert sum(1 for k in got if k[0] == "node_softirqs_total") == 10
+
+
+def test_the_cpu_collectors_read_of_this_collection_is_used_once(tmp_path: Path) -> None:
+    """cpu runs first in a collection and offers its /proc/stat text; stat takes it once: the
+    next call without a cpu read before it reads the file."""
+    write_tree(tmp_path, {"proc/stat": STAT})
+    ctx = context(tmp_path)  # one registry's context: its `shared` is the collectors' common state
+    cpu_reader, stat_reader = cpu.make(ctx), stat.make(ctx)
+    try:
+        cpu_reader()
+        write_tree(tmp_path, {"proc/stat": STAT.replace("ctxt 38014093", "ctxt 38014094")})
+        assert samples(stat_reader())[("node_context_switches_total", ())] == 38014093  # cpu's read
+        assert samples(stat_reader())[("node_context_switches_total", ())] == 38014094  # its own
+        cpu_reader()
+        assert samples(stat_reader())[("node_context_switches_total", ())] == 38014094
+    finally:
+        cpu_reader.close()
+        stat_reader.close()
+
+
+def test_an_offered_text_older_than_max_age_is_not_used() -> None:
+    now = [100.0]
+    share = StatText(lambda: now[0])
+    share.offer("cpu  1\n")
+    now[0] += MAX_AGE
+    assert share.take() == "cpu  1\n"
+    assert share.take() is None  # taken once
+    share.offer("cpu  2\n")
+    now[0] += MAX_AGE + 0.001
+    assert share.take() is None
