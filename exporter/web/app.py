@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from pathlib import Path
 
+from werkzeug.http import parse_accept_header
 from werkzeug.routing import Rule
 from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Response
@@ -33,7 +35,17 @@ _NO_STORE_GZIP = {"Cache-Control": "no-store", "Vary": "Accept-Encoding"}
 def accepts_gzip(request: WebRequest) -> bool:
     """Whether the client takes gzip, parsed as RFC 9110 says: "gzip;q=0" and "*;q=0" are a no,
     "*" is a yes (a substring test sent gzip to "gzip;q=0")."""
-    return request.accept_encodings.quality("gzip") > 0
+    value = request.headers.get("Accept-Encoding", "")
+    return _takes_gzip(value) if len(value) <= 256 else _parse_takes_gzip(value)
+
+
+def _parse_takes_gzip(accept_encoding: str) -> bool:
+    return parse_accept_header(accept_encoding).quality("gzip") > 0
+
+
+# Werkzeug's parse remembered per header value: a scraper or a browser sends the same one every
+# time. Bounded: 64 values of at most 256 characters (longer ones are parsed each time).
+_takes_gzip = lru_cache(maxsize=64)(_parse_takes_gzip)
 
 
 def data(request: WebRequest) -> Response:

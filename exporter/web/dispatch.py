@@ -82,6 +82,18 @@ def json_error(status: int, message: str, headers: dict[str, str] | None = None)
     return json_response({"error": message}, status, headers)
 
 
+def _with_security_headers(start_response: StartResponse) -> StartResponse:
+    """`start_response` adding SECURITY_HEADERS that the response lacks, on the final header list
+    (cheaper than Werkzeug's Headers.setdefault, which scans and rebuilds per header)."""
+
+    def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        present = {name.lower() for name, _ in headers}
+        extra = [h for h in SECURITY_HEADERS if h[0].lower() not in present]
+        return start_response(status, headers + extra, exc_info)
+
+    return start  # type: ignore[return-value]
+
+
 class WebApp:
     """The WSGI callable: routes `rules` to their views, with the hooks and rules of the module doc."""
 
@@ -98,10 +110,7 @@ class WebApp:
         except Exception:  # noqa: BLE001 - the one place an unexpected error becomes a 500
             log.exception("unhandled error on %s %s", request.method, request.path)
             response = json_error(500, "internal error; see the exporter's log")
-        headers = response.headers
-        for name, value in SECURITY_HEADERS:
-            headers.setdefault(name, value)
-        return response(environ, start_response)
+        return response(environ, _with_security_headers(start_response))
 
     def _respond(self, request: WebRequest) -> Response:
         adapter = self.url_map.bind_to_environ(request.environ)

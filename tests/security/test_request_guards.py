@@ -156,6 +156,7 @@ def test_host_name_parsing() -> None:
 @pytest.mark.parametrize(("accept", "gzipped"), [
     ("gzip", True), ("gzip;q=0", False), ("*", True), ("*;q=0", False), ("identity", False),
     ("deflate, gzip;q=0.5", True), ("x-gzip-not", False), (None, False),
+    ("br, " * 80 + "gzip;q=0", False), ("br, " * 80 + "gzip", True),  # past the remembered values' 256 characters
 ])
 def test_accept_encoding_is_parsed_not_substring_matched(tmp_path: Path, accept: str | None, gzipped: bool) -> None:
     c, _runtime = client(tmp_path, enabled=False)

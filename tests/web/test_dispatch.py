@@ -33,6 +33,10 @@ def _api_error(_request: Any) -> Response:
     raise ApiError(429, "slow down", {"Retry-After": "7"})
 
 
+def _own_csp(_request: Any) -> Response:
+    return Response("x", headers={"Content-Security-Policy": "default-src 'none'"})
+
+
 def _ordered(_request: Any) -> Response:
     return json_response({"z": 1, "a": "é", "m": [None, True]})
 
@@ -40,7 +44,8 @@ def _ordered(_request: Any) -> Response:
 @pytest.fixture
 def bare() -> Any:
     rules = [route("/boom", _boom), route("/limited", _api_error), route("/ordered", _ordered),
-             route("/post-only", _ordered, methods=("POST",)), route("/dir/", _ordered)]
+             route("/post-only", _ordered, methods=("POST",)), route("/dir/", _ordered),
+             route("/own-csp", _own_csp)]
     return WebApp(rules, SimpleNamespace()).test_client()
 
 
@@ -117,3 +122,13 @@ def test_static_paths_outside_the_directory_or_missing_are_404_json(client: Any,
     assert r.status_code == 404, path
     assert r.get_json()["error"]
     assert Path(STATIC_DIR.parent / "app.py").read_bytes() not in r.get_data()
+
+
+def test_security_headers_are_added_once_and_never_over_a_routes_own(bare: Any) -> None:
+    r = bare.get("/own-csp")
+    assert r.headers.getlist("Content-Security-Policy") == ["default-src 'none'"]
+    assert r.headers.getlist("X-Frame-Options") == ["DENY"]
+    for path in ("/ordered", "/nope", "/boom"):
+        headers = bare.get(path).headers
+        assert [headers.getlist(name) for name in ("Content-Security-Policy", "X-Content-Type-Options")] == [
+            [CSP], ["nosniff"]], path
