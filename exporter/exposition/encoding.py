@@ -86,10 +86,18 @@ _blocks: dict[tuple[str, str, str, tuple[str, ...], bool], tuple[list[Row], str]
 
 
 def _family_block(f: Family, openmetrics: bool) -> str:
+    reused = f.reused
+    if reused:  # handed out again only while its rows are unchanged: its own text, no lookup
+        kept = f.blocks
+        text = kept[openmetrics] if kept is not None else None
+        if text is not None:
+            return text
     key = (f.name, f.type, f.documentation, f.labelnames, openmetrics)
     rows = f.rows
     last = _blocks.get(key)
     if last is not None and last[0] == rows:
+        if reused:
+            f.keep_block(openmetrics, last[1])
         return last[1]
     if openmetrics:
         out = [_header(f.name, f.documentation, f.type, True)]
@@ -101,6 +109,8 @@ def _family_block(f: Family, openmetrics: bool) -> str:
     if len(_blocks) >= MAX_RENDERED:
         _blocks.clear()
     _blocks[key] = (rows.copy(), text)  # a copy: a family may gain rows after this
+    if reused:
+        f.keep_block(openmetrics, text)
     return text
 
 

@@ -85,10 +85,22 @@ def go_value(d: Any) -> str:
 
 # The sample lines last rendered for each family shape, with the rows they came from:
 # a family built again with equal rows (four in five of a scrape's, between two
-# scrapes a second apart) is written from here. Bounded: names are fixed but for
-# textfile's, and the whole table is dropped past the limit.
-_rendered: dict[tuple[str, tuple[str, ...]], tuple[list[Row], str]] = {}
+# scrapes a second apart) is written from here whole. When some rows moved, each row
+# whose labels equal those of the row at its place last time reuses that row's
+# `name{labels} ` prefix (and its whole line when the value is equal too): a counter
+# family that moved costs a value format per row, not a label join. Bounded: names are
+# fixed but for textfile's, and the whole table is dropped past the limit.
+_rendered: dict[tuple[str, tuple[str, ...]], _Rendered] = {}
 MAX_RENDERED = 4096
+
+
+class _Rendered:
+    """One family shape's last rendering: its rows (a copy), text, and each row's prefix and line."""
+
+    __slots__ = ("rows", "text", "prefixes", "lines")
+
+    def __init__(self, rows: list[Row], text: str, prefixes: list[str], lines: list[str]) -> None:
+        self.rows, self.text, self.prefixes, self.lines = rows, text, prefixes, lines
 
 
 class Family(Metric):
@@ -101,6 +113,9 @@ class Family(Metric):
     # set `reused = True` on it. Any other family is looked up in the rendered-family cache.
     reused = False
     _lines: str | None = None
+    # A reused family's whole block (HELP, TYPE, rows) per format, [text 0.0.4, OpenMetrics],
+    # kept by the encoder (exposition/encoding.py) so that serving it again costs no lookup.
+    blocks: list[str | None] | None = None
 
     def __init__(
         self, name: str, documentation: str, value: Any = None, labels: Sequence[str] | None = None
@@ -122,6 +137,12 @@ class Family(Metric):
     def add_metric(self, labels: Sequence[str], value: Any) -> None:
         self.rows.append((labels, value))
         self._lines = None
+        self.blocks = None
+
+    def keep_block(self, openmetrics: bool, text: str) -> None:
+        if self.blocks is None:
+            self.blocks = [None, None]
+        self.blocks[openmetrics] = text
 
     @property
     def samples(self) -> list[Sample]:  # type: ignore[override]
@@ -139,43 +160,57 @@ class Family(Metric):
         key = (self.name + self.SUFFIX, self.labelnames)
         rows = self.rows
         last = _rendered.get(key)
-        if last is not None and last[0] == rows:
-            out.append(last[1])
+        if last is not None and last.rows == rows:
+            out.append(last.text)
             if self.reused:
-                self._lines = last[1]
+                self._lines = last.text
             return
-        lines: list[str] = []
-        self._render(lines)
+        prefixes, lines = self._render(last)
         text = "".join(lines)
         if len(_rendered) >= MAX_RENDERED:
             _rendered.clear()
-        _rendered[key] = (rows.copy(), text)  # a copy: a family may gain rows after this
+        _rendered[key] = _Rendered(rows.copy(), text, prefixes, lines)  # a copy: a family may gain rows after this
         if self.reused:
             self._lines = text
         out.append(text)
 
-    def _render(self, out: list[str]) -> None:
-        sample_name = self.name + self.SUFFIX
-        order, pieces = _shape(sample_name, self.labelnames)
-        go = go_value
+    def _prefix(self, values: Sequence[str], order: tuple[int, ...], pieces: tuple[str, ...]) -> str:
+        """`name{a="x",b="y"} ` for one row's label values (label names in sorted order)."""
         if not order:
-            for _values, value in self.rows:
-                out.append(f"{sample_name} {go(value)}\n")
-            return
-        if len(order) == 1:  # the common shape, without the general loop
-            first = pieces[0]
-            for values, value in self.rows:
-                out.append(f'{first}{escape_label_value(values[0])}"}} {go(value)}\n')
-            return
-        for values, value in self.rows:
-            parts = []
-            for piece, i in zip(pieces, order, strict=False):
-                parts.append(piece)
-                parts.append(escape_label_value(values[i]))
-            parts.append('"} ')
-            parts.append(go(value))
-            parts.append("\n")
-            out.append("".join(parts))
+            return f"{self.name}{self.SUFFIX} "
+        parts = []
+        for piece, i in zip(pieces, order, strict=False):
+            parts.append(piece)
+            parts.append(escape_label_value(values[i]))
+        parts.append('"} ')
+        return "".join(parts)
+
+    def _render(self, last: _Rendered | None) -> tuple[list[str], list[str]]:
+        """(each row's prefix, each row's line), reusing `last`'s where a row's labels, or labels
+        and value, equal those of the row at the same place then."""
+        order, pieces = _shape(self.name + self.SUFFIX, self.labelnames)
+        go = go_value
+        prefixes: list[str] = []
+        lines: list[str] = []
+        if last is None:
+            old_rows: list[Row] = []
+            old_prefixes: list[str] = []
+            old_lines: list[str] = []
+        else:
+            old_rows, old_prefixes, old_lines = last.rows, last.prefixes, last.lines
+        known = len(old_rows)
+        for i, (values, value) in enumerate(self.rows):
+            if i < known:
+                old_values, old_value = old_rows[i]
+                if old_values == values:
+                    prefix = old_prefixes[i]
+                    prefixes.append(prefix)
+                    lines.append(old_lines[i] if old_value == value else f"{prefix}{go(value)}\n")
+                    continue
+            prefix = self._prefix(values, order, pieces)
+            prefixes.append(prefix)
+            lines.append(f"{prefix}{go(value)}\n")
+        return prefixes, lines
 
 
 class GaugeFamily(Family):

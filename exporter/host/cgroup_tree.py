@@ -214,6 +214,8 @@ class CgroupTree:
             now = set(pread_all(cg.procs_fd).decode().split())
         except (OSError, UnicodeDecodeError):
             now = set()
+        if now == cg.members:  # the same set object: a cache of the quiet cgroup's readings stays valid
+            now = cg.members
         pid_cgroup = self._pid_cgroup
         for entry in cg.members - now:
             if pid_cgroup.get(entry) is cg:

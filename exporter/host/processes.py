@@ -22,17 +22,20 @@ import os
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from itertools import filterfalse
 from typing import Any
 
-from exporter.host.cgroup_tree import Cgroup, CgroupTree, shared_tree
+from exporter.host.cgroup_tree import CgroupTree, shared_tree
 from exporter.host.context import CollectorContext
 from exporter.host.fd_budget import open_files_limit, process_share
 from exporter.host.paths import HostPaths
 from exporter.host.pid_listing import PidListing
 from exporter.host.proc_stat import CMDLINE_MAX, parse_stat, user_name
 from exporter.host.process_counts import ProcessCounts
+from exporter.host.quiet_blocks import QuietBlocks
+from exporter.host.reclaim import ReclaimWatch, RefreshPeriods
 from exporter.sampling.snapshot import Process, ProcessChanges, ProcessList
 from exporter.text import decode_bytes
 
@@ -49,8 +52,9 @@ class ProcessReader:
     not running keeps its schedstat descriptor open, and is served its last
     reading while that file is unchanged. Every other process keeps its stat
     descriptor open and is read with one pread. Every reading is refreshed from
-    stat at least every REFRESH_SECONDS (with jitter by pid), which bounds how
-    stale a sleeping process's RSS can get (pages reclaimed while it sleeps).
+    stat at least every REFRESH_SECONDS (in periods phased by cgroup: see _due),
+    which bounds how stale a sleeping process's RSS can get (pages reclaimed while
+    it sleeps).
 
     A kept descriptor stays bound to its process: once it exits the read fails
     (ESRCH), the descriptor is closed, and a new process that reuses the pid gets
@@ -65,7 +69,13 @@ class ProcessReader:
     its refresh is not due. `quiet_served` counts those, for the bench and tests.
     """
 
-    REFRESH_SECONDS = 30.0
+    # While the kernel reclaims pages (exporter/host/reclaim.py), a sleeping process's RSS
+    # can shrink: its reading is at most this old. 45 s: as many refreshes as the 30-60 s
+    # of jitter by pid before, a tighter bound.
+    REFRESH_SECONDS = 45.0
+    # Otherwise (no page stolen or swapped out, nothing collapsed), this bounds what vmstat
+    # does not count (another process's MADV_PAGEOUT, a mapped file truncated by another).
+    QUIET_REFRESH_SECONDS = 300.0
 
     def __init__(
         self,
@@ -93,11 +103,7 @@ class ProcessReader:
         self._skip_quiet = skip_quiet and cgroups is not None and self._same_pid_namespace()
         self._no_cgroup = "/" if cgroups is not None else ""  # the label of a process in no known cgroup
         self.quiet_served = 0
-        # Quiet cgroups served in one go: cgroup → (its members, their readings, first refresh due).
-        self._quiet_cache: dict[Cgroup, tuple[set[str], tuple[Process, ...], float]] = {}
-        # What the cache served last time (the readings, their entries): handed out again
-        # while the cache holds the same cgroups. Never changed in place once handed out.
-        self._served: tuple[list[Process], set[str]] | None = None
+        self._quiet = QuietBlocks()  # quiet cgroups' readings, served in one go
         self._lock = threading.Lock()
         # Listing /proc costs a pid lookup per process: it is listed only when the pids
         # handed out since cannot be probed (exporter/host/pid_listing.py). Only in our own
@@ -106,6 +112,8 @@ class ProcessReader:
         self._entries: list[str] | None = None
         self._unkept: dict[str, Process] = {}  # the last readings of processes without a kept descriptor
         self._generation = 0  # of the ProcessList handed out last
+        self._periods = RefreshPeriods(ReclaimWatch(os.path.join(self._proc, "vmstat")),
+                                       self.REFRESH_SECONDS, self.QUIET_REFRESH_SECONDS)
 
     def _static_fields(self, pid: int, raw_comm: bytes) -> tuple[str, str, str]:
         """(name, user, command line), interned: a host's many workers of one program share them."""
@@ -124,8 +132,22 @@ class ProcessReader:
             cmdline = ""
         return comm, user, cmdline or f"[{comm}]"
 
-    def _due(self, pid: int, now: float) -> float:
-        return now + self.REFRESH_SECONDS * (1.0 + (pid % 16) / 16.0)
+    def _due(self, pid: int, now: float, cgroup: str) -> float:
+        """When a reading taken `now` must be read again at the latest: the end of its refresh
+        period (exporter/host/reclaim.py). Periods are phased by cgroup, so a quiet cgroup's
+        members fall due at once and its block of readings (quiet_blocks.py) stays valid for a
+        whole period (with a phase per process, the block was rebuilt at nearly every
+        collection 2 s apart). In the root cgroup the pid's phase spreads the refreshes."""
+        return self._periods.due(pid if cgroup in ("/", "") else zlib.crc32(cgroup.encode()), now)
+
+    def _reclaim_check(self, now: float) -> None:
+        """Once per collection: when the kernel starts reclaiming after a quiet spell, every
+        reading due at the long period's end is brought forward to the short one's."""
+        if not self._periods.update(now):
+            return
+        for k in self._kept.values():
+            k[4] = min(k[4], self._due(k[3][0], now, k[3][9]))
+        self._quiet.clear()  # their first due dates were the long period's
 
     def __call__(self) -> ProcessList:
         with self._lock:
@@ -133,6 +155,7 @@ class ProcessReader:
 
     def _collect(self) -> ProcessList:
         now = self._clock()
+        self._reclaim_check(now)
         procs: list[Process] = []
         append = procs.append
         kept, pread = self._kept, os.pread
@@ -152,7 +175,7 @@ class ProcessReader:
         bulk: list[Process] = []
         served: set[str] = set()
         if skip and tree is not None:
-            bulk, served = self._serve_quiet(tree, now)
+            bulk, served = self._quiet.serve(now)
         # What changed since the last collection, for ProcessChanges: (the last collection's
         # reading of this pid or None, the new one), and the last readings of processes gone.
         pairs: list[tuple[Process | None, Process]] = []
@@ -213,7 +236,7 @@ class ProcessReader:
             alive.extend(served)
             hits += len(bulk)
         if cgroup_of is not None and tree is not None:
-            self._cache_quiet(tree, now)
+            self._quiet.add(tree, self._kept)
         self._entries = alive
         self.quiet_served += quiet + len(bulk)
         if hits < known:  # some kept processes were not listed: they exited
@@ -256,7 +279,7 @@ class ProcessReader:
         cgroup = self._cgroup(entry)
         p = Process(old[0], old[1], old[2], old[3], state, cpu, rss, threads, start, cgroup)
         k[3] = p
-        k[4] = self._due(old[0], now)
+        k[4] = self._due(old[0], now, cgroup)
         probe = self._probes(state, threads)
         if probe and not k[1]:
             # Start probing: the baseline must be read before the stat we keep.
@@ -340,11 +363,11 @@ class ProcessReader:
             self._unkept[entry] = p
         elif sched_fd >= 0 and self._probes(state, threads):
             os.close(fd)
-            self._kept[entry] = [sched_fd, True, sched, p, self._due(pid, now)]
+            self._kept[entry] = [sched_fd, True, sched, p, self._due(pid, now, p[9])]
         else:
             if sched_fd >= 0:
                 os.close(sched_fd)
-            self._kept[entry] = [fd, False, None, p, self._due(pid, now)]
+            self._kept[entry] = [fd, False, None, p, self._due(pid, now, p[9])]
         return p
 
     def _same_pid_namespace(self) -> bool:
@@ -352,38 +375,6 @@ class ProcessReader:
             return int(os.readlink(os.path.join(self._proc, "self"))) == os.getpid()
         except (OSError, ValueError):
             return False
-
-    def _serve_quiet(self, tree: CgroupTree, now: float) -> tuple[list[Process], set[str]]:
-        """The readings of every process of the cgroups that did not move, in one go per
-        cgroup (a list extend instead of a loop over its processes), and their entries."""
-        cache = self._quiet_cache
-        # Same members as when cached (the set is replaced whenever it is read again),
-        # no member due for a refresh, and nothing ran in the cgroup since.
-        valid = {cg: c for cg, c in cache.items()
-                 if not cg.moved and c[0] is cg.members and now < c[2] and cg.procs_fd >= 0}
-        if len(valid) == len(cache) and self._served is not None:
-            return self._served  # the same cgroups as last time: the same readings and entries
-        bulk: list[Process] = []
-        served: set[str] = set()
-        for c in valid.values():
-            bulk.extend(c[1])
-            served |= c[0]
-        self._quiet_cache = valid
-        self._served = (bulk, served)
-        return bulk, served
-
-    def _cache_quiet(self, tree: CgroupTree, now: float) -> None:
-        """Cache the readings of each cgroup not served from the cache this time, for the
-        next collection, when every member is a kept process labelled with this cgroup."""
-        cache, kept = self._quiet_cache, self._kept
-        for cg in tree.cgroups.values():
-            if cg in cache or not cg.members or cg.procs_fd < 0:
-                continue
-            ks = [kept.get(e) for e in cg.members]
-            if any(k is None or k[3][9] != cg.path for k in ks):
-                continue
-            cache[cg] = (cg.members, tuple(k[3] for k in ks if k is not None), min(k[4] for k in ks if k is not None))
-            self._served = None  # another cgroup to serve next time
 
     def _cgroup(self, entry: str) -> str:
         """The cgroup label of a process: its non-root cgroup, else "/" (or "" without cgroup v2)."""
@@ -401,6 +392,7 @@ class ProcessReader:
     def close(self) -> None:
         with self._lock:
             self.listing.close()
+            self._periods.close()
             for k in self._kept.values():
                 os.close(k[0])
             self._kept.clear()

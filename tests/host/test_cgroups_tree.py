@@ -105,6 +105,25 @@ def test_membership_is_read_in_full_periodically(tmp_path: Path) -> None:
     assert tree.cgroup_of("10") is None
 
 
+def test_a_membership_pass_that_finds_the_same_members_keeps_their_set(tmp_path: Path) -> None:
+    """The process reader's block of a quiet cgroup's readings is valid while the members are
+    the same set object: a periodic pass that finds them unchanged must not replace it."""
+    clock = FakeProc(tmp_path)
+    fake = FakeCgroups(tmp_path)
+    fake.add("/a.service", 100, pids=(10, 11))
+    tree = fake.tree(clock)
+    tree.sample()
+    members = tree.cgroups["/a.service"].members
+    clock.now += CgroupTree.MEMBERSHIP_SECONDS + 1
+    tree.sample()
+    assert tree.cgroups["/a.service"].members is members
+    assert tree.cgroup_of("10") is tree.cgroups["/a.service"]
+    fake.set_procs("/a.service", (10,))
+    clock.now += CgroupTree.MEMBERSHIP_SECONDS + 1
+    tree.sample()
+    assert tree.cgroups["/a.service"].members == {"10"} and tree.cgroup_of("11") is None
+
+
 def test_new_and_removed_cgroups_are_walked_again_at_once(tmp_path: Path) -> None:
     clock = FakeProc(tmp_path)
     fake = FakeCgroups(tmp_path)

@@ -51,6 +51,12 @@ class FakeProc:
         if sched is not None:
             write_in_place(d / "schedstat", sched)
 
+    def set_vmstat(self, pgsteal: int = 0, pswpout: int = 0) -> None:
+        """/proc/vmstat with its reclaim counters (exporter/host/reclaim.py); without this file
+        the reader takes every collection for one after reclaim (its short refresh period)."""
+        write_in_place(self.root / "proc" / "vmstat", f"nr_free_pages 1000\npswpin 0\npswpout {pswpout}\n"
+                       f"pgsteal_kswapd {pgsteal}\npgsteal_direct 0\nthp_collapse_alloc 0\n")
+
     def reader(self, cgroups: CgroupTree | None = None) -> ProcessReader:
         return ProcessReader(HostPaths(str(self.root)), max_open=100, clock=self.clock, cgroups=cgroups)
 
