@@ -3,7 +3,9 @@
 /proc/sys/net/netfilter/nf_conntrack_{count,max} (absent unless the nf_conntrack
 module is loaded: then the collector is not available) and /proc/net/stat/nf_conntrack,
 whose per-CPU hexadecimal columns are summed, as node_exporter does (it exports the
-sums as gauges).
+sums as gauges). The three files are read at every collection; when the statistics text
+is the same as last collection's (no CPU's counters moved), its families are the ones made
+from it then, without summing again.
 """
 
 from __future__ import annotations
@@ -38,7 +40,16 @@ def _stat_sums(text: str) -> dict[str, int]:
     return sums
 
 
-def read_conntrack(paths: HostPaths, text: Text = read_text, scalars: Scalars | None = None) -> list[GaugeFamily]:
+class StatFamilies:
+    """The statistics families of the last statistics text: they depend on that text alone."""
+
+    def __init__(self) -> None:
+        self.text: str | None = None
+        self.families: list[GaugeFamily] = []
+
+
+def read_conntrack(paths: HostPaths, text: Text = read_text, scalars: Scalars | None = None,
+                   last: StatFamilies | None = None) -> list[GaugeFamily]:
     family = (scalars or Scalars()).family
     netfilter = ("sys", "net", "netfilter")
     entries = float(text(paths.proc(*netfilter, "nf_conntrack_count")))
@@ -48,12 +59,18 @@ def read_conntrack(paths: HostPaths, text: Text = read_text, scalars: Scalars | 
                "Number of currently allocated flow entries for connection tracking.", entries),
         family(GaugeFamily, "node_nf_conntrack_entries_limit", "Maximum size of connection tracking table.", limit),
     ]
-    sums = _stat_sums(text(paths.proc("net", "stat", "nf_conntrack")))
-    for column, help_text in _STATS:
-        fams.append(family(GaugeFamily, f"node_nf_conntrack_stat_{column}", help_text, float(sums.get(column, 0))))
-    return fams
+    stat_text = text(paths.proc("net", "stat", "nf_conntrack"))
+    if last is not None and last.text == stat_text:
+        return fams + last.families
+    sums = _stat_sums(stat_text)
+    stat_fams = [family(GaugeFamily, f"node_nf_conntrack_stat_{column}", help_text, float(sums.get(column, 0)))
+                 for column, help_text in _STATS]
+    if last is not None:
+        last.text, last.families = stat_text, stat_fams
+    return fams + stat_fams
 
 
 def make(ctx: CollectorContext) -> KeptReader[list[GaugeFamily]]:
     scalars = Scalars()  # an unchanged value: the same family, its line rendered once
-    return KeptReader(lambda text: read_conntrack(ctx.paths, text, scalars))
+    last = StatFamilies()  # an unchanged statistics text: its families, not summed again
+    return KeptReader(lambda text: read_conntrack(ctx.paths, text, scalars, last))

@@ -148,3 +148,21 @@ def test_netstat_sees_new_values_and_a_changed_header(tmp_path: Path) -> None:
         assert got[("node_netstat_Ip6_OutRequests", ())] == 5.0 and ("node_netstat_Ip6_InReceives", ()) not in got
     finally:
         reader.close()
+
+
+def test_conntrack_sums_a_changed_statistics_text_and_reuses_an_unchanged_one(tmp_path: Path) -> None:
+    header = "entries  found invalid insert drop search_restart\n"
+    files = {"proc/sys/net/netfilter/nf_conntrack_count": "3\n", "proc/sys/net/netfilter/nf_conntrack_max": "99\n",
+             "proc/net/stat/nf_conntrack": header + "00000003 00000001 0000000a 00000002 00000000 00000000\n"
+                                                    "00000003 00000001 00000001 00000002 00000000 00000000\n"}
+    write_tree(tmp_path, files)
+    reader = conntrack.make(context(tmp_path))
+    try:
+        first = reader()
+        assert samples(first)[("node_nf_conntrack_stat_invalid", ())] == 11
+        assert all(a is b for a, b in zip(reader(), first, strict=True))  # the same objects
+        write_tree(tmp_path, {"proc/net/stat/nf_conntrack": files["proc/net/stat/nf_conntrack"].replace(
+            "00000001 00000001 00000002", "00000001 00000005 00000002")})
+        assert samples(reader())[("node_nf_conntrack_stat_invalid", ())] == 15
+    finally:
+        reader.close()
