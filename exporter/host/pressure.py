@@ -2,10 +2,17 @@
 
 Only the cumulative `total=` (µs) of each line is exported, as node_exporter
 does; the averages are derivable from it by rate(). A kernel without PSI has
-no /proc/pressure: FileNotFoundError reports the collector unavailable.
+no /proc/pressure: FileNotFoundError reports the collector unavailable. A resource
+file that is missing (irq before 5.15, or without CONFIG_IRQ_TIME_ACCOUNTING) is looked
+for again every MISSING_RETRY seconds rather than at every collection, as the registry
+does for a missing collector: the kernel creates these files at boot (psi_proc_init), so
+one that appears later (a fixture tree, a remounted /proc) is seen within 10 s.
 """
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
 
 from exporter.exposition.families import CounterFamily
 from exporter.host.context import CollectorContext
@@ -29,24 +36,34 @@ _METRICS = {
                       "Total time in seconds no process could make progress due to IRQ congestion"),
 }
 RESOURCES = ("cpu", "io", "memory", "irq")
+MISSING_RETRY = 10.0  # seconds between looks for a missing resource file
 
 
 class Pressure:
     """The /proc/pressure files kept open (KeptFile): a pread costs a fraction of open + read + close."""
 
-    def __init__(self, paths: HostPaths) -> None:
+    def __init__(self, paths: HostPaths, clock: Callable[[], float] = time.monotonic) -> None:
         self._dir = paths.proc("pressure")
         self._files = [(r, KeptFile(paths.proc("pressure", r))) for r in RESOURCES]
         self._scalars = Scalars()  # an unchanged value (irq, full stalls: mostly 0): the same family
+        self._clock = clock
+        self._missing: dict[str, float] = {}  # resource → when to look for its file again
 
     def __call__(self) -> list[CounterFamily]:
         fams = []
         found = False
+        now = self._clock() if self._missing else 0.0
         for resource, kept in self._files:
+            retry = self._missing.get(resource)
+            if retry is not None and now < retry:
+                continue
             try:
                 text = kept.read().decode("ascii", "replace")
             except FileNotFoundError:
-                continue  # irq is newer (5.15+); one missing resource is not a failure
+                # irq is newer (5.15+); one missing resource is not a failure
+                self._missing[resource] = self._clock() + MISSING_RETRY
+                continue
+            self._missing.pop(resource, None)
             found = True
             for line in text.splitlines():
                 kind, _, rest = line.partition(" ")
@@ -64,5 +81,5 @@ class Pressure:
             kept.close()
 
 
-def make(ctx: CollectorContext) -> Pressure:
-    return Pressure(ctx.paths)
+def make(ctx: CollectorContext, clock: Callable[[], float] = time.monotonic) -> Pressure:
+    return Pressure(ctx.paths, clock)

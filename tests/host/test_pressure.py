@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from exporter.host import pressure
-from tests.support.host_tree import collect, write_tree
+from tests.support.host_tree import collect, context, samples, write_tree
 
 SOME_FULL = (
     "some avg10=0.18 avg60=0.34 avg300=0.10 total=159886802\n"
@@ -36,3 +36,20 @@ def test_no_psi_is_unavailable(tmp_path: Path) -> None:
     (tmp_path / "proc").mkdir()
     with pytest.raises(FileNotFoundError):
         collect(pressure.make, tmp_path)
+
+
+def test_a_missing_resource_is_looked_for_again_after_missing_retry(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"proc/pressure/cpu": "some avg10=0.00 avg60=0.00 avg300=0.00 total=1000000\n"})
+    now = [50.0]
+    reader = pressure.make(context(tmp_path), clock=lambda: now[0])
+    try:
+        assert set(samples(reader())) == {("node_pressure_cpu_waiting_seconds_total", ())}
+        write_tree(tmp_path, {"proc/pressure/irq": "full avg10=0.00 avg60=0.00 avg300=0.00 total=2000000\n"})
+        now[0] += pressure.MISSING_RETRY - 1
+        assert ("node_pressure_irq_stalled_seconds_total", ()) not in samples(reader())
+        now[0] += 1
+        assert samples(reader())[("node_pressure_irq_stalled_seconds_total", ())] == 2.0
+        write_tree(tmp_path, {"proc/pressure/cpu": "some avg10=0.00 avg60=0.00 avg300=0.00 total=3000000\n"})
+        assert samples(reader())[("node_pressure_cpu_waiting_seconds_total", ())] == 3.0  # read every time
+    finally:
+        reader.close()
