@@ -34,25 +34,24 @@ class Watchdogs:
     def __init__(self, paths: HostPaths) -> None:
         self._root = paths.sys("class", "watchdog")
         self._files = KeptFiles()
+        # What the families were made of at the last collection, and those families: handed out
+        # again (rendered once) while every attribute reads the same bytes; all are read each time.
+        self._last_readings: list[tuple[str, list[bytes | None]]] | None = None
+        self._last_families: list[GaugeFamily] = []
 
     def __call__(self) -> list[GaugeFamily]:
-        gauges = [(f, GaugeFamily(m, h, labels=["name"])) for f, m, h in _GAUGES]
-        info = GaugeFamily("node_watchdog_info", "Info of /sys/class/watchdog/<watchdog>",
-                           labels=["name", *_INFO])
         with os.scandir(self._root) as it:  # FileNotFoundError: no watchdog class here
             entries = sorted((e.name, e.inode()) for e in it)
+        readings = []
         for name, ino in entries:
             d = f"{self._root}/{name}"
             self._files.check(name, d, ino)
-            values = self._files.read_many(name, [f"{d}/{f}" for f in _FILES], ANY_ERROR)
-            for (_filename, fam), raw in zip(gauges, values, strict=False):
-                value = float_value(raw)
-                if value is not None:
-                    fam.add_metric([name], value)
-            texts = ("" if v is None else decode_bytes(v).strip() for v in values[len(_GAUGES):])
-            info.add_metric([name, *texts], 1.0)
+            readings.append((name, self._files.read_many(name, [f"{d}/{f}" for f in _FILES], ANY_ERROR)))
         self._files.retain({name for name, _ino in entries})
-        return [fam for _f, fam in gauges] + [info]
+        if readings != self._last_readings:
+            self._last_families = _families(readings)
+            self._last_readings = readings
+        return self._last_families
 
     def close(self) -> None:
         self._files.close()
@@ -65,6 +64,22 @@ def read_watchdogs(paths: HostPaths) -> list[GaugeFamily]:
         return reader()
     finally:
         reader.close()
+
+
+def _families(readings: list[tuple[str, list[bytes | None]]]) -> list[GaugeFamily]:
+    gauges = [(f, GaugeFamily(m, h, labels=["name"])) for f, m, h in _GAUGES]
+    info = GaugeFamily("node_watchdog_info", "Info of /sys/class/watchdog/<watchdog>", labels=["name", *_INFO])
+    for name, values in readings:
+        for (_filename, fam), raw in zip(gauges, values, strict=False):
+            value = float_value(raw)
+            if value is not None:
+                fam.add_metric([name], value)
+        texts = ("" if v is None else decode_bytes(v).strip() for v in values[len(_GAUGES):])
+        info.add_metric([name, *texts], 1.0)
+    fams = [fam for _f, fam in gauges] + [info]
+    for fam in fams:
+        fam.reused = True
+    return fams
 
 
 def make(ctx: CollectorContext) -> Watchdogs:

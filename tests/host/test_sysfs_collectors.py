@@ -135,8 +135,10 @@ def test_watchdog_kept_files_follow_changes_and_a_replaced_device(tmp_path: Path
     root = write_tree(tmp_path, {f"{d}/timeleft": "30\n", f"{d}/identity": "iTCO_wdt\n", f"{d}/state": "active\n"})
     reader = watchdog.make(context(root))
     try:
-        got = samples(reader())
+        first = reader()
+        got = samples(first)
         assert got[("node_watchdog_timeleft_seconds", (("name", "watchdog0"),))] == 30
+        assert reader() is first  # every attribute read the same: the same families, rendered once
         write_tree(root, {f"{d}/timeleft": "29\n", f"{d}/state": "inactive\n"})
         got = samples(reader())
         assert got[("node_watchdog_timeleft_seconds", (("name", "watchdog0"),))] == 29
