@@ -5,9 +5,10 @@ count summed over the CPUs): 10 µs of the stat collector's 14 here went to read
 what the cpu collector had read a few hundred µs before, in the same collection. So cpu,
 which the table runs first, offers the text it read, and stat takes it: once (a second
 take reads the file), and only if it was read within MAX_AGE seconds. Since both run
-in every collection, in table order, under the registry's lock, what stat gets is the
-text of the same collection; MAX_AGE bounds it should that ever not hold (a collector
-disabled, an error between the two). Without a cpu collector, stat reads the file itself.
+in every collection, in table order (HostReader.read), one collection at a time (the
+sampler's single-flight lock), what stat gets is the text of the same collection; MAX_AGE
+bounds it should that ever not hold (an error between the two, a HostReader driven from
+two threads). Without a cpu collector, stat reads the file itself.
 """
 
 from __future__ import annotations
