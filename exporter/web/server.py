@@ -48,8 +48,61 @@ EMFILE_LOG_INTERVAL = 10.0
 _FD_ERRORS = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
 
 
+class _Collect:
+    """Stands in for a connection's writer while cheroot formats a response head."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(data)
+        return len(data)
+
+
 class JSONErrorRequest(server.HTTPRequest):
-    """cheroot's own answers (bad request line, 414, 431, 505 ...) as `{"error": ...}` JSON."""
+    """cheroot's request, with two changes.
+
+    * Its own answers (bad request line, 414, 431, 505 ...) are `{"error": ...}` JSON.
+    * The response head goes out with the first body chunk, in one write: cheroot flushes
+      every write, so head and body were two send() calls and two TCP segments per response
+      (measured: one send is about a quarter of a cached scrape's server CPU). The head is
+      held when formatted and prepended to the first chunk; a response without a body (HEAD,
+      304) sends it when the response ends. A chunked response (no Content-Length; none of
+      ours) is sent as cheroot does, unheld, since cheroot writes its terminator directly.
+    """
+
+    _head = b""
+
+    def send_headers(self) -> None:
+        conn = self.conn
+        wfile, collect = conn.wfile, _Collect()
+        conn.wfile = collect
+        try:
+            super().send_headers()
+        finally:
+            conn.wfile = wfile
+        head = b"".join(collect.parts)
+        if self.chunked_write:
+            wfile.write(head)
+        else:
+            self._head = head
+
+    def write(self, chunk: bytes) -> None:
+        head = self._head
+        if head:
+            self._head = b""
+            self.conn.wfile.write(head + chunk)
+        else:
+            super().write(chunk)
+
+    def respond(self) -> None:
+        try:
+            super().respond()
+        finally:
+            head = self._head
+            if head:
+                self._head = b""
+                self.conn.wfile.write(head)
 
     def simple_response(self, status: Any, msg: Any = "") -> None:
         code = str(status)[:3]

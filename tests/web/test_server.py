@@ -1,0 +1,68 @@
+"""The real cheroot server (exporter/web/server.py) writing responses: head and body in one write."""
+
+from __future__ import annotations
+
+import http.client
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from cheroot import makefile
+
+from tests.support.security import LiveApp, live_app
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LiveApp]:
+    with live_app({"dirsize": {"enabled": False}, "history": {"enabled": False}}) as app:
+        yield app
+
+
+@pytest.fixture
+def writes(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every write cheroot's connections make (each one is flushed: one send per write)."""
+    seen: list[bytes] = []
+    lock = threading.Lock()
+    original = makefile.StreamWriter.write
+
+    def counted(self: Any, data: bytes, *args: Any, **kw: Any) -> Any:
+        with lock:
+            seen.append(bytes(data))
+        return original(self, data, *args, **kw)
+
+    monkeypatch.setattr(makefile.StreamWriter, "write", counted)
+    return seen
+
+
+@pytest.mark.parametrize(("method", "path", "headers", "status"), [
+    ("GET", "/healthz", {}, 200),
+    ("GET", "/metrics", {"Accept-Encoding": "gzip"}, 200),
+    ("GET", "/", {}, 200),
+    ("HEAD", "/", {}, 200),
+    ("GET", "/nope", {}, 404),
+    ("POST", "/data", {}, 405),
+    ("GET", "/static/css/app.css", {"If-None-Match": "*"}, 304),
+])
+def test_one_write_per_response_and_keep_alive_still_works(server: LiveApp, writes: list[bytes], method: str,
+                                                           path: str, headers: dict[str, str], status: int) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        for _ in range(2):  # the second request on the same connection: the first was framed right
+            writes.clear()
+            conn.request(method, path, headers=headers)
+            r = conn.getresponse()
+            body = r.read()
+            assert r.status == status
+            assert len(writes) == 1, [w[:80] for w in writes]
+            head, _, sent_body = writes[0].partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 %d" % status)
+            assert b"Content-Security-Policy:" in head
+            assert sent_body == body
+            if method == "HEAD" or status == 304:
+                assert body == b""
+            assert not r.getheader("Connection", "").lower() == "close"
+    finally:
+        conn.close()
