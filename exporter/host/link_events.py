@@ -10,7 +10,12 @@ any other error also counts as a change, so a lost message can never hide one.
 
 The socket sees the network namespace of the process that made it, which is the one
 /sys/class/net shows when sysfs was mounted in that namespace (the exporter's own /sys):
-netclass uses this only without a root_prefix.
+netclass and netdev use this only without a root_prefix. A /sys bind-mounted from another
+namespace (a container started with -v /sys:/sys but a network of its own) would show
+links whose events this socket never gets, so after each full read the caller says
+whether what it read is this namespace's links (`confirm`): once not, the next collection
+reads everything again; twice in a row, the socket is closed and every collection reads
+everything, as without it.
 """
 
 from __future__ import annotations
@@ -30,8 +35,9 @@ class LinkEvents:
     (no AF_NETLINK, seccomp, a sandbox that refuses it): the caller then reads everything every time."""
 
     def __init__(self, sock: socket.socket) -> None:
-        self._sock = sock
+        self._sock: socket.socket | None = sock
         self._first = True
+        self._misses = 0  # full reads in a row whose links were not this namespace's
 
     @classmethod
     def open(cls) -> LinkEvents | None:
@@ -49,7 +55,25 @@ class LinkEvents:
             return None
         return cls(sock)
 
+    @property
+    def listening(self) -> bool:
+        """False once closed (by `close`, or by `confirm` after two inconsistent full reads)."""
+        return self._sock is not None
+
+    def confirm(self, consistent: bool) -> None:
+        """After a full read: whether the links read are this namespace's (see the module's docstring)."""
+        if consistent:
+            self._misses = 0
+            return
+        self._misses += 1
+        self._first = True  # the next collection reads everything
+        if self._misses >= 2 and self._sock is not None:
+            log.debug("link events: /sys/class/net is not this network namespace's; not listening")
+            self.close()
+
     def changed(self) -> bool:
+        if self._sock is None:
+            return True
         changed, self._first = self._first, False
         recv = self._sock.recv
         while True:
@@ -67,4 +91,14 @@ class LinkEvents:
             changed = True
 
     def close(self) -> None:
-        self._sock.close()
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+
+def namespace_links() -> set[tuple[int, str]]:
+    """(ifindex, name) of every link of this process's network namespace (empty if unknown)."""
+    try:
+        return set(socket.if_nameindex())
+    except OSError:
+        return set()

@@ -59,7 +59,7 @@ from typing import Protocol
 from exporter.exposition.families import CounterFamily, Family, GaugeFamily
 from exporter.host.context import CollectorContext
 from exporter.host.kept_files import KeptFiles
-from exporter.host.link_events import LinkEvents
+from exporter.host.link_events import LinkEvents, namespace_links
 from exporter.host.paths import HostPaths
 
 # (sysfs attribute, node_network_<name>, counter?) in node_exporter's order; speed is handled apart.
@@ -107,6 +107,7 @@ _REREAD_DOWN = tuple(sorted(_ATTRIBUTES.index(n) for n in (
     "netdev_group", "ifalias", "link_mode", "carrier_changes", "carrier_up_count", "carrier_down_count")))
 FULL_EVERY = 60.0  # seconds: the longest an attribute that changed without an event is served from memory
 _IFF_UP = 1
+_IFINDEX = _ATTRIBUTES.index("ifindex")
 
 Readings = list[tuple[str, list[bytes | None]]]
 
@@ -115,6 +116,8 @@ class Events(Protocol):
     """What the reader asks of exporter.host.link_events.LinkEvents (tests hand in their own)."""
 
     def changed(self) -> bool: ...
+
+    def confirm(self, consistent: bool) -> None: ...
 
     def close(self) -> None: ...
 
@@ -163,10 +166,18 @@ class NetClassReader:
                 readings = self._reread(self._last_readings)
         if readings is None:
             readings = self._read_all()
+            if self._events is not None:  # the links read are the socket's namespace's (link_events.py)
+                links = namespace_links()
+                self._events.confirm(all((_int(v[_IFINDEX]), d) in links for d, v in readings))
         if readings != self._last_readings:
             self._last_families = self._families(readings)
             self._last_readings = readings
         return self._last_families
+
+    @property
+    def listening(self) -> bool:
+        """Whether link events spare this reader its full reads (tests, debugging)."""
+        return self._events is not None and getattr(self._events, "listening", True)
 
     def _reread(self, last: Readings) -> Readings | None:
         """The last full reading with the attributes no event announces read again; None (read

@@ -53,6 +53,8 @@ class NetDevReader:
         self._clock = clock
         self._full_at = 0.0
         self.full_reads = 0  # collections that listed /sys/class/net and read every operstate (tests)
+        self._listed: set[str] | None = None  # the interfaces the last listing of /sys/class/net showed
+        self._proc_names: set[str] = set()  # every interface of the last /proc/net/dev read
         self._keep = device_filter(config.device_exclude, config.device_include)
         self._files = KeptFiles()
         self._device_paths: dict[str, tuple[str, list[str]]] = {}  # device → (directory, its two files)
@@ -81,9 +83,12 @@ class NetDevReader:
     def _inodes(self) -> dict[str, int] | None:
         try:
             with os.scandir(self._paths.sys("class", "net")) as it:
-                return {e.name: e.inode() for e in it}
+                entries = [(e.name, e.inode(), e.is_file(follow_symlinks=False)) for e in it]
         except OSError:
+            self._listed = None
             return None
+        self._listed = {name for name, _ino, is_file in entries if not is_file}  # bonding_masters is a file
+        return {name: ino for name, ino, _is_file in entries}
 
     def _quiet(self) -> bool:
         """Whether this collection may skip the listing and the operstate reads (no link event)."""
@@ -113,16 +118,21 @@ class NetDevReader:
             if result is not None:
                 return result
         self.full_reads += 1
-        return self._collect(quiet=False)  # type: ignore[return-value]  # never None when not quiet
+        result = self._collect(quiet=False)
+        if self._events is not None:  # /sys/class/net shows this namespace's links (link_events.py)
+            self._events.confirm(self._listed == self._proc_names)
+        return result  # type: ignore[return-value]  # never None when not quiet
 
     def _collect(self, quiet: bool) -> tuple[NetInterface, ...] | None:
         result = []
         inodes = None if quiet else self._inodes()
+        names = self._proc_names = set()
         for line in self._net_dev.read().decode("utf-8", "replace").splitlines()[2:]:
             name, sep, rest = line.partition(":")
             if not sep:
                 continue
             device = name.strip()
+            names.add(device)
             if not self._keep(device):
                 continue
             parts = rest.split()

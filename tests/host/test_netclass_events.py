@@ -120,6 +120,7 @@ def test_changes_of_real_links_are_seen_at_the_next_collection(veth: tuple[str, 
         got = read()
         assert {dict(k[1])["device"] for k in got} == {a, b}
         assert _value(got, "node_network_up", a) == 0
+        assert reader.listening  # /sys/class/net is this namespace's: the events are used
         ip_link("set", a, "mtu", "1400")
         assert _value(read(), "node_network_mtu_bytes", a) == 1400
         ip_link("set", a, "address", "02:c3:00:00:00:01")
@@ -144,6 +145,7 @@ def test_changes_of_real_links_are_seen_at_the_next_collection(veth: tuple[str, 
         finally:
             ip_link("del", c)
         assert c not in {dict(k[1])["device"] for k in read()}
+        assert reader.listening  # every full read saw this namespace's links
     finally:
         reader.close()
 
@@ -164,3 +166,25 @@ def test_a_cheap_read_that_fails_reads_everything(veth: tuple[str, str]) -> None
         assert reader.full_reads == 2
     finally:
         reader.close()
+
+
+def test_link_events_stop_after_two_full_reads_of_another_namespace() -> None:
+    events = LinkEvents.open()
+    assert events is not None, "root can make an rtnetlink socket"
+    try:
+        events.changed()
+        events.confirm(False)  # a full read whose links are not this namespace's
+        assert events.changed() and events.listening  # the next collection reads everything
+        events.confirm(True)
+        events.confirm(False)
+        assert events.listening  # not twice in a row
+        events.confirm(False)
+        assert not events.listening and events.changed() and events.changed()  # every collection: a full read
+    finally:
+        events.close()
+
+
+def test_a_tree_that_is_not_this_namespace_is_reported(tree) -> None:
+    _root, events, _now, reader = tree
+    reader()
+    assert events.confirmed == [False]  # the tree's eth0/eth1 are not this host's links

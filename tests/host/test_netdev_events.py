@@ -56,6 +56,16 @@ def test_counters_every_time_operstate_after_an_event(tree) -> None:
     assert _eth0(reader) == (5, 2, False) and reader.full_reads == 2
 
 
+def test_the_listing_is_checked_against_proc_net_dev(tree) -> None:
+    root, events, _now, reader = tree
+    reader()
+    assert events.confirmed == [True]  # /sys/class/net and /proc/net/dev list the same interfaces
+    write_tree(root, {"proc/1/net/dev": _dev(eth0=1, eth9=2)})  # eth9 has no /sys entry: another namespace
+    events.pending = True
+    reader()
+    assert events.confirmed == [True, False]
+
+
 def test_a_new_interface_and_the_full_every_bound(tree) -> None:
     root, _events, now, reader = tree
     reader()

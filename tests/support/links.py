@@ -24,10 +24,14 @@ T = TypeVar("T")
 class FakeEvents:
     def __init__(self) -> None:
         self.pending = True
+        self.confirmed: list[bool] = []  # what the reader said after each full read
 
     def changed(self) -> bool:
         changed, self.pending = self.pending, False
         return changed
+
+    def confirm(self, consistent: bool) -> None:
+        self.confirmed.append(consistent)
 
     def close(self) -> None:
         pass
