@@ -16,6 +16,7 @@ import gc
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 from exporter.alerting.engine import AlertEngine
@@ -89,7 +90,8 @@ def build_runtime(
     or None to run without one."""
     reader = reader or HostReader(config)
     top_size = max(config.processes.top_n, config.processes.table_size)
-    sampler = Sampler(reader.read, max_age=float(config.sample_max_age), top_size=top_size)
+    sampler = Sampler(reader.read, max_age=float(config.sample_max_age), top_size=top_size,
+                      collect_partial=partial(reader.read, partial=True))
     dirsize = DirSizeService(config.dirsize) if config.dirsize.enabled else None
 
     sources: list[FamilySource] = [SelfCollector().collect]

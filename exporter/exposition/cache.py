@@ -59,7 +59,11 @@ class Exposition:
         self._cache: dict[tuple[int, str, bool, Selection], bytes] = {}
 
     def on_reading(self, reading: Reading) -> None:
-        """Take a new Reading with the process groups as they stand after it (a Sampler subscriber)."""
+        """Take a new Reading with the process groups as they stand after it (a Sampler subscriber).
+        A partial Reading lacks the families of the collectors only /metrics shows: the last
+        full one stays (a scrape asks the Sampler for a full one before rendering)."""
+        if reading.cur.partial:
+            return
         groups = self._groups.latest if self._groups is not None else None
         with self._lock:
             self._latest = (reading, groups)

@@ -9,6 +9,11 @@ one row here.
 A row's `field` names the typed Snapshot field the collector fills (areas that
 the page, alerts or history use); a collector with `field=None` returns metric
 families, which the Snapshot carries to /metrics as they are.
+
+A partial collection (`HostReader.read(partial=True)`: the page's polls, the ticker
+that keeps alerts and history going) runs only what those read: the collectors with
+a field, and the few whose families the page shows (PAGE_FAMILIES). The others only
+feed /metrics, which always takes a full collection.
 """
 
 from __future__ import annotations
@@ -99,3 +104,11 @@ COLLECTORS: tuple[CollectorSpec, ...] = (
 
 NAMES: tuple[str, ...] = tuple(c.name for c in COLLECTORS)
 BY_NAME: dict[str, CollectorSpec] = {c.name: c for c in COLLECTORS}
+
+# Collectors without a typed field whose families the page reads (exporter/web/details.py).
+PAGE_FAMILIES = frozenset({"pressure", "hwmon"})
+
+
+def in_partial(spec: CollectorSpec) -> bool:
+    """Whether a partial collection runs this collector (see the module docstring)."""
+    return spec.field is not None or spec.name in PAGE_FAMILIES

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from exporter.config import Config
-from exporter.host.collectors import COLLECTORS, CollectorSpec
+from exporter.host.collectors import COLLECTORS, CollectorSpec, in_partial
 from exporter.host.context import Collected, CollectorContext
 from exporter.host.paths import HostPaths
 from exporter.sampling.snapshot import CollectorResult, Snapshot
@@ -57,6 +57,7 @@ class HostReader:
     ) -> None:
         ctx = CollectorContext(HostPaths(config.root_prefix), config, statfs)
         self._collectors = [(spec, build_collector(spec, ctx)) for spec in enabled_specs(config)]
+        self._partial = [(spec, collect) for spec, collect in self._collectors if in_partial(spec)]
         self._clock = clock
         self._seq = 0
         self._failing: dict[str, str] = {}
@@ -69,14 +70,16 @@ class HostReader:
     def enabled(self) -> tuple[str, ...]:
         return tuple(spec.name for spec, _ in self._collectors)
 
-    def read(self) -> Snapshot:
+    def read(self, partial: bool = False) -> Snapshot:
+        """Run every enabled collector, or with `partial` only those the page, the alerts and
+        history read (exporter/host/collectors.py); the Snapshot says which it is."""
         with self._lock:
             self._seq += 1
             seq = self._seq
         values: dict[str, Any] = {}
         families: list[Any] = []
         results = []
-        for spec, collect in self._collectors:
+        for spec, collect in self._partial if partial else self._collectors:
             missing = self._missing.get(spec.name)
             if missing is not None and not self._appeared(spec.name, missing):
                 results.append(CollectorResult(spec.name, False, 0.0, self._failing[spec.name], available=False))
@@ -109,6 +112,7 @@ class HostReader:
             families=tuple(families),
             collectors=tuple(results),
             seq=seq,
+            partial=partial,
             **values,
         )
 

@@ -29,8 +29,10 @@ class Sampler:
         max_age: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
         top_size: int = 0,
+        collect_partial: Callable[[], Snapshot] | None = None,
     ) -> None:
         self._collect = collect
+        self._collect_partial = collect_partial or collect
         self._max_age = max_age
         self._monotonic = monotonic
         self._tops = Tops(top_size)
@@ -48,27 +50,31 @@ class Sampler:
         """Called with every new Reading, in subscription order, before it is published."""
         self._subscribers.append(subscriber)
 
-    def latest(self, max_age: float | None = None, stale_ok: float = 0.0) -> Reading:
+    def latest(self, max_age: float | None = None, stale_ok: float = 0.0, partial_ok: bool = False) -> Reading:
         """The cached Reading if younger than max_age, else a new one.
 
         With `stale_ok` above max_age, a Reading up to that old is returned at once
         while a fresh one is collected in the background (stale while revalidate):
-        the page's polls never wait for a collection."""
+        the page's polls never wait for a collection. With `partial_ok` a partial
+        Reading will do, and one is collected when needed (the collectors the page,
+        alerts and history read: `collect_partial`); without it, the caller gets a
+        full one (what /metrics renders), collected if the latest is partial."""
         age_limit = self._max_age if max_age is None else max_age
         with self._state:
             reading, at = self._reading, self._current_at
-        if reading is not None:
+        if reading is not None and (partial_ok or not reading.cur.partial):
             age = self._monotonic() - at
             if age <= age_limit:
                 return reading
             if age_limit < age <= stale_ok:
-                self._refresh_in_background(age_limit)
+                self._refresh_in_background(age_limit, partial_ok)
                 return reading
         with self._collecting:
             with self._state:
                 reading, at = self._reading, self._current_at
-            if reading is None or self._monotonic() - at > age_limit:
-                snapshot = self._collect()
+            if (reading is None or self._monotonic() - at > age_limit
+                    or (reading.cur.partial and not partial_ok)):
+                snapshot = self._collect_partial() if partial_ok else self._collect()
                 reading = make_reading(reading.cur if reading else None, snapshot, tops=self._tops)
                 self._notify(reading)
                 with self._state:
@@ -82,14 +88,14 @@ class Sampler:
             except Exception:  # noqa: BLE001 - a broken subscriber must not break a scrape
                 log.exception("reading subscriber %r failed", subscriber)
 
-    def _refresh_in_background(self, age_limit: float) -> None:
+    def _refresh_in_background(self, age_limit: float, partial_ok: bool) -> None:
         if self._refreshing.is_set():
             return
         self._refreshing.set()
 
         def run() -> None:
             try:
-                self.latest(age_limit)
+                self.latest(age_limit, partial_ok=partial_ok)
             except Exception:  # noqa: BLE001
                 log.exception("background collection failed")
             finally:
@@ -114,7 +120,7 @@ class Ticker:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self._sampler.latest(max_age=self._period / 2)
+                self._sampler.latest(max_age=self._period / 2, partial_ok=True)  # for alerts and history
             except Exception:  # noqa: BLE001
                 log.exception("background collection failed")
             self._stop.wait(self._period)

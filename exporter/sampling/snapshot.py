@@ -289,3 +289,6 @@ class Snapshot:
     families: tuple[tuple[str, tuple[Metric, ...]], ...] = ()
     collectors: tuple[CollectorResult, ...] = field(default=())
     seq: int = 0
+    # Only the collectors the page, alerts and history read ran (HostReader.read(partial=True)):
+    # the families of the others are missing, so /metrics never renders this Snapshot.
+    partial: bool = False

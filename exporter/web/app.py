@@ -62,13 +62,13 @@ def data(request: WebRequest) -> Response:
 def alerts(request: WebRequest) -> Response:
     check_query(request)
     rt = request.runtime
-    rt.sampler.latest()  # a fresh enough Reading: the alerts have seen it once it is returned
+    rt.sampler.latest(partial_ok=True)  # a fresh enough Reading: the alerts have seen it once it is returned
     return json_response(rt.alerts.to_json())
 
 
 def healthz(request: WebRequest) -> Response:
     check_query(request)
-    reading = request.runtime.sampler.latest()
+    reading = request.runtime.sampler.latest()  # full: every collector's state
     collectors = reading.cur.collectors
     failing = [c.name for c in collectors if not c.success and c.available]
     unavailable = [c.name for c in collectors if not c.available]
@@ -80,7 +80,7 @@ def metrics(request: WebRequest) -> Response:
     rt = request.runtime
     only = collector_selection(request, rt.reader.enabled)
     gzip_ok = accepts_gzip(request)
-    rt.sampler.latest()  # collects if the latest Reading is older than sample_max_age
+    rt.sampler.latest()  # a full Reading: collects if the latest is partial or older than sample_max_age
     body, content_type = rt.exposition.render(request.headers.get("Accept"), gzip_ok, only)
     headers = {"Vary": "Accept-Encoding", "Content-Encoding": "gzip"} if gzip_ok else {"Vary": "Accept-Encoding"}
     return Response(body, content_type=content_type, headers=headers)

@@ -297,4 +297,4 @@ class DataView:
         collected in the background, so a page polling every 2 s never waits for a
         collection (about 20 ms at 1,000 processes); it sees each Reading one poll
         later instead."""
-        return self._ensure(self._sampler.latest(stale_ok=STALE_OK))
+        return self._ensure(self._sampler.latest(stale_ok=STALE_OK, partial_ok=True))

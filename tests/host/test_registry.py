@@ -108,3 +108,20 @@ def test_healthz_names_failing_collectors_apart_from_those_this_host_lacks(table
     finally:
         runtime.stop()
     assert health["failing_collectors"] == ["broken"] and health["unavailable_collectors"] == ["missing"]
+
+
+def test_a_partial_read_runs_only_what_the_page_alerts_and_history_read() -> None:
+    """The typed areas and the page's families (pressure, hwmon) are there; the collectors
+    that only feed /metrics are not run, and the Snapshot says it is partial."""
+    reader = HostReader(config_from_dict({"dirsize": {"enabled": False}}))
+    try:
+        full, part = reader.read(), reader.read(partial=True)
+    finally:
+        reader.close()
+    ran = {c.name for c in part.collectors}
+    assert ran == {s.name for s, _ in reader._collectors if collectors.in_partial(s)}
+    assert {"cpu", "meminfo", "processes", "pressure"} <= ran and not ran & {"netstat", "sockstat", "timex"}
+    assert {c.name for c in full.collectors} > ran and not full.partial and part.partial
+    assert part.cpu is not None and part.memory is not None and part.processes is not None
+    assert {name for name, _ in part.families} <= collectors.PAGE_FAMILIES | {"cpu", "filesystem", "diskstats",
+                                                                            "netdev", "processes", "cgroup_usage"}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
-from exporter.sampling.sampler import Sampler
+from exporter.sampling.sampler import Sampler, Ticker
 from tests.support.servers import wait_until
 from tests.support.snapshots import snapshot
 
@@ -159,3 +160,44 @@ def test_a_stale_snapshot_comes_with_its_own_predecessor() -> None:
     gate.set()
     wait_until(lambda: s.latest(stale_ok=5.0).seq == 3, 5, what="refresh")
     assert s.latest(stale_ok=5.0).prev.seq == 2  # type: ignore[union-attr]
+
+
+def test_a_partial_reading_serves_only_those_who_take_one() -> None:
+    """The page and the ticker take a partial Reading (and collect one); /metrics gets a full
+    one, collected when the latest is partial, however fresh."""
+    clock = Clock()
+    kinds: list[str] = []
+
+    def collect(partial: bool):
+        kinds.append("partial" if partial else "full")
+        return dataclasses.replace(snapshot(len(kinds)), partial=partial)
+
+    s = Sampler(lambda: collect(False), max_age=1.0, monotonic=clock, collect_partial=lambda: collect(True))
+    assert s.latest(partial_ok=True).cur.partial and kinds == ["partial"]
+    assert s.latest(partial_ok=True).seq == 1  # fresh: no collection
+    full = s.latest()
+    assert not full.cur.partial and kinds == ["partial", "full"]
+    assert full.prev is not None and full.prev.seq == 1  # rates across the two kinds
+    assert s.latest(partial_ok=True) is full and s.latest() is full  # a full one does for everyone
+    clock.now = 2.0
+    assert s.latest(partial_ok=True).cur.partial and kinds[-1] == "partial"
+    assert not s.latest().cur.partial and kinds[-1] == "full"
+
+
+def test_the_ticker_keeps_partial_readings_coming() -> None:
+    kinds: list[bool] = []
+    done = threading.Event()
+
+    def collect(partial: bool):
+        kinds.append(partial)
+        done.set()
+        return dataclasses.replace(snapshot(len(kinds)), partial=partial)
+
+    s = Sampler(lambda: collect(False), collect_partial=lambda: collect(True))
+    ticker = Ticker(s, 60.0)
+    ticker.start()
+    try:
+        assert done.wait(5.0)
+    finally:
+        ticker.stop()
+    assert kinds == [True]

@@ -86,3 +86,27 @@ def test_bad_selections_are_400_json(app_and_runtime, query: str, error: str) ->
     r = client.get("/metrics?" + query)
     assert r.status_code == 400
     assert r.get_json()["error"].startswith(error), r.get_json()
+
+
+def test_a_scrape_after_the_pages_partial_collection_gets_every_collector(app_and_runtime) -> None:
+    """The page's /data takes a partial collection (no netstat, sockstat...); /metrics after it,
+    however soon, collects in full and shows every collector, and /data then reuses that."""
+    client, runtime, reads = app_and_runtime
+    assert client.get("/data").status_code == 200
+    assert len(reads) == 1 and runtime.sampler.latest(partial_ok=True).cur.partial
+    body = client.get("/metrics").data
+    assert {"netstat", "sockstat", "cpu", "processes"} <= scraped(body)
+    assert any(n.startswith(("node_timex_", "node_context_switches")) for n in names(body)) and len(reads) == 2
+    assert client.get("/data").status_code == 200 and len(reads) == 2  # the full Reading does for the page
+    assert client.get("/metrics").data == body and len(reads) == 2
+
+
+def test_the_exposition_keeps_the_last_full_reading_when_a_partial_one_comes(app_and_runtime) -> None:
+    """A page's partial collection landing between a scrape's collection and its rendering
+    must not cost the scrape the collectors only /metrics shows."""
+    _client, runtime, reads = app_and_runtime
+    runtime.sampler.latest()
+    runtime.sampler.latest(max_age=0, partial_ok=True)
+    assert len(reads) == 2
+    body, _type = runtime.exposition.render(None, False)
+    assert "timex" in scraped(body) and any(n.startswith("node_timex_") for n in names(body))
