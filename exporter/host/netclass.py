@@ -166,7 +166,7 @@ class NetClassReader:
                 readings = self._reread(self._last_readings)
         if readings is None:
             readings = self._read_all()
-            if self._events is not None:  # the links read are the socket's namespace's (link_events.py)
+            if self._events is not None and self.listening:  # the links are the socket's namespace's
                 links = namespace_links()
                 self._events.confirm(all((_int(v[_IFINDEX]), d) in links for d, v in readings))
         if readings != self._last_readings:

@@ -119,7 +119,8 @@ class NetDevReader:
                 return result
         self.full_reads += 1
         result = self._collect(quiet=False)
-        if self._events is not None:  # /sys/class/net shows this namespace's links (link_events.py)
+        if self._events is not None and getattr(self._events, "listening", True):
+            # /sys/class/net shows this namespace's links (link_events.py)
             self._events.confirm(self._listed == self._proc_names)
         return result  # type: ignore[return-value]  # never None when not quiet
 

@@ -188,3 +188,21 @@ def test_a_tree_that_is_not_this_namespace_is_reported(tree) -> None:
     _root, events, _now, reader = tree
     reader()
     assert events.confirmed == [False]  # the tree's eth0/eth1 are not this host's links
+
+
+def test_once_the_events_stop_no_namespace_check_is_made(tmp_path: Path) -> None:
+    write_tree(tmp_path, _iface("eth0", operstate="up", flags="0x1003", ifindex="2"))
+    events = LinkEvents.open()
+    assert events is not None
+    reader = netclass.NetClassReader(HostPaths(str(tmp_path)), re.compile("^$"), False, events)
+    try:
+        reader()  # the tree is not this namespace: a miss, and the next collection reads everything
+        assert reader.listening
+        reader()  # a second miss in a row: the socket is closed
+        assert not reader.listening
+        first = reader.full_reads
+        reader()
+        reader()
+        assert reader.full_reads == first + 2  # every collection reads everything, as without events
+    finally:
+        reader.close()
