@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable
 
 from exporter.host.context import CollectorContext
-from exporter.host.fd_budget import FILES
+from exporter.host.fd_budget import CGROUPS
 from exporter.host.paths import HostPaths
 from exporter.text import decode_bytes
 
@@ -131,19 +131,19 @@ def _open(path: str) -> int:
     """A kept descriptor, or -1 when the file cannot be opened or the descriptor budget
     (exporter/host/fd_budget.py) is spent: then the cgroup counts as moved and its
     processes are probed one by one, as without cgroup v2."""
-    if not FILES.take():
+    if not CGROUPS.take():
         return -1
     try:
         return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
-        FILES.give()
+        CGROUPS.give()
         return -1
 
 
 def _close(fd: int) -> None:
     if fd >= 0:
         os.close(fd)
-        FILES.give()
+        CGROUPS.give()
 
 
 class CgroupTree:

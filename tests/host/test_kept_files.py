@@ -86,11 +86,13 @@ def test_proc_files_read_whole_files_fresh_and_close(tmp_path: Path) -> None:
 def test_the_budget_follows_the_open_files_limit() -> None:
     """At Debian's default of 1,024 a few descriptors are kept; at a limit of 96 none, so the
     server keeps what it has for sockets (a fault test runs the exporter at 96)."""
-    from exporter.host.fd_budget import RESERVED, files_share, process_share
+    from exporter.host.fd_budget import RESERVED, cgroup_share, files_share, process_share
 
-    assert files_share(96) == 0 and process_share(96) == 0
-    assert files_share(1024) == 64 and process_share(1024) == 1024 - RESERVED - 64
-    assert files_share(1 << 20) == 1024
+    assert files_share(96) == 0 and cgroup_share(96) == 0 and process_share(96) == 0
+    assert files_share(1024) == 64 and cgroup_share(1024) == 64 and process_share(1024) == 1024 - RESERVED - 128
+    assert files_share(1 << 20) == 1024 and cgroup_share(1 << 20) == 4096
+    # 10,000 processes in 500 services at this VM's limit of 20,000: all fit, the cgroups' 1,000 too
+    assert cgroup_share(20000) >= 2 * 500 and process_share(20000) >= 10000
     budget = FdBudget(2)
     assert budget.take() and budget.take() and not budget.take()
     budget.give()
