@@ -1,9 +1,10 @@
-"""Reading → Prometheus metric families: pure functions, fresh families every time.
+"""Reading → Prometheus metric families, built from each Reading.
 
 Host metrics that node_exporter also exports keep its names, types and labels,
 so existing dashboards and rules work unchanged; everything else is `sysmon_`.
 Families are built anew for every rendered Reading, so a label set that
-disappears (an unmounted filesystem, an exited process) never lingers.
+disappears (an unmounted filesystem, an exited process) never lingers; only a
+single-value family whose value did not move is the same object as last time.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from prometheus_client.metrics_core import Metric
 
 from exporter import __version__
 from exporter.exposition.families import CounterFamily, Family, GaugeFamily, InfoFamily
+from exporter.host.scalars import Scalars
 from exporter.sampling.process_groups import GroupStats
 from exporter.sampling.rates import rate_of
 from exporter.sampling.reading import Reading
@@ -37,22 +39,29 @@ def _cpu(s: Snapshot) -> Iterator[Metric]:
     yield seconds
 
 
+# The single-value families of the typed areas (meminfo's fifty, the load averages), handed
+# out again while a value is the same: most meminfo fields do not move between two scrapes
+# (exporter/host/scalars.py). Each is still built from this Reading's value.
+_scalars = Scalars()
+
+
 def _load(s: Snapshot) -> Iterator[Metric]:
     if s.load is None:
         return
-    yield GaugeFamily("node_load1", "1m load average.", s.load.load1)
-    yield GaugeFamily("node_load5", "5m load average.", s.load.load5)
-    yield GaugeFamily("node_load15", "15m load average.", s.load.load15)
+    yield _scalars.family(GaugeFamily, "node_load1", "1m load average.", s.load.load1)
+    yield _scalars.family(GaugeFamily, "node_load5", "5m load average.", s.load.load5)
+    yield _scalars.family(GaugeFamily, "node_load15", "15m load average.", s.load.load15)
 
 
 def _memory(s: Snapshot) -> Iterator[Metric]:
     if s.memory is None:
         return
+    family = _scalars.family
     for key, value in s.memory.fields.items():
         if key in s.memory.counts:
-            yield GaugeFamily(f"node_memory_{key}", f"Memory information field {key}.", value)
+            yield family(GaugeFamily, f"node_memory_{key}", f"Memory information field {key}.", value)
         else:
-            yield GaugeFamily(f"node_memory_{key}_bytes", f"Memory information field {key}_bytes.", value)
+            yield family(GaugeFamily, f"node_memory_{key}_bytes", f"Memory information field {key}_bytes.", value)
 
 
 def _filesystems(s: Snapshot) -> Iterator[Metric]:
