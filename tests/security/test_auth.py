@@ -28,9 +28,20 @@ def user_hash() -> str:
     return bcrypt_hash(PASSWORD)
 
 
+_RUNTIMES: list[Any] = []  # stopped at the module's end: each keeps descriptors of this host's processes
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stop_runtimes() -> Any:
+    yield
+    while _RUNTIMES:
+        _RUNTIMES.pop().stop()
+
+
 def client(web: dict[str, Any]) -> Any:
     runtime = build_runtime(config_from_dict({"web": web, "dirsize": {"enabled": False},
                                               "history": {"enabled": False}}))
+    _RUNTIMES.append(runtime)
     return create_app(runtime).test_client()
 
 

@@ -13,9 +13,21 @@ from tests.support.security import USER, bcrypt_hash
 pytestmark = pytest.mark.security
 
 
+_RUNTIMES: list[object] = []  # stopped at the module's end: each keeps descriptors of this host's processes
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stop_runtimes():
+    yield
+    while _RUNTIMES:
+        _RUNTIMES.pop().stop()  # type: ignore[attr-defined]
+
+
 def app_for(web: dict[str, object]):
-    return create_app(build_runtime(config_from_dict({"web": web, "dirsize": {"enabled": False},
-                                                      "history": {"enabled": False}})))
+    runtime = build_runtime(config_from_dict({"web": web, "dirsize": {"enabled": False},
+                                              "history": {"enabled": False}}))
+    _RUNTIMES.append(runtime)
+    return create_app(runtime)
 
 
 def test_openapi_is_served_by_the_factory() -> None:

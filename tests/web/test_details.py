@@ -70,6 +70,7 @@ def test_pressure_from_the_real_collector(tmp_path: Path) -> None:
     a = replace(reader.read(), monotonic=1000.0)  # 2 s apart, whatever the wall clock did
     cpu.write_text(line.format(10_500_000))
     b = replace(reader.read(), monotonic=1002.0)
+    reader.close()
     assert pressure(make_reading(a, b)) == {"cpu": {"some": 25.0}}
 
 
