@@ -32,7 +32,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from bench_steady import make_home, wait_scanned
+from bench_steady import home_for, wait_scanned
 from common import REPO, Server, free_port, get, node_exporter, process_count
 
 HERE = Path(__file__).resolve().parent
@@ -158,10 +158,7 @@ def main() -> None:
     ap.add_argument("--output", default=str(HERE / "RESULTS-memory.md"))
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        home = Path(args.home) if args.home else Path(tmp) / "home"
-        if not args.home:
-            home.mkdir()
-            make_home(home, args.home_entries)
+        home = home_for(args.home, tmp, args.home_entries)
         entries = sum(len(files) + len(dirs) for _, dirs, files in os.walk(home))
         import_rows = imports()
         start_rows, scan_seconds = fresh_starts(home, max(1, args.runs), args.requests)

@@ -55,6 +55,18 @@ def make_home(root: Path, entries: int) -> None:
         n += 100
 
 
+def home_for(given: str | None, tmp: str, entries: int) -> Path:
+    """The tree to scan: `given` (--home) as it is, else one of `entries` files made under `tmp`."""
+    if given:
+        return Path(given)
+    home = Path(tmp) / "home"
+    home.mkdir()
+    t = time.monotonic()
+    make_home(home, entries)
+    print(f"made {entries} files in {time.monotonic() - t:.0f} s", flush=True)
+    return home
+
+
 def wait_scanned(url: str, timeout: float) -> float:
     """Seconds until the exporter reports a finished scan of its root."""
     start = time.monotonic()
@@ -119,12 +131,7 @@ def main() -> None:
     duration = max(60.0, args.duration)
 
     with tempfile.TemporaryDirectory() as tmp:
-        home = Path(args.home) if args.home else Path(tmp) / "home"
-        if not args.home:
-            home.mkdir()
-            t = time.monotonic()
-            make_home(home, args.home_entries)
-            print(f"made {args.home_entries} files in {time.monotonic() - t:.0f} s", flush=True)
+        home = home_for(args.home, tmp, args.home_entries)
         entries = sum(len(files) + len(dirs) for _, dirs, files in os.walk(home))
         cfg = Path(tmp) / "sysmon.yml"
         # The scan of the home directory is the default of a non-root user; a root exporter scans

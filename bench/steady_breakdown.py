@@ -27,7 +27,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench_steady import make_home, poll, setup_arguments, wait_scanned
+from bench_steady import home_for, poll, setup_arguments, wait_scanned
 from common import Server, cpu_seconds, free_port, idle_processes
 
 HERE = Path(__file__).resolve().parent
@@ -39,10 +39,7 @@ def main() -> None:
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        home = Path(args.home) if args.home else Path(tmp) / "home"
-        if not args.home:
-            home.mkdir()
-            make_home(home, args.home_entries)
+        home = home_for(args.home, tmp, args.home_entries)
         scanned = args.home is not None or args.home_entries > 0
         cfg = Path(tmp) / "sysmon.yml"
         cfg.write_text(f"dirsize: {{roots: ['{home}']}}\n" if scanned else "dirsize: {enabled: false}\n")

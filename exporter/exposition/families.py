@@ -110,11 +110,10 @@ class Family(Metric):
     SUFFIX = ""
     # A family that its producer hands out again while its input is unchanged (the cgroup
     # series of a quiet host, scalars.py's families) keeps its rendered text on itself:
-    # set `reused = True` on it. Any other family is looked up in the rendered-family cache.
+    # set `reused = True` on it. The encoder (exposition/encoding.py) then keeps its whole
+    # block (HELP, TYPE, rows) per format in `blocks`, [text 0.0.4, OpenMetrics], so serving
+    # it again costs no lookup. Any other family is looked up in the rendered-family cache.
     reused = False
-    _lines: str | None = None
-    # A reused family's whole block (HELP, TYPE, rows) per format, [text 0.0.4, OpenMetrics],
-    # kept by the encoder (exposition/encoding.py) so that serving it again costs no lookup.
     blocks: list[str | None] | None = None
 
     def __init__(
@@ -136,7 +135,6 @@ class Family(Metric):
 
     def add_metric(self, labels: Sequence[str], value: Any) -> None:
         self.rows.append((labels, value))
-        self._lines = None
         self.blocks = None
 
     def keep_block(self, openmetrics: bool, text: str) -> None:
@@ -154,24 +152,17 @@ class Family(Metric):
     def render_rows(self, out: list[str]) -> None:
         """Append this family's sample lines, as both text formats write them (the same
         text as last time when the rows are equal to those last rendered)."""
-        if self._lines is not None:
-            out.append(self._lines)
-            return
         key = (self.name + self.SUFFIX, self.labelnames)
         rows = self.rows
         last = _rendered.get(key)
         if last is not None and last.rows == rows:
             out.append(last.text)
-            if self.reused:
-                self._lines = last.text
             return
         prefixes, lines = self._render(last)
         text = "".join(lines)
         if len(_rendered) >= MAX_RENDERED:
             _rendered.clear()
         _rendered[key] = _Rendered(rows.copy(), text, prefixes, lines)  # a copy: a family may gain rows after this
-        if self.reused:
-            self._lines = text
         out.append(text)
 
     def _prefix(self, values: Sequence[str], order: tuple[int, ...], pieces: tuple[str, ...]) -> str:

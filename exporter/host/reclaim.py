@@ -95,9 +95,9 @@ class RefreshPeriods:
         self.period = self.short if now < self._short_until else self.long
         return turned
 
-    def due(self, key: int, now: float, period: float | None = None) -> float:
+    def due(self, key: int, now: float) -> float:
         """The end of the (phased) period that `now` is in."""
-        period = period or self.period
+        period = self.period
         phase = (key % 16) / 16.0 * period
         return (math.floor((now + phase) / period) + 1.0) * period - phase
 
