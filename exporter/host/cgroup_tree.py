@@ -175,6 +175,11 @@ class CgroupTree:
     def cgroup_of(self, entry: str) -> Cgroup | None:
         return self._pid_cgroup.get(entry)
 
+    def lookup(self) -> Callable[[str], Cgroup | None]:
+        """`cgroup_of` as the mapping's own get, for a loop over every pid: valid until the
+        next `sample()`, which may replace the mapping."""
+        return self._pid_cgroup.get
+
     def sample(self, max_age: float = 0.0) -> None:
         """Read every cgroup's usage, unless the latest sample is at most `max_age` old."""
         with self._lock:

@@ -161,13 +161,14 @@ class ProcessReader:
         kept, pread = self._kept, os.pread
         hits, known = 0, len(kept)
         alive: list[str] = []
+        alive_append = alive.append
         tree = self._tree
         cgroup_of = None
         skip = False
         if tree is not None:
             try:
                 tree.sample()  # before any stat read: a cgroup quiet since then ran nothing after it
-                cgroup_of = tree.cgroup_of
+                cgroup_of = tree.lookup()
                 skip = self._skip_quiet
             except OSError as e:  # unreadable now: read every process, as without cgroups
                 log.debug("cgroup sample failed: %s", e)
@@ -194,24 +195,27 @@ class ProcessReader:
                         alive.append(entry)
                         pairs.append((unkept_before.pop(entry, None), p))
                     continue
-                alive.append(entry)
+                alive_append(entry)
                 hits += 1
                 last = k[3]  # what the last collection handed out for this pid
                 relabel = False  # moved to another cgroup while asleep: read it, for its new label
                 if cgroup_of is not None:
                     cg = cgroup_of(entry)
-                    relabel = k[3][9] != (cg.path if cg is not None else "/")
-                    if skip and not relabel and cg is not None and not cg.moved and now < k[4]:
-                        append(k[3])
-                        quiet += 1
-                        continue
+                    if cg is None:  # the root cgroup (kernel threads among them): probed one by one
+                        relabel = last[9] != "/"
+                    else:
+                        relabel = last[9] != cg.path
+                        if skip and not relabel and not cg.moved and now < k[4]:
+                            append(last)
+                            quiet += 1
+                            continue
                 if k[1]:  # sleeping, single-threaded last time: has it run since?
                     try:
                         sched = pread(k[0], 128, 0)
                     except OSError:
                         sched = b""
                     if sched == k[2] and now < k[4] and not relabel:
-                        append(k[3])
+                        append(last)
                         continue
                     p = self._reread(entry, dir_fd, k, sched, now) if sched else None
                 else:

@@ -78,34 +78,40 @@ class HostReader:
             seq = self._seq
         values: dict[str, Any] = {}
         families: list[Any] = []
-        results = []
+        results: list[CollectorResult] = []
+        missing_of, failing = self._missing, self._failing
+        clock = time.perf_counter
         for spec, collect in self._partial if partial else self._collectors:
-            missing = self._missing.get(spec.name)
-            if missing is not None and not self._appeared(spec.name, missing):
-                results.append(CollectorResult(spec.name, False, 0.0, self._failing[spec.name], available=False))
+            name = spec.name
+            missing = missing_of.get(name) if missing_of else None
+            if missing is not None and not self._appeared(name, missing):
+                results.append(CollectorResult(name, False, 0.0, failing[name], available=False))
                 continue
-            start = time.perf_counter()
+            start = clock()
             try:
                 value = collect()
-                if spec.field is None:
-                    families.append((spec.name, tuple(value)))
+                field = spec.field
+                if field is None:
+                    families.append((name, tuple(value)))
                 elif isinstance(value, Collected):
-                    values[spec.field] = value.value
-                    families.append((spec.name, tuple(value.families)))
+                    values[field] = value.value
+                    families.append((name, tuple(value.families)))
                 else:
-                    values[spec.field] = value
-                ok, err = True, ""
-                self._missing.pop(spec.name, None)
+                    values[field] = value
             except FileNotFoundError as e:  # not on this kernel or hardware: wait for the file to appear
-                ok, err = False, f"not available here: {e.filename or e}"
+                err = f"not available here: {e.filename or e}"
                 if e.filename:
-                    self._missing[spec.name] = os.fsdecode(e.filename)
-                    self._recheck_due[spec.name] = self._monotonic() + self.MISSING_RECHECK_SECONDS
+                    missing_of[name] = os.fsdecode(e.filename)
+                    self._recheck_due[name] = self._monotonic() + self.MISSING_RECHECK_SECONDS
+                self._failed(results, name, err, start)
+                continue
             except Exception as e:  # noqa: BLE001 - a failing area must not fail the snapshot
-                ok, err = False, f"{type(e).__name__}: {e}"
-            available = ok or spec.name not in self._missing
-            results.append(CollectorResult(spec.name, ok, time.perf_counter() - start, err, available))
-            self._log_change(spec.name, ok, err, available)
+                self._failed(results, name, f"{type(e).__name__}: {e}", start)
+                continue
+            results.append(CollectorResult(name, True, clock() - start))
+            if missing is not None or name in failing:  # it failed last time, or its file just appeared
+                missing_of.pop(name, None)
+                self._log_change(name, True, "")
         return Snapshot(
             timestamp=self._clock(),
             monotonic=time.monotonic(),
@@ -115,6 +121,11 @@ class HostReader:
             partial=partial,
             **values,
         )
+
+    def _failed(self, results: list[CollectorResult], name: str, err: str, start: float) -> None:
+        available = name not in self._missing
+        results.append(CollectorResult(name, False, time.perf_counter() - start, err, available))
+        self._log_change(name, False, err, available)
 
     # A collector whose file this host lacks looks for it again at most this often: a file
     # that appears (a module loaded, a device plugged in) is served within this many seconds.

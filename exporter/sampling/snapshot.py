@@ -255,9 +255,9 @@ class Uname:
     domainname: str = "(none)"
 
 
-@dataclass(frozen=True)
-class CollectorResult:
-    """How one collector fared in this snapshot."""
+class CollectorResult(NamedTuple):
+    """How one collector fared in this snapshot (a NamedTuple: one is made per collector per
+    collection, and a frozen dataclass's __init__ cost three times as much)."""
 
     name: str
     success: bool
