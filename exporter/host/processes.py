@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from itertools import filterfalse
 from typing import Any
 
@@ -110,6 +110,10 @@ class ProcessReader:
         # pid namespace: loadavg shows the reader's, not the mount's.
         self.listing = PidListing(self._proc, own_namespace=paths.root_prefix in ("", "/"))
         self._entries: list[str] | None = None
+        # How many of `_entries` lead it unserved by quiet blocks (the rest are `_served_last`'s):
+        # while /proc was not listed and the same blocks serve, those are the entries to visit.
+        self._unserved = 0
+        self._served_last: set[str] | None = None
         self._unkept: dict[str, Process] = {}  # the last readings of processes without a kept descriptor
         self._generation = 0  # of the ProcessList handed out last
         self._periods = RefreshPeriods(ReclaimWatch(os.path.join(self._proc, "vmstat")),
@@ -186,7 +190,13 @@ class ProcessReader:
         try:
             entries = self.listing.entries(dir_fd, now, self._entries)
             static_before, self._static = self._static, {}
-            for entry in filterfalse(served.__contains__, entries) if served else entries:
+            if not served:
+                todo: Iterable[str] = entries
+            elif entries is self._entries and served is self._served_last:
+                todo = entries[: self._unserved]  # the same survivors, the same blocks: no pass over every pid
+            else:
+                todo = filterfalse(served.__contains__, entries)
+            for entry in todo:
                 k = kept.get(entry)
                 if k is None:
                     p = self._first_sight(entry, dir_fd, now, static_before)
@@ -235,6 +245,7 @@ class ProcessReader:
                     gone[last[0]] = last
         finally:
             os.close(dir_fd)
+        self._unserved, self._served_last = len(alive), served
         if bulk:
             procs.extend(bulk)
             alive.extend(served)

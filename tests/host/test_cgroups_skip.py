@@ -15,6 +15,7 @@ import pytest
 
 from exporter.host.cgroup_tree import CgroupTree
 from exporter.host.paths import HostPaths
+from exporter.host.pid_listing import PidListing
 from exporter.host.processes import ProcessReader
 from tests.support.procfs import PAGE, TICKS, FakeCgroups, FakeProc, real_cgroups, stat_line
 from tests.support.servers import wait_until
@@ -234,4 +235,37 @@ def test_a_sleeping_process_moved_between_quiet_cgroups_gets_its_new_label(
     assert {p.pid: p.cgroup for p in reader()}[20] == "/c.service"
     proc.now += 1
     assert {p.pid: p.cgroup for p in reader()}[20] == "/c.service"
+    reader.close()
+
+
+def test_while_proc_is_not_listed_the_processes_outside_quiet_blocks_are_still_read(
+    host: tuple[FakeProc, FakeCgroups],
+) -> None:
+    """With no new pid handed out (/proc not listed) and the same quiet blocks, the reader visits
+    only the survivors the blocks do not serve: one of them that runs is read at the next
+    collection, a new process is found, and the quiet cgroup is still served in one block."""
+    proc, cgroups = host
+    proc.set(20, stat_line(20, ticks=100), "5000 10 3\n")  # in the root cgroup, schedstat-probed
+    loadavg = proc.root / "proc" / "loadavg"
+    loadavg.write_text("0.00 0.00 0.00 1/90 20\n")
+    reader = proc.reader(cgroups.tree(proc))
+    reader.listing = PidListing(str(proc.root / "proc"), own_namespace=True)  # loadavg speaks of this /proc
+    for _ in range(3):
+        reader()
+        proc.now += 1
+    listings, served = reader.listing.listings, reader.quiet_served
+    proc.set(20, stat_line(20, ticks=180), "6000 12 4\n")  # it ran
+    got = cpu_by_pid(reader)
+    assert got[20] == 180 / TICKS and got[10] == 100 / TICKS
+    assert reader.quiet_served == served + 2  # pids 10 and 11, from their block
+    proc.now += 1
+    proc.set(21, stat_line(21, ticks=30), "700 1 1\n")
+    (proc.root / "proc" / "21" / "status").write_text("Name:\tworker\nTgid:\t21\n")
+    loadavg.write_text("0.00 0.00 0.00 1/91 21\n")
+    got = cpu_by_pid(reader)
+    assert got[21] == 30 / TICKS and got[20] == 180 / TICKS and sorted(got) == [1, 10, 11, 20, 21]
+    proc.now += 1
+    proc.set(21, stat_line(21, ticks=45), "800 2 2\n")
+    assert cpu_by_pid(reader)[21] == 45 / TICKS
+    assert reader.listing.listings == listings  # every collection above went without a listing
     reader.close()
