@@ -23,8 +23,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable
-from itertools import filterfalse
+from collections.abc import Callable
 from typing import Any
 
 from exporter.host.cgroup_tree import CgroupTree, shared_tree
@@ -110,10 +109,6 @@ class ProcessReader:
         # pid namespace: loadavg shows the reader's, not the mount's.
         self.listing = PidListing(self._proc, own_namespace=paths.root_prefix in ("", "/"))
         self._entries: list[str] | None = None
-        # How many of `_entries` lead it unserved by quiet blocks (the rest are `_served_last`'s):
-        # while /proc was not listed and the same blocks serve, those are the entries to visit.
-        self._unserved = 0
-        self._served_last: set[str] | None = None
         self._unkept: dict[str, Process] = {}  # the last readings of processes without a kept descriptor
         self._generation = 0  # of the ProcessList handed out last
         self._periods = RefreshPeriods(ReclaimWatch(os.path.join(self._proc, "vmstat")),
@@ -190,13 +185,7 @@ class ProcessReader:
         try:
             entries = self.listing.entries(dir_fd, now, self._entries)
             static_before, self._static = self._static, {}
-            if not served:
-                todo: Iterable[str] = entries
-            elif entries is self._entries and served is self._served_last:
-                todo = entries[: self._unserved]  # the same survivors, the same blocks: no pass over every pid
-            else:
-                todo = filterfalse(served.__contains__, entries)
-            for entry in todo:
+            for entry in self._quiet.to_visit(entries, entries is self._entries, served):
                 k = kept.get(entry)
                 if k is None:
                     p = self._first_sight(entry, dir_fd, now, static_before)
@@ -245,7 +234,7 @@ class ProcessReader:
                     gone[last[0]] = last
         finally:
             os.close(dir_fd)
-        self._unserved, self._served_last = len(alive), served
+        self._quiet.visited(len(alive), served)
         if bulk:
             procs.extend(bulk)
             alive.extend(served)

@@ -8,6 +8,8 @@ replaces the set whenever the members change) and no member is due for a refresh
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from itertools import filterfalse
 from typing import Any
 
 from exporter.host.cgroup_tree import Cgroup, CgroupTree
@@ -21,6 +23,8 @@ class QuietBlocks:
         # What was served last time (the readings, their entries): handed out again while
         # the blocks are the same cgroups. Never changed in place once handed out.
         self._served: tuple[list[Process], set[str]] | None = None
+        # How many entries the last collection visited one by one, and the served set it had.
+        self._visited: tuple[int, set[str] | None] = (0, None)
 
     def serve(self, now: float) -> tuple[list[Process], set[str]]:
         """The readings of every process of the cgroups whose blocks are still valid, and their entries."""
@@ -37,6 +41,22 @@ class QuietBlocks:
         self._blocks = valid
         self._served = (bulk, served)
         return bulk, served
+
+    def to_visit(self, entries: list[str], survivors: bool, served: set[str]) -> Iterable[str]:
+        """The pid entries that `served` (from `serve`) leaves to read one by one. `survivors`:
+        `entries` is the reader's own list from the last collection (no pid handed out since, so
+        /proc was not listed), which leads with the entries visited then (`visited`): with the
+        same blocks serving, those are the ones, without a pass over every pid."""
+        if not served:
+            return entries
+        count, served_then = self._visited
+        if survivors and served is served_then:
+            return entries[:count]
+        return filterfalse(served.__contains__, entries)
+
+    def visited(self, count: int, served: set[str]) -> None:
+        """After a collection: it visited `count` entries one by one (its list leads with them)."""
+        self._visited = (count, served)
 
     def add(self, tree: CgroupTree, kept: dict[str, list[Any]]) -> None:
         """A block for each cgroup not served from one this time, for the next collection, when
