@@ -18,7 +18,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
 from exporter.exposition import encoding
-from exporter.exposition.host_families import Selection, reading_families
+from exporter.exposition.host_families import Segment, Selection, reading_segments
 from exporter.sampling.process_groups import GroupStats, ProcessGroups
 from exporter.sampling.reading import Reading
 
@@ -32,13 +32,18 @@ GZIP_LEVEL = 1
 
 
 class _Families(Collector):
-    """The families of one rendering, in the shape the encoders (and the library's) take."""
+    """The families of one rendering, in the shape the encoders (and the library's) take; ours
+    take them by segment (encoding._segment), the library's as one stream."""
 
-    def __init__(self, families: Callable[[], Iterator[Metric]]) -> None:
-        self._families = families
+    def __init__(self, exposition: Exposition, only: Selection) -> None:
+        self._exposition = exposition
+        self._only = only
 
     def collect(self) -> Iterator[Metric]:
-        return self._families()
+        return self._exposition.families(self._only)
+
+    def segments(self) -> Iterator[Segment]:
+        return self._exposition.segments(self._only)
 
 
 class Exposition:
@@ -72,13 +77,18 @@ class Exposition:
         """Every family of the latest Reading (of the collectors in `only`, if given), then the
         exporter's own sources, which a selection keeps (node_exporter keeps its process_* too);
         nothing before the first Reading."""
+        for _, families in self.segments(only):
+            yield from families
+
+    def segments(self, only: Selection = None) -> Iterator[Segment]:
+        """`families`, as (fixed key, the families of one area, collector or source)."""
         latest = self._latest
         if latest is None:
             return
         reading, groups = latest
-        yield from reading_families(reading, self._top_n, groups, only)
-        for source in self._sources:
-            yield from source()
+        yield from reading_segments(reading, self._top_n, groups, only)
+        for i, source in enumerate(self._sources):
+            yield f"source:{i}", source()
 
     def render(self, accept: str | None, gzip_ok: bool, only: Selection = None) -> tuple[bytes, str]:
         """The latest Reading rendered for this encoding and collector selection, once per Reading."""
@@ -92,7 +102,7 @@ class Exposition:
                 raw_key = (seq, content_type, False, only)
                 raw = self._cache.get(raw_key)
                 if raw is None:
-                    raw = encoder(_Families(lambda: self.families(only)))
+                    raw = encoder(_Families(self, only))
                     self._cache = {k: v for k, v in self._cache.items() if k[0] == seq}
                     if len(self._cache) >= MAX_CACHED:  # many distinct selections: keep memory bounded
                         self._cache.clear()

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import partial
+from operator import attrgetter, is_
 
+from prometheus_client.metrics_core import Metric
 from prometheus_client.openmetrics import exposition as openmetrics
 from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST as OPENMETRICS_1_0_0
 from prometheus_client.openmetrics.exposition import generate_latest as library_openmetrics
@@ -114,11 +116,21 @@ def _family_block(f: Family, openmetrics: bool) -> str:
     return text
 
 
-def _text(registry: Collector) -> bytes:
-    out: list[str] = []
-    for metric in registry.collect():
+def _write(metrics: Iterable[Metric], out: list[str], openmetrics: bool) -> bool:
+    """Append each metric's block; True when every one is a reused Family whose block is now kept
+    on it (what a segment's whole text may be kept for)."""
+    kept = True
+    for metric in metrics:
         if isinstance(metric, Family):
-            out.append(_family_block(metric, False))
+            out.append(_family_block(metric, openmetrics))
+            kept = kept and metric.reused and metric.blocks is not None
+            continue
+        kept = False
+        if openmetrics:
+            out.append(_header(metric.name, metric.documentation, metric.type, True))
+            if metric.unit:
+                out.append(f"# UNIT {metric.name} {metric.unit}\n")
+            _plain_samples(metric.samples, out, timestamp_ms=False)
             continue
         mtype = metric.type
         name = metric.name + _TEXT_SUFFIXES.get(mtype, "")
@@ -127,19 +139,57 @@ def _text(registry: Collector) -> bytes:
             if s.name.startswith(metric.name) and s.name[len(metric.name):] in _OM_ONLY_SUFFIXES:
                 raise _Unusual(s.name)
         _plain_samples(metric.samples, out, timestamp_ms=True)
-    return "".join(out).encode("utf-8")
+    return kept
+
+
+# Each segment's text as last written, per format, with the families it was written from and
+# their kept blocks. Written again when every family is the very same reused object as then,
+# each still holding the same kept-blocks list: a reused family is never changed once handed
+# out (families.py), and add_metric drops its kept blocks, so the same objects with the same
+# kept blocks are the same text. Then a collector's forty unchanged families (netstat's) cost
+# two identity scans instead of forty lookups. Holding the families keeps them alive, so an
+# identity is never that of a newer object at the same address. Keys are fixed area and
+# collector names; bounded like the rendered-family cache.
+_segments: dict[tuple[str, bool], tuple[tuple[Metric, ...], tuple[object, ...], str]] = {}
+_kept_blocks = attrgetter("blocks")
+
+
+def _segment(key: str, metrics: Iterable[Metric], openmetrics: bool) -> str:
+    fams = tuple(metrics)
+    slot = (key, openmetrics)
+    last = _segments.get(slot)
+    if (last is not None and len(last[0]) == len(fams) and all(map(is_, fams, last[0]))
+            and all(map(is_, map(_kept_blocks, fams), last[1]))):
+        return last[2]
+    out: list[str] = []
+    kept = _write(fams, out, openmetrics)
+    text = "".join(out)
+    if kept:
+        if len(_segments) >= MAX_RENDERED:
+            _segments.clear()
+        _segments[slot] = (fams, tuple(map(_kept_blocks, fams)), text)
+    elif last is not None:
+        del _segments[slot]
+    return text
+
+
+def _blocks_of(registry: Collector, openmetrics: bool) -> list[str]:
+    """The registry's blocks in order; by segment when it hands out `segments()`: (key, one area's
+    or one collector's families), keys fixed and distinct (exporter/exposition/cache.py)."""
+    segments = getattr(registry, "segments", None)
+    if segments is not None:
+        return [_segment(key, metrics, openmetrics) for key, metrics in segments()]
+    out: list[str] = []
+    _write(registry.collect(), out, openmetrics)
+    return out
+
+
+def _text(registry: Collector) -> bytes:
+    return "".join(_blocks_of(registry, False)).encode("utf-8")
 
 
 def _openmetrics(registry: Collector) -> bytes:
-    out: list[str] = []
-    for metric in registry.collect():
-        if isinstance(metric, Family):  # a Family has no unit
-            out.append(_family_block(metric, True))
-            continue
-        out.append(_header(metric.name, metric.documentation, metric.type, True))
-        if metric.unit:
-            out.append(f"# UNIT {metric.name} {metric.unit}\n")
-        _plain_samples(metric.samples, out, timestamp_ms=False)
+    out = _blocks_of(registry, True)
     out.append("# EOF\n")
     return "".join(out).encode("utf-8")
 

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from operator import eq, itemgetter
+from typing import Any, TypeVar
 
 from prometheus_client.metrics_core import Metric
 from prometheus_client.samples import Sample
 from prometheus_client.utils import floatToGoString
 
 Row = tuple[Sequence[str], Any]
+_labels = itemgetter(0)  # a row's label values
 
 # The Prometheus data model's (legacy) label-name rule, as prometheus_client applies it;
 # names starting with "__" are reserved. Ours, not the library's private validation helper.
@@ -179,9 +181,18 @@ class Family(Metric):
     def _render(self, last: _Rendered | None) -> tuple[list[str], list[str]]:
         """(each row's prefix, each row's line), reusing `last`'s where a row's labels, or labels
         and value, equal those of the row at the same place then."""
-        order, pieces = _shape(self.name + self.SUFFIX, self.labelnames)
         go = go_value
-        prefixes: list[str] = []
+        rows = self.rows
+        if (last is not None and len(last.rows) == len(rows)
+                and all(map(eq, map(_labels, rows), map(_labels, last.rows)))):
+            # The same label sets in the same order (a counter family that moved): each row keeps its
+            # prefix, and its line when its value is equal too.
+            prefixes = last.prefixes
+            return prefixes, [line if old == value else f"{prefix}{go(value)}\n"
+                              for prefix, line, (_, old), (_, value) in zip(prefixes, last.lines, last.rows, rows,
+                                                                            strict=True)]
+        order, pieces = _shape(self.name + self.SUFFIX, self.labelnames)
+        prefixes = []
         lines: list[str] = []
         if last is None:
             old_rows: list[Row] = []
@@ -202,6 +213,38 @@ class Family(Metric):
             prefixes.append(prefix)
             lines.append(f"{prefix}{go(value)}\n")
         return prefixes, lines
+
+
+F = TypeVar("F", bound=Family)
+
+
+class KeptFamilies:
+    """Families of many rows handed out again while their rows equal last time's (one producer's).
+
+    A family whose name, type, help, label names and rows equal those of the one kept under its
+    name is that very object, marked `reused`, so the encoder serves the block kept on it (and a
+    segment of such families its whole text, encoding._segment); any difference gives a new
+    family. What is served is therefore always this call's rows, under the equality the
+    rendered-family caches already rely on (equal values render the same; 0.0 and -0.0, which
+    no counter or gauge of ours holds, would not). The caller hands `rows` over and must not
+    change them, nor add rows to what it gets back. Bounded: names are fixed."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, Family] = {}
+
+    def family(self, cls: type[F], name: str, documentation: str, labelnames: tuple[str, ...],
+               rows: list[Row]) -> F:
+        fam = self._kept.get(name)
+        if (fam is not None and fam.rows == rows and type(fam) is cls and fam.labelnames == labelnames
+                and fam.documentation == documentation):
+            return fam  # type: ignore[return-value]  # type(fam) is cls
+        new = cls(name, documentation, labels=labelnames)
+        new.rows = rows
+        new.reused = True
+        if len(self._kept) >= MAX_RENDERED:
+            self._kept.clear()
+        self._kept[name] = new
+        return new
 
 
 class GaugeFamily(Family):

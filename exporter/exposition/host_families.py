@@ -10,12 +10,14 @@ single-value family whose value did not move is the same object as last time.
 from __future__ import annotations
 
 import platform
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from itertools import repeat
+from operator import attrgetter
 
 from prometheus_client.metrics_core import Metric
 
 from exporter import __version__
-from exporter.exposition.families import CounterFamily, Family, GaugeFamily, InfoFamily
+from exporter.exposition.families import CounterFamily, Family, GaugeFamily, InfoFamily, KeptFamilies, Row
 from exporter.host.scalars import Scalars
 from exporter.sampling.process_groups import GroupStats
 from exporter.sampling.rates import rate_of
@@ -23,8 +25,12 @@ from exporter.sampling.reading import Reading
 from exporter.sampling.snapshot import CgroupUsage, NetInterface, Snapshot
 
 Selection = frozenset[str] | None  # the collectors whose families to render; None: all
+Segment = tuple[str, Iterable[Metric]]  # (fixed key, the families of one area or collector)
 
-_FS_LABELS = ["device", "fstype", "mountpoint"]
+_FS_LABELS = ("device", "fstype", "mountpoint")
+
+
+_cpu_labels: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, str], ...]] = {}
 
 
 def _cpu(s: Snapshot) -> Iterator[Metric]:
@@ -33,9 +39,15 @@ def _cpu(s: Snapshot) -> Iterator[Metric]:
     seconds = CounterFamily(
         "node_cpu_seconds", "Seconds the CPUs spent in each mode.", labels=["cpu", "mode"]
     )
+    rows = seconds.rows
     for c in s.cpu.per_cpu:
-        for mode in c.MODES:
-            seconds.add_metric([c.cpu, mode], getattr(c, mode))
+        modes = c.MODES
+        labels = _cpu_labels.get((c.cpu, modes))
+        if labels is None:  # each CPU's (cpu, mode) label pairs, built once
+            if len(_cpu_labels) >= 4096:
+                _cpu_labels.clear()
+            labels = _cpu_labels[c.cpu, modes] = tuple((c.cpu, mode) for mode in modes)
+        rows.extend(zip(labels, map(getattr, repeat(c, len(modes)), modes), strict=True))
     yield seconds
 
 
@@ -53,62 +65,84 @@ def _load(s: Snapshot) -> Iterator[Metric]:
     yield _scalars.family(GaugeFamily, "node_load15", "15m load average.", s.load.load15)
 
 
+# meminfo's families by field: (value, whether a count, family). A field whose value and kind are
+# those of last time yields that family again, the same object Scalars would give, without
+# building its name and help again. Only int values (what /proc/meminfo holds) take this path:
+# an int equal to the last one renders the same, so it cannot hand out a stale line.
+_memory_kept: dict[str, tuple[int, bool, Metric]] = {}
+
+
 def _memory(s: Snapshot) -> Iterator[Metric]:
     if s.memory is None:
         return
-    family = _scalars.family
+    counts = s.memory.counts
+    kept = _memory_kept
     for key, value in s.memory.fields.items():
-        if key in s.memory.counts:
-            yield family(GaugeFamily, f"node_memory_{key}", f"Memory information field {key}.", value)
+        last = kept.get(key)
+        count = key in counts
+        if last is not None and last[0] == value and last[1] is count and type(value) is int:
+            yield last[2]
+            continue
+        if count:
+            fam = _scalars.family(GaugeFamily, f"node_memory_{key}", f"Memory information field {key}.", value)
         else:
-            yield family(GaugeFamily, f"node_memory_{key}_bytes", f"Memory information field {key}_bytes.", value)
+            fam = _scalars.family(GaugeFamily, f"node_memory_{key}_bytes", f"Memory information field {key}_bytes.",
+                                  value)
+        if type(value) is int:
+            if len(kept) >= 4096:
+                kept.clear()
+            kept[key] = (value, count, fam)
+        yield fam
+
+
+_FILESYSTEM = (
+    ("size", "node_filesystem_size_bytes", "Filesystem size in bytes."),
+    ("free", "node_filesystem_free_bytes", "Filesystem free space in bytes."),
+    ("avail", "node_filesystem_avail_bytes", "Filesystem space available to non-root users in bytes."),
+    ("files", "node_filesystem_files", "Filesystem total file nodes."),
+    ("files_free", "node_filesystem_files_free", "Filesystem total free file nodes."),
+)
+
+# The multi-row families of the areas, each handed out again while its rows are unchanged (a quiet
+# interface's error counters, a filesystem's size, the groups' process counts): built from this
+# Reading's rows every time, compared with last time's, rendered only when they differ.
+_kept = KeptFamilies()
 
 
 def _filesystems(s: Snapshot) -> Iterator[Metric]:
     if s.filesystems is None:
         return
-    fams = {
-        "size": GaugeFamily("node_filesystem_size_bytes", "Filesystem size in bytes.", labels=_FS_LABELS),
-        "free": GaugeFamily("node_filesystem_free_bytes", "Filesystem free space in bytes.", labels=_FS_LABELS),
-        "avail": GaugeFamily(
-            "node_filesystem_avail_bytes", "Filesystem space available to non-root users in bytes.", labels=_FS_LABELS
-        ),
-        "files": GaugeFamily("node_filesystem_files", "Filesystem total file nodes.", labels=_FS_LABELS),
-        "files_free": GaugeFamily(
-            "node_filesystem_files_free", "Filesystem total free file nodes.", labels=_FS_LABELS
-        ),
-    }
-    readonly = GaugeFamily("node_filesystem_readonly", "Filesystem read-only status.", labels=_FS_LABELS)
-    device_error = GaugeFamily(
-        "node_filesystem_device_error",
+    labels = [(fs.device, fs.fstype, fs.mountpoint) for fs in s.filesystems]
+    fine = [(label, fs) for label, fs in zip(labels, s.filesystems, strict=True) if not fs.error]
+    for attr, name, help_text in _FILESYSTEM:
+        yield _kept.family(GaugeFamily, name, help_text, _FS_LABELS,
+                           [(label, getattr(fs, attr)) for label, fs in fine])
+    yield _kept.family(GaugeFamily, "node_filesystem_readonly", "Filesystem read-only status.", _FS_LABELS,
+                       [(label, 1.0 if fs.readonly else 0.0) for label, fs in zip(labels, s.filesystems, strict=True)])
+    yield _kept.family(
+        GaugeFamily, "node_filesystem_device_error",
         "Whether an error occurred while getting statistics for the given device (1 also for a hung statfs).",
-        labels=_FS_LABELS,
-    )
-    for fs in s.filesystems:
-        labels = [fs.device, fs.fstype, fs.mountpoint]
-        device_error.add_metric(labels, 1.0 if fs.error else 0.0)
-        readonly.add_metric(labels, 1.0 if fs.readonly else 0.0)
-        if fs.error:
-            continue
-        for attr, fam in fams.items():
-            fam.add_metric(labels, getattr(fs, attr))
-    yield from fams.values()
-    yield readonly
-    yield device_error
+        _FS_LABELS, [(label, 1.0 if fs.error else 0.0) for label, fs in zip(labels, s.filesystems, strict=True)])
+
+
+_NETDEV = tuple((attr, f"node_network_{attr}", f"Network device statistic {attr}.", attrgetter(attr))
+                for attr in NetInterface.COUNTERS)
 
 
 def _network(s: Snapshot) -> Iterator[Metric]:
     """node_exporter's netdev families (node_network_up and the properties are netclass's)."""
     if s.network is None:
         return
-    for attr in NetInterface.COUNTERS:
-        fam = CounterFamily(f"node_network_{attr}", f"Network device statistic {attr}.", labels=["device"])
-        for n in s.network:
-            value = getattr(n, attr)
-            if value is not None:
-                fam.add_metric([n.device], value)
-        if fam.rows:
-            yield fam
+    labels = [(n.device,) for n in s.network]
+    for _, name, help_text, get in _NETDEV:
+        values = list(map(get, s.network))
+        rows: list[Row]
+        if None in values:
+            rows = [row for row in zip(labels, values, strict=True) if row[1] is not None]
+        else:
+            rows = list(zip(labels, values, strict=True))
+        if rows:
+            yield _kept.family(CounterFamily, name, help_text, ("device",), rows)
 
 
 def _system(s: Snapshot) -> Iterator[Metric]:
@@ -123,28 +157,21 @@ def _system(s: Snapshot) -> Iterator[Metric]:
         yield info
 
 
+_COLLECTOR = ("collector",)
+
+
 def _collectors(s: Snapshot, only: Selection) -> Iterator[Metric]:
-    ok = GaugeFamily(
-        "node_scrape_collector_success", "node_exporter: Whether a collector succeeded.", labels=["collector"]
-    )
-    dur = GaugeFamily(
-        "node_scrape_collector_duration_seconds", "node_exporter: Duration of a collector scrape.", labels=["collector"]
-    )
-    unavailable = GaugeFamily(
-        "sysmon_collector_unavailable",
-        "1 when the collector's files do not exist on this host (no such kernel feature or hardware),"
-        " so its success 0 is not a fault.",
-        labels=["collector"],
-    )
-    for c in s.collectors:
-        if only is not None and c.name not in only:
-            continue
-        ok.add_metric([c.name], 1.0 if c.success else 0.0)
-        dur.add_metric([c.name], c.duration_seconds)
-        unavailable.add_metric([c.name], 0.0 if c.available else 1.0)
-    yield ok
-    yield dur
-    yield unavailable
+    shown = s.collectors if only is None else [c for c in s.collectors if c.name in only]
+    labels = [(c.name,) for c in shown]
+    yield _kept.family(GaugeFamily, "node_scrape_collector_success", "node_exporter: Whether a collector succeeded.",
+                       _COLLECTOR, list(zip(labels, [1.0 if c.success else 0.0 for c in shown], strict=True)))
+    yield _kept.family(GaugeFamily, "node_scrape_collector_duration_seconds",
+                       "node_exporter: Duration of a collector scrape.", _COLLECTOR,
+                       list(zip(labels, [c.duration_seconds for c in shown], strict=True)))
+    yield _kept.family(GaugeFamily, "sysmon_collector_unavailable",
+                       "1 when the collector's files do not exist on this host (no such kernel feature or hardware),"
+                       " so its success 0 is not a fault.",
+                       _COLLECTOR, list(zip(labels, [0.0 if c.available else 1.0 for c in shown], strict=True)))
 
 
 _CGROUP_COUNTERS = (
@@ -209,25 +236,21 @@ def _cgroup_families(cgroups: tuple[CgroupUsage, ...]) -> Iterator[Family]:
     yield count
 
 
+_GROUPS = (
+    (GaugeFamily, "sysmon_process_group_processes", "Processes in the group.", 1),  # GroupStats' field
+    (GaugeFamily, "sysmon_process_group_threads", "Threads in the group.", 2),
+    (GaugeFamily, "sysmon_process_group_resident_memory_bytes", "Resident memory of the group's processes.", 3),
+    (CounterFamily, "sysmon_process_group_cpu_seconds",
+     "CPU seconds (user+system) used by the group's processes, including exited ones.", 4),
+)
+
+
 def group_families(stats: tuple[GroupStats, ...]) -> Iterator[Metric]:
     """The process groups (bounded by processes.max_groups, with an "other" group)."""
-    label = ["groupname"]
-    count = GaugeFamily("sysmon_process_group_processes", "Processes in the group.", labels=label)
-    threads = GaugeFamily("sysmon_process_group_threads", "Threads in the group.", labels=label)
-    rss = GaugeFamily(
-        "sysmon_process_group_resident_memory_bytes", "Resident memory of the group's processes.", labels=label
-    )
-    cpu = CounterFamily(
-        "sysmon_process_group_cpu_seconds",
-        "CPU seconds (user+system) used by the group's processes, including exited ones.",
-        labels=label,
-    )
-    for g in stats:
-        count.add_metric([g.name], g.processes)
-        threads.add_metric([g.name], g.threads)
-        rss.add_metric([g.name], g.rss_bytes)
-        cpu.add_metric([g.name], g.cpu_seconds_total)
-    yield from (count, threads, rss, cpu)
+    labels = [(g.name,) for g in stats]
+    for cls, name, help_text, field in _GROUPS:
+        yield _kept.family(cls, name, help_text, ("groupname",),
+                           list(zip(labels, [g[field] for g in stats], strict=True)))
 
 
 def _top_processes(reading: Reading, n: int) -> Iterator[Metric]:
@@ -281,10 +304,11 @@ _AREAS: tuple[tuple[str, Callable[[Snapshot], Iterator[Metric]]], ...] = (
 )
 
 
-def reading_families(
+def reading_segments(
     reading: Reading, top_n: int, groups: tuple[GroupStats, ...] | None, only: Selection = None
-) -> Iterator[Metric]:
-    """Every host family of one Reading, in the order /metrics has always listed them.
+) -> Iterator[Segment]:
+    """Every host family of one Reading, in the order /metrics has always listed them, as
+    (fixed key, the families of one area or collector): the encoder keeps a segment's text.
 
     `groups` are the process groups as they stood after this Reading (None when the
     processes collector is off). `only` keeps the families of those collectors (and their
@@ -292,13 +316,21 @@ def reading_families(
     s = reading.cur
     for name, area in _AREAS:
         if only is None or name in only:
-            yield from area(s)
+            yield name, area(s)
     if only is None or "processes" in only:
         if s.processes is not None and groups is not None:
-            yield from group_families(groups)
-        yield from _top_processes(reading, top_n)
-    yield from _collectors(s, only)
-    yield from _build_info()
+            yield "groups", group_families(groups)
+        yield "top", _top_processes(reading, top_n)
+    yield "collectors", _collectors(s, only)
+    yield "build", _build_info()
     for name, families in s.families:
         if only is None or name in only:
-            yield from families
+            yield "collector:" + name, families
+
+
+def reading_families(
+    reading: Reading, top_n: int, groups: tuple[GroupStats, ...] | None, only: Selection = None
+) -> Iterator[Metric]:
+    """reading_segments' families as one stream."""
+    for _, families in reading_segments(reading, top_n, groups, only):
+        yield from families
