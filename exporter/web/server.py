@@ -32,9 +32,11 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from cheroot import connections, errors, server, wsgi
+from cheroot.makefile import MakeFile
 
 from exporter.config import WebConfig, parse_listen
 from exporter.web.gate import HEAD_TIMEOUT, HeadGate
+from exporter.web.streams import SocketReader, SocketWriter
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -124,7 +126,40 @@ class JSONErrorRequest(server.HTTPRequest):
 
 
 class JSONErrorConnection(server.HTTPConnection):
+    """cheroot's connection with cheaper construction and close (plain TCP; TLS keeps cheroot's).
+
+    * its reader and writer are exporter/web/streams.py's (C io instead of `_pyio`);
+    * no per-connection `lru_cache` wrappers of the peer-credential lookups (cheroot makes
+      two per connection, and the bound methods they hold made every connection a reference
+      cycle, freed only by the cyclic collector): those lookups serve UNIX sockets only;
+    * close() is one close(2): with no other file holding the socket, closing it sends the
+      FIN that cheroot's shutdown(SHUT_RDWR) sent before, and it cannot leave the
+      descriptor open behind a file that was not closed, as cheroot's writer was not.
+    """
+
     RequestHandlerClass = JSONErrorRequest
+
+    def __init__(self, srv: Any, sock: Any, makefile: Any = MakeFile) -> None:
+        self.server = srv
+        self.socket = sock
+        self.requests_seen = 0
+        self.peercreds_enabled = srv.peercreds_enabled
+        self.peercreds_resolve_enabled = srv.peercreds_resolve_enabled
+        self._plain = makefile is MakeFile
+        if self._plain:
+            self.rfile = SocketReader(sock, self.rbufsize)
+            self.wfile = SocketWriter(sock)
+        else:
+            self.rfile = makefile(sock, "rb", self.rbufsize)
+            self.wfile = makefile(sock, "wb", self.wbufsize)
+
+    def close(self) -> None:
+        if not self._plain:
+            super().close()
+            return
+        self.rfile.close()
+        if not self.linger:
+            self.socket.close()
 
 
 class _Connections(connections.ConnectionManager):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import http.client
+import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from cheroot import makefile
 
+from exporter.web.streams import SocketWriter
 from tests.support.security import LiveApp, live_app
 
 pytestmark = pytest.mark.integration
@@ -23,17 +24,17 @@ def server() -> Iterator[LiveApp]:
 
 @pytest.fixture
 def writes(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
-    """Every write cheroot's connections make (each one is flushed: one send per write)."""
+    """Every write of the connections (each one is sent at once: one send per write)."""
     seen: list[bytes] = []
     lock = threading.Lock()
-    original = makefile.StreamWriter.write
+    original = SocketWriter.write
 
     def counted(self: Any, data: bytes, *args: Any, **kw: Any) -> Any:
         with lock:
             seen.append(bytes(data))
         return original(self, data, *args, **kw)
 
-    monkeypatch.setattr(makefile.StreamWriter, "write", counted)
+    monkeypatch.setattr(SocketWriter, "write", counted)
     return seen
 
 
@@ -66,3 +67,33 @@ def test_one_write_per_response_and_keep_alive_still_works(server: LiveApp, writ
             assert not r.getheader("Connection", "").lower() == "close"
     finally:
         conn.close()
+
+
+def test_a_closed_connection_releases_its_descriptor_and_sends_fin(server: LiveApp) -> None:
+    """close() without shutdown(): nothing may keep the descriptor open behind it (the FIN would wait for GC)."""
+    from cheroot.makefile import MakeFile
+
+    from exporter.web.server import JSONErrorConnection
+
+    a, b = socket.socketpair()
+    a.settimeout(5)
+    b.settimeout(5)
+    conn = JSONErrorConnection(server.server, a, MakeFile)
+    assert conn.wfile.write(b"bye") == 3
+    conn.close()
+    assert a.fileno() == -1  # closed for real, not deferred by an open file object
+    assert b.recv(16) == b"bye"
+    assert b.recv(16) == b""  # the peer sees the end
+    b.close()
+
+
+@pytest.mark.parametrize("requests", [1, 3])
+def test_connection_close_and_pipelined_requests_are_answered_then_closed(server: LiveApp, requests: int) -> None:
+    """Requests sent together on one socket, the last asking to close: every answer, then EOF."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        s.sendall((head + b"\r\n") * (requests - 1) + head + b"Connection: close\r\n\r\n")
+        got = bytearray()
+        while chunk := s.recv(65536):
+            got.extend(chunk)
+    assert got.count(b"HTTP/1.1 200 OK") == requests
