@@ -35,6 +35,7 @@ from exporter.host.proc_stat import CMDLINE_MAX, parse_stat, user_name
 from exporter.host.process_counts import ProcessCounts
 from exporter.host.quiet_blocks import QuietBlocks
 from exporter.host.reclaim import ReclaimWatch, RefreshPeriods
+from exporter.host.stat_text import StatText, shared_vmstat
 from exporter.sampling.snapshot import Process, ProcessChanges, ProcessList
 from exporter.text import decode_bytes
 
@@ -85,6 +86,7 @@ class ProcessReader:
         clock: Callable[[], float] = time.monotonic,
         cgroups: CgroupTree | None = None,
         skip_quiet: bool = True,
+        vmstat: StatText[bytes] | None = None,
     ) -> None:
         self._paths = paths
         self._proc = paths.proc()
@@ -111,7 +113,7 @@ class ProcessReader:
         self._entries: list[str] | None = None
         self._unkept: dict[str, Process] = {}  # the last readings of processes without a kept descriptor
         self._generation = 0  # of the ProcessList handed out last
-        self._periods = RefreshPeriods(ReclaimWatch(os.path.join(self._proc, "vmstat")),
+        self._periods = RefreshPeriods(ReclaimWatch(os.path.join(self._proc, "vmstat"), vmstat),
                                        self.REFRESH_SECONDS, self.QUIET_REFRESH_SECONDS)
 
     def _static_fields(self, pid: int, raw_comm: bytes) -> tuple[str, str, str]:
@@ -411,6 +413,6 @@ def make(ctx: CollectorContext) -> ProcessCounts:
     if tree is None and skip:
         log.info("process reader: no readable cgroup v2 hierarchy, every process is probed each time")
     reader = ProcessReader(
-        ctx.paths, None if ctx.config.processes.keep_files_open else 0, cgroups=tree, skip_quiet=skip
-    )
+        ctx.paths, None if ctx.config.processes.keep_files_open else 0, cgroups=tree, skip_quiet=skip,
+        vmstat=shared_vmstat(ctx))
     return ProcessCounts(reader, ctx.paths)

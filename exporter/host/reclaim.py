@@ -10,7 +10,8 @@ QUIET_REFRESH_SECONDS). Other ways remain that vmstat does not count (another pr
 process_madvise(MADV_PAGEOUT), a file it maps truncated by another): that longer period
 bounds them.
 
-The file is read through a descriptor kept open, one pread per collection (about 20 µs).
+The file is read through a descriptor kept open, one pread per collection (about 20 µs),
+unless the vmstat collector read it in this collection (exporter/host/stat_text.py).
 If it cannot be read, the answer is always "moved": the reader then keeps its short
 refresh period, as without this watch.
 """
@@ -19,6 +20,8 @@ from __future__ import annotations
 
 import math
 import os
+
+from exporter.host.stat_text import StatText
 
 _ALSO = (b"\npswpout ", b"\nthp_collapse_alloc ")
 
@@ -40,18 +43,21 @@ def _counters(data: bytes) -> list[bytes]:
 
 
 class ReclaimWatch:
-    def __init__(self, vmstat_path: str) -> None:
+    def __init__(self, vmstat_path: str, share: StatText[bytes] | None = None) -> None:
         self._path = vmstat_path
+        self._share = share  # the vmstat collector's read of this collection, if any (exporter/host/stat_text.py)
         self._fd = -1
         self._last: list[bytes] | None = None
 
     def moved(self) -> bool:
         """True when a reclaim counter moved since the last call, or /proc/vmstat cannot be
         read (not on the first call: the readings taken then are fresh)."""
+        data = self._share.take() if self._share is not None else None
         try:
-            if self._fd < 0:
-                self._fd = os.open(self._path, os.O_RDONLY | os.O_CLOEXEC)
-            data = os.pread(self._fd, 65536, 0)
+            if data is None:
+                if self._fd < 0:
+                    self._fd = os.open(self._path, os.O_RDONLY | os.O_CLOEXEC)
+                data = os.pread(self._fd, 65536, 0)
         except OSError:
             self.close()
             self._last = None

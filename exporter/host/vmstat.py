@@ -13,6 +13,7 @@ from exporter.exposition.families import UntypedFamily
 from exporter.host.context import CollectorContext
 from exporter.host.paths import HostPaths
 from exporter.host.scalars import Scalars
+from exporter.host.stat_text import StatText, shared_vmstat
 from exporter.host.sysfs import KeptFile
 
 # What str.splitlines() also ends a line at, besides "\n": a value may hold none of these for
@@ -31,8 +32,9 @@ class Vmstat:
     not match (names added, removed or reordered, a line of another shape) is parsed line by
     line again, as before, and remembered anew."""
 
-    def __init__(self, paths: HostPaths, fields: re.Pattern[str]) -> None:
+    def __init__(self, paths: HostPaths, fields: re.Pattern[str], share: StatText[bytes] | None = None) -> None:
         self._file = KeptFile(paths.proc("vmstat"), 16384)
+        self._share = share  # the process reader's reclaim watch takes these bytes (exporter/host/stat_text.py)
         self._fields = fields
         self._wanted: dict[str, bool] = {}
         self._scalars = Scalars()  # an unchanged value: the same family, its line rendered once
@@ -40,7 +42,10 @@ class Vmstat:
         self._plan: list[tuple[str, str]] = []  # (family name, help) of the kept fields, in group order
 
     def __call__(self) -> list[UntypedFamily]:
-        text = self._file.read().decode("ascii", "replace")
+        data = self._file.read()
+        if self._share is not None:
+            self._share.offer(data)
+        text = data.decode("ascii", "replace")
         family = self._scalars.text_family
         match = self._pattern.fullmatch(text) if self._pattern is not None else None
         if match is not None:
@@ -68,4 +73,4 @@ class Vmstat:
 
 
 def make(ctx: CollectorContext) -> Vmstat:
-    return Vmstat(ctx.paths, re.compile(ctx.config.vmstat.fields))
+    return Vmstat(ctx.paths, re.compile(ctx.config.vmstat.fields), shared_vmstat(ctx))

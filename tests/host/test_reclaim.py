@@ -9,8 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from exporter.config import config_from_dict
+from exporter.host.context import CollectorContext
+from exporter.host.paths import HostPaths
 from exporter.host.processes import ProcessReader
 from exporter.host.reclaim import ReclaimWatch, RefreshPeriods
+from exporter.host.stat_text import shared_vmstat
+from exporter.host.vmstat import make as make_vmstat
 from tests.support.procfs import PAGE, FakeCgroups, FakeProc, stat_line
 
 
@@ -25,6 +30,32 @@ def test_the_watch_sees_a_reclaim_counter_move(tmp_path: Path) -> None:
     assert watch.moved() is False
     proc.set_vmstat(pgsteal=11, pswpout=1)
     assert watch.moved() is True
+    watch.close()
+
+
+def test_the_watch_takes_the_vmstat_collectors_read_of_the_same_collection(tmp_path: Path) -> None:
+    """A full collection's vmstat collector hands its bytes on (the file is not read twice); a
+    collection without it (the page's partial one) reads the file."""
+    proc = FakeProc(tmp_path)
+    proc.set_vmstat(pgsteal=10)
+    config = config_from_dict({"root_prefix": str(tmp_path)})
+    ctx = CollectorContext(HostPaths(str(tmp_path)), config, None)
+    vmstat = make_vmstat(ctx)
+    watch = ReclaimWatch(str(tmp_path / "proc" / "vmstat"), shared_vmstat(ctx))
+    vmstat()
+    assert watch.moved() is False  # the baseline, from the collector's bytes
+    proc.set_vmstat(pgsteal=11)
+    vmstat()
+    assert watch.moved() is True
+    vmstat()
+    (tmp_path / "proc" / "vmstat").unlink()  # after the collector's read: only its bytes can answer
+    assert watch.moved() is False
+    assert watch.moved() is True  # nothing offered now and no file: counted as reclaim
+    proc.set_vmstat(pgsteal=11)
+    assert watch.moved() is False  # read from the file itself
+    proc.set_vmstat(pgsteal=12)
+    assert watch.moved() is True
+    vmstat.close()
     watch.close()
 
 

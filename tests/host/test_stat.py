@@ -59,7 +59,7 @@ def test_the_cpu_collectors_read_of_this_collection_is_used_once(tmp_path: Path)
 
 def test_an_offered_text_older_than_max_age_is_not_used() -> None:
     now = [100.0]
-    share = StatText(lambda: now[0])
+    share = StatText[str](lambda: now[0])
     share.offer("cpu  1\n")
     now[0] += MAX_AGE
     assert share.take() == "cpu  1\n"
