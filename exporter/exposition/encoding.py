@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import partial
-from operator import attrgetter, is_
+from itertools import compress
+from operator import and_, is_, not_
 
 from prometheus_client.metrics_core import Metric
 from prometheus_client.openmetrics import exposition as openmetrics
@@ -24,7 +25,14 @@ from prometheus_client.registry import Collector
 from prometheus_client.samples import Sample
 from prometheus_client.utils import floatToGoString, parse_version
 
-from exporter.exposition.families import MAX_RENDERED, Family, Row, Unrenderable, check_name, escape_label_value
+from exporter.exposition.families import (
+    MAX_RENDERED,
+    Family,
+    Unrenderable,
+    check_name,
+    escape_label_value,
+    go_value,
+)
 
 Encoder = Callable[[Collector], bytes]
 
@@ -81,96 +89,103 @@ def _header(name: str, documentation: str, mtype: str, openmetrics: bool) -> str
     return header
 
 
-# Each Family's whole block (HELP, TYPE and sample lines) as last written, by shape and
-# format, with the rows it was written from: one lookup and one comparison of rows per
-# family when nothing moved (most of a scrape's). Bounded like the rendered-rows cache.
-_blocks: dict[tuple[str, str, str, tuple[str, ...], bool], tuple[list[Row], str]] = {}
+def _family_header(f: Family, openmetrics: bool) -> str:
+    if openmetrics:
+        return _header(f.name, f.documentation, f.type, True)
+    return _header(f.name + _TEXT_SUFFIXES.get(f.type, ""), f.documentation, _TEXT_TYPES.get(f.type, f.type), False)
 
 
 def _family_block(f: Family, openmetrics: bool) -> str:
+    """A Family's whole block (HELP, TYPE and sample lines). A reused family's is kept on it; one
+    unlabelled sample (most of those that moved since last scrape: meminfo's, netstat's, our own)
+    is cheaper to write than to look up; any other family's is its last rendering's block when
+    its rows are equal to those of then (families.Rendered, bounded there)."""
     reused = f.reused
     if reused:  # handed out again only while its rows are unchanged: its own text, no lookup
         kept = f.blocks
         text = kept[openmetrics] if kept is not None else None
         if text is not None:
             return text
-    key = (f.name, f.type, f.documentation, f.labelnames, openmetrics)
     rows = f.rows
-    last = _blocks.get(key)
-    if last is not None and last[0] == rows:
-        if reused:
-            f.keep_block(openmetrics, last[1])
-        return last[1]
-    if openmetrics:
-        out = [_header(f.name, f.documentation, f.type, True)]
+    if not f.labelnames and len(rows) == 1:
+        text = f"{_family_header(f, openmetrics)}{f.name}{f.SUFFIX} {go_value(rows[0][1])}\n"
     else:
-        out = [_header(f.name + _TEXT_SUFFIXES.get(f.type, ""), f.documentation, _TEXT_TYPES.get(f.type, f.type),
-                       False)]
-    f.render_rows(out)
-    text = "".join(out)
-    if len(_blocks) >= MAX_RENDERED:
-        _blocks.clear()
-    _blocks[key] = (rows.copy(), text)  # a copy: a family may gain rows after this
+        rendered = f.rendered()
+        text = rendered.blocks[openmetrics]
+        if text is None:
+            text = rendered.blocks[openmetrics] = _family_header(f, openmetrics) + rendered.text
     if reused:
         f.keep_block(openmetrics, text)
     return text
 
 
-def _write(metrics: Iterable[Metric], out: list[str], openmetrics: bool) -> bool:
-    """Append each metric's block; True when every one is a reused Family whose block is now kept
-    on it (what a segment's whole text may be kept for)."""
-    kept = True
-    for metric in metrics:
-        if isinstance(metric, Family):
-            out.append(_family_block(metric, openmetrics))
-            kept = kept and metric.reused and metric.blocks is not None
-            continue
-        kept = False
-        if openmetrics:
-            out.append(_header(metric.name, metric.documentation, metric.type, True))
-            if metric.unit:
-                out.append(f"# UNIT {metric.name} {metric.unit}\n")
-            _plain_samples(metric.samples, out, timestamp_ms=False)
-            continue
-        mtype = metric.type
-        name = metric.name + _TEXT_SUFFIXES.get(mtype, "")
-        out.append(_header(name, metric.documentation, _TEXT_TYPES.get(mtype, mtype), False))
-        for s in metric.samples:
-            if s.name.startswith(metric.name) and s.name[len(metric.name):] in _OM_ONLY_SUFFIXES:
-                raise _Unusual(s.name)
-        _plain_samples(metric.samples, out, timestamp_ms=True)
-    return kept
+def _metric_block(metric: Metric, openmetrics: bool) -> str:
+    """A metric's whole block; a Family's by _family_block, any other Metric's from its Samples."""
+    if isinstance(metric, Family):
+        return _family_block(metric, openmetrics)
+    out: list[str] = []
+    if openmetrics:
+        out.append(_header(metric.name, metric.documentation, metric.type, True))
+        if metric.unit:
+            out.append(f"# UNIT {metric.name} {metric.unit}\n")
+        _plain_samples(metric.samples, out, timestamp_ms=False)
+        return "".join(out)
+    mtype = metric.type
+    name = metric.name + _TEXT_SUFFIXES.get(mtype, "")
+    out.append(_header(name, metric.documentation, _TEXT_TYPES.get(mtype, mtype), False))
+    for s in metric.samples:
+        if s.name.startswith(metric.name) and s.name[len(metric.name):] in _OM_ONLY_SUFFIXES:
+            raise _Unusual(s.name)
+    _plain_samples(metric.samples, out, timestamp_ms=True)
+    return "".join(out)
 
 
-# Each segment's text as last written, per format, with the families it was written from and
-# their kept blocks. Written again when every family is the very same reused object as then,
-# each still holding the same kept-blocks list: a reused family is never changed once handed
-# out (families.py), and add_metric drops its kept blocks, so the same objects with the same
-# kept blocks are the same text. Then a collector's forty unchanged families (netstat's) cost
-# two identity scans instead of forty lookups. Holding the families keeps them alive, so an
-# identity is never that of a newer object at the same address. Keys are fixed area and
-# collector names; bounded like the rendered-family cache.
-_segments: dict[tuple[str, bool], tuple[tuple[Metric, ...], tuple[object, ...], str]] = {}
-_kept_blocks = attrgetter("blocks")
+# Each segment's blocks as last written, per format, with the metrics they were written from and
+# whether each is kept by identity: a reused Family whose block is kept on it. Such a family is
+# never changed once handed out (families.py); if one is all the same (add_metric after its
+# block was kept), Family.edited_after_keeping moves and no kept segment is trusted. So a kept
+# metric that is the very same object as then is the same text, and a segment whose metrics
+# all are is its kept text (a collector's forty unchanged families, netstat's: one scan of
+# pointers, no family touched); else only the others are written (meminfo's few moved fields of
+# fifty-four). Any other metric (not reused, not a Family) is written anew every time. Holding
+# the metrics keeps them alive, so an identity is never that of a newer object at the same
+# address. Keys are fixed area and collector names; bounded like the rendered-family cache.
+class _Segment:
+    __slots__ = ("metrics", "kept", "blocks", "text", "edits")
+
+    def __init__(self, metrics: tuple[Metric, ...], kept: list[bool], blocks: list[str]) -> None:
+        self.metrics, self.kept, self.blocks, self.text = metrics, kept, blocks, "".join(blocks)
+        self.edits = Family.edited_after_keeping
+
+
+_segments: dict[tuple[str, bool], _Segment] = {}
+
+
+def _kept(metric: Metric) -> bool:
+    return isinstance(metric, Family) and metric.reused and metric.blocks is not None
 
 
 def _segment(key: str, metrics: Iterable[Metric], openmetrics: bool) -> str:
     fams = tuple(metrics)
+    n = len(fams)
     slot = (key, openmetrics)
     last = _segments.get(slot)
-    if (last is not None and len(last[0]) == len(fams) and all(map(is_, fams, last[0]))
-            and all(map(is_, map(_kept_blocks, fams), last[1]))):
-        return last[2]
-    out: list[str] = []
-    kept = _write(fams, out, openmetrics)
-    text = "".join(out)
-    if kept:
-        if len(_segments) >= MAX_RENDERED:
-            _segments.clear()
-        _segments[slot] = (fams, tuple(map(_kept_blocks, fams)), text)
-    elif last is not None:
-        del _segments[slot]
-    return text
+    if last is not None and len(last.metrics) == n and last.edits == Family.edited_after_keeping:
+        same = list(map(and_, map(is_, fams, last.metrics), last.kept))
+        if all(same):
+            return last.text
+        blocks, kept = last.blocks.copy(), last.kept.copy()
+        for i in compress(range(n), map(not_, same)):
+            metric = fams[i]
+            blocks[i] = _metric_block(metric, openmetrics)
+            kept[i] = _kept(metric)
+    else:
+        blocks = [_metric_block(metric, openmetrics) for metric in fams]
+        kept = list(map(_kept, fams))
+    if len(_segments) >= MAX_RENDERED:
+        _segments.clear()
+    new = _segments[slot] = _Segment(fams, kept, blocks)
+    return new.text
 
 
 def _blocks_of(registry: Collector, openmetrics: bool) -> list[str]:
@@ -179,9 +194,7 @@ def _blocks_of(registry: Collector, openmetrics: bool) -> list[str]:
     segments = getattr(registry, "segments", None)
     if segments is not None:
         return [_segment(key, metrics, openmetrics) for key, metrics in segments()]
-    out: list[str] = []
-    _write(registry.collect(), out, openmetrics)
-    return out
+    return [_metric_block(metric, openmetrics) for metric in registry.collect()]
 
 
 def _text(registry: Collector) -> bytes:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import chain, repeat
 from operator import eq, itemgetter
 from typing import Any, TypeVar
 
@@ -23,6 +24,7 @@ from prometheus_client.utils import floatToGoString
 
 Row = tuple[Sequence[str], Any]
 _labels = itemgetter(0)  # a row's label values
+_value = itemgetter(1)  # a row's value
 
 # The Prometheus data model's (legacy) label-name rule, as prometheus_client applies it;
 # names starting with "__" are reserved. Ours, not the library's private validation helper.
@@ -71,38 +73,69 @@ def escape_label_value(v: str) -> str:
 
 
 def go_value(d: Any) -> str:
-    """floatToGoString's text for a sample value, without its float() and isnan()
-    calls in the common cases: an int below a million, a float whose repr is plain."""
+    """floatToGoString's text for a sample value, without its float() and isnan() calls
+    in the common cases: an int below a million, a finite float (or int) whose repr has a
+    dot, written with Go's exponent from a million up as the library writes it."""
     t = type(d)
     if t is int:
         if -1_000_000 < d < 1_000_000:
             return f"{d}.0"
-    elif t is float:
+        if -(2**53) <= d <= 2**53:  # exact as a float (the library converts too)
+            d = float(d)
+            t = float
+    if t is float:
         s = repr(d)
         dot = s.find(".")
-        if dot > 0 and not (d > 0 and dot > 6):
+        if dot > 0:  # finite (inf and nan have no dot), and not in Python's exponent form
+            if d > 0 and dot > 6:  # the library's own rewrite: Go switches to exponents sooner
+                mantissa = f"{s[0]}.{s[1:dot]}{s[dot + 1:]}".rstrip("0.")
+                return f"{mantissa}e+{dot - 1:02d}"
             return s
     return floatToGoString(d)
 
 
-# The sample lines last rendered for each family shape, with the rows they came from:
+_int_text = "{}.0".format
+
+
+def go_values(values: list[Any]) -> list[str]:
+    """go_value of each value. A list of floats, or of ints, that Go writes as Python does (finite,
+    and below the million from which Go writes a positive float with an exponent) is formatted by
+    one map in C: a family of forty rows that moved costs forty reprs, not forty calls."""
+    if values:
+        kinds = set(map(type, values))
+        if len(kinds) == 1:
+            kind = kinds.pop()
+            if kind is float:
+                total = sum(values)  # an inf or a NaN makes the sum inf or NaN (so may an overflow: the long way)
+                if total - total == 0.0 and max(values) < 1e6:
+                    return list(map(repr, values))
+            elif kind is int and -1_000_000 < min(values) and max(values) < 1_000_000:
+                return list(map(_int_text, values))
+    return list(map(go_value, values))
+
+
+# The sample lines last rendered for each family (name, type, help, label names), with the
+# rows they came from and the encoder's blocks for them:
 # a family built again with equal rows (four in five of a scrape's, between two
 # scrapes a second apart) is written from here whole. When some rows moved, each row
 # whose labels equal those of the row at its place last time reuses that row's
 # `name{labels} ` prefix (and its whole line when the value is equal too): a counter
 # family that moved costs a value format per row, not a label join. Bounded: names are
 # fixed but for textfile's, and the whole table is dropped past the limit.
-_rendered: dict[tuple[str, tuple[str, ...]], _Rendered] = {}
+_rendered: dict[tuple[str, str, str, tuple[str, ...]], Rendered] = {}
 MAX_RENDERED = 4096
 
 
-class _Rendered:
-    """One family shape's last rendering: its rows (a copy), text, and each row's prefix and line."""
+class Rendered:
+    """One family's last rendering (by name, type, help and label names): its rows (a copy), their
+    text, each row's prefix, and the whole block per format once the encoder wrote it
+    ([text 0.0.4, OpenMetrics]: the header is fixed by the key)."""
 
-    __slots__ = ("rows", "text", "prefixes", "lines")
+    __slots__ = ("rows", "text", "prefixes", "blocks")
 
-    def __init__(self, rows: list[Row], text: str, prefixes: list[str], lines: list[str]) -> None:
-        self.rows, self.text, self.prefixes, self.lines = rows, text, prefixes, lines
+    def __init__(self, rows: list[Row], text: str, prefixes: list[str]) -> None:
+        self.rows, self.text, self.prefixes = rows, text, prefixes
+        self.blocks: list[str | None] = [None, None]
 
 
 class Family(Metric):
@@ -135,9 +168,16 @@ class Family(Metric):
                 raise ValueError("can only specify one of labels and value")
             self.rows.append(((), value))
 
+    # How many times a family's rows were added to after its block was kept (a reused family
+    # changed, which its producer should not do): the encoder's segment cache trusts the families
+    # it kept by their identity alone only while this count stands still.
+    edited_after_keeping = 0
+
     def add_metric(self, labels: Sequence[str], value: Any) -> None:
         self.rows.append((labels, value))
-        self.blocks = None
+        if self.blocks is not None:
+            self.blocks = None
+            Family.edited_after_keeping += 1
 
     def keep_block(self, openmetrics: bool, text: str) -> None:
         if self.blocks is None:
@@ -152,20 +192,21 @@ class Family(Metric):
         return [Sample(name, dict(zip(labelnames, values, strict=False)), value, None) for values, value in self.rows]
 
     def render_rows(self, out: list[str]) -> None:
-        """Append this family's sample lines, as both text formats write them (the same
-        text as last time when the rows are equal to those last rendered)."""
-        key = (self.name + self.SUFFIX, self.labelnames)
+        """Append this family's sample lines, as both text formats write them."""
+        out.append(self.rendered().text)
+
+    def rendered(self) -> Rendered:
+        """This family's rendering: the last one when its rows are equal to those rendered then."""
+        key = (self.name, self.type, self.documentation, self.labelnames)
         rows = self.rows
         last = _rendered.get(key)
         if last is not None and last.rows == rows:
-            out.append(last.text)
-            return
-        prefixes, lines = self._render(last)
-        text = "".join(lines)
+            return last
+        prefixes, text = self._render(last)
         if len(_rendered) >= MAX_RENDERED:
             _rendered.clear()
-        _rendered[key] = _Rendered(rows.copy(), text, prefixes, lines)  # a copy: a family may gain rows after this
-        out.append(text)
+        new = _rendered[key] = Rendered(rows.copy(), text, prefixes)  # a copy: rows may grow
+        return new
 
     def _prefix(self, values: Sequence[str], order: tuple[int, ...], pieces: tuple[str, ...]) -> str:
         """`name{a="x",b="y"} ` for one row's label values (label names in sorted order)."""
@@ -178,41 +219,23 @@ class Family(Metric):
         parts.append('"} ')
         return "".join(parts)
 
-    def _render(self, last: _Rendered | None) -> tuple[list[str], list[str]]:
-        """(each row's prefix, each row's line), reusing `last`'s where a row's labels, or labels
-        and value, equal those of the row at the same place then."""
-        go = go_value
+    def _render(self, last: Rendered | None) -> tuple[list[str], str]:
+        """(each row's prefix, the rows' text), reusing `last`'s prefix where a row's labels equal
+        those of the row at the same place then."""
         rows = self.rows
+        values = go_values(list(map(_value, rows)))
         if (last is not None and len(last.rows) == len(rows)
                 and all(map(eq, map(_labels, rows), map(_labels, last.rows)))):
-            # The same label sets in the same order (a counter family that moved): each row keeps its
-            # prefix, and its line when its value is equal too.
-            prefixes = last.prefixes
-            return prefixes, [line if old == value else f"{prefix}{go(value)}\n"
-                              for prefix, line, (_, old), (_, value) in zip(prefixes, last.lines, last.rows, rows,
-                                                                            strict=True)]
-        order, pieces = _shape(self.name + self.SUFFIX, self.labelnames)
-        prefixes = []
-        lines: list[str] = []
-        if last is None:
-            old_rows: list[Row] = []
-            old_prefixes: list[str] = []
-            old_lines: list[str] = []
+            prefixes = last.prefixes  # the same label sets in the same order (a counter family that moved)
         else:
-            old_rows, old_prefixes, old_lines = last.rows, last.prefixes, last.lines
-        known = len(old_rows)
-        for i, (values, value) in enumerate(self.rows):
-            if i < known:
-                old_values, old_value = old_rows[i]
-                if old_values == values:
-                    prefix = old_prefixes[i]
-                    prefixes.append(prefix)
-                    lines.append(old_lines[i] if old_value == value else f"{prefix}{go(value)}\n")
-                    continue
-            prefix = self._prefix(values, order, pieces)
-            prefixes.append(prefix)
-            lines.append(f"{prefix}{go(value)}\n")
-        return prefixes, lines
+            order, pieces = _shape(self.name + self.SUFFIX, self.labelnames)
+            old_rows = last.rows if last is not None else []
+            old_prefixes = last.prefixes if last is not None else []
+            known = len(old_rows)
+            prefix = self._prefix
+            prefixes = [old_prefixes[i] if i < known and old_rows[i][0] == labels else prefix(labels, order, pieces)
+                        for i, (labels, _) in enumerate(rows)]
+        return prefixes, "".join(chain.from_iterable(zip(prefixes, values, repeat("\n"))))
 
 
 F = TypeVar("F", bound=Family)

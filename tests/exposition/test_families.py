@@ -1,10 +1,11 @@
-"""exporter.exposition.families: which names the fast path writes itself."""
+"""exporter.exposition.families: which names the fast path writes itself, and how it writes values."""
 
 from __future__ import annotations
 
 import pytest
+from prometheus_client.utils import floatToGoString
 
-from exporter.exposition.families import Unrenderable, check_name
+from exporter.exposition.families import Unrenderable, check_name, go_values
 
 
 @pytest.mark.parametrize("name", ["node_cpu_seconds_total", "_private", "a", "A9_b", "le", "quantile"])
@@ -16,3 +17,23 @@ def test_label_names_of_the_data_model_are_written(name: str) -> None:
 def test_other_names_go_to_the_library(name: str) -> None:
     with pytest.raises(Unrenderable):
         check_name(name)
+
+
+AWKWARD_FLOATS = [0.0, -0.0, 1.5, 999_999.9, 1e6, 1234567.0, 1e15, 1e16, 1e21, -1e21, 1e-7, 2.0**53, float("inf"),
+                  float("-inf"), float("nan"), 0.1, -2.5]
+AWKWARD_INTS = [0, 3, -7, 999_999, 1_000_000, -999_999, -1_000_000, 123_456_789, 10**15, 2**53, 2**53 + 1, -(2**53) - 1,
+                10**17, -(10**17)]
+
+
+@pytest.mark.parametrize("odd", AWKWARD_FLOATS + AWKWARD_INTS + [True, None])
+def test_a_list_of_values_is_written_as_floatToGoString_writes_each(odd: object) -> None:
+    """Each awkward value among plain floats, and among plain ints: the one-map path must not take
+    a list it would write differently."""
+    for plain in ([0.25, 3.5, 1e-3], [1, 2, 3]):
+        values = [*plain, odd] if odd is not None else plain
+        assert go_values(values) == [floatToGoString(v) for v in values]
+
+
+def test_lists_of_one_kind_are_written_as_floatToGoString_writes_them() -> None:
+    for values in (AWKWARD_FLOATS, AWKWARD_INTS, [], [float(i) / 7 for i in range(100)], list(range(-50, 50))):
+        assert go_values(values) == [floatToGoString(v) for v in values]

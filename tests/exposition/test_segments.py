@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 import pytest
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
@@ -59,6 +60,28 @@ def test_an_unchanged_segment_is_its_kept_text_and_a_changed_one_is_rendered(ope
     assert encoding._segment("test:scalars", scalars_segment(scalars, 2.0), openmetrics) is first
     moved = encoding._segment("test:scalars", scalars_segment(scalars, 3.0), openmetrics)
     assert "seg_b_total 3.0\n" in moved and "seg_b_total 2.0" not in moved and "seg_a 1.0\n" in moved
+
+
+def test_only_the_families_that_changed_are_written_again_and_in_their_place() -> None:
+    scalars = Scalars()
+
+    def segment(b: float) -> str:
+        values = (("x", 1.0), ("y", b), ("z", 3.0))
+        fams = [scalars.family(GaugeFamily, f"seg_{name}", "S.", value) for name, value in values]
+        return encoding._segment("test:partial", fams, False)
+
+    first = segment(2.0)
+    assert segment(2.0) is first
+    assert segment(5.0) == first.replace("seg_y 2.0\n", "seg_y 5.0\n") != first
+
+
+def test_a_library_metric_in_a_segment_is_written_anew_every_time() -> None:
+    library = GaugeMetricFamily("seg_library", "Library.", labels=["x"])
+    library.add_metric(["a"], 1.0)
+    kept = Scalars().family(GaugeFamily, "seg_kept", "Kept.", 1.0)
+    assert 'seg_library{x="a"} 1.0\n' in encoding._segment("test:library", [kept, library], False)
+    library.samples[0] = library.samples[0]._replace(value=7.0)  # the same object, changed
+    assert 'seg_library{x="a"} 7.0\n' in encoding._segment("test:library", [kept, library], False)
 
 
 def test_a_kept_family_given_a_row_afterwards_is_rendered_again() -> None:
