@@ -254,6 +254,35 @@ class KeptFamilies:
 
     def __init__(self) -> None:
         self._kept: dict[str, Family] = {}
+        self._columns: dict[str, tuple[list[Any], Sequence[Any], Family]] = {}
+        self._labels: dict[str, list[Any]] = {}
+
+    def labels(self, area: str, labels: list[Any]) -> list[Any]:
+        """`labels` (one label-value tuple per row), or the equal list handed in last time for this
+        area: the families built on it then compare it by identity (column_family)."""
+        last = self._labels.get(area)
+        if last is not None and last == labels:
+            return last
+        if len(self._labels) >= MAX_RENDERED:
+            self._labels.clear()
+        self._labels[area] = labels
+        return labels
+
+    def column_family(self, cls: type[F], name: str, documentation: str, labelnames: tuple[str, ...],
+                      labels: list[Any], values: Sequence[Any]) -> F:
+        """`family` with rows zip(labels, values), not built unless needed: the kept family while
+        `labels` is the very list it was built on (from `labels()`) and `values` equal its values.
+        Neither may be changed after."""
+        kept = self._columns.get(name)
+        if kept is not None and kept[0] is labels and kept[1] == values:
+            fam = kept[2]
+            if type(fam) is cls and fam.documentation == documentation and fam.labelnames == labelnames:
+                return fam  # type: ignore[return-value]  # type(fam) is cls
+        new = self.family(cls, name, documentation, labelnames, list(zip(labels, values, strict=True)))
+        if len(self._columns) >= MAX_RENDERED:
+            self._columns.clear()
+        self._columns[name] = (labels, values, new)
+        return new
 
     def family(self, cls: type[F], name: str, documentation: str, labelnames: tuple[str, ...],
                rows: list[Row]) -> F:

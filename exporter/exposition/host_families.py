@@ -109,40 +109,48 @@ _FILESYSTEM = (
 _kept = KeptFamilies()
 
 
+_FS_VALUES = attrgetter(*(attr for attr, _, _ in _FILESYSTEM))
+
+
 def _filesystems(s: Snapshot) -> Iterator[Metric]:
     if s.filesystems is None:
         return
-    labels = [(fs.device, fs.fstype, fs.mountpoint) for fs in s.filesystems]
-    fine = [(label, fs) for label, fs in zip(labels, s.filesystems, strict=True) if not fs.error]
-    for attr, name, help_text in _FILESYSTEM:
-        yield _kept.family(GaugeFamily, name, help_text, _FS_LABELS,
-                           [(label, getattr(fs, attr)) for label, fs in fine])
-    yield _kept.family(GaugeFamily, "node_filesystem_readonly", "Filesystem read-only status.", _FS_LABELS,
-                       [(label, 1.0 if fs.readonly else 0.0) for label, fs in zip(labels, s.filesystems, strict=True)])
-    yield _kept.family(
+    every = s.filesystems
+    labels = _kept.labels("filesystem", [(fs.device, fs.fstype, fs.mountpoint) for fs in every])
+    fine = [fs for fs in every if not fs.error]
+    fine_labels = labels if len(fine) == len(every) else _kept.labels(
+        "filesystem:fine", [label for label, fs in zip(labels, every, strict=True) if not fs.error])
+    columns = list(zip(*map(_FS_VALUES, fine), strict=True)) or [()] * len(_FILESYSTEM)
+    for (_, name, help_text), column in zip(_FILESYSTEM, columns, strict=True):
+        yield _kept.column_family(GaugeFamily, name, help_text, _FS_LABELS, fine_labels, column)
+    yield _kept.column_family(GaugeFamily, "node_filesystem_readonly", "Filesystem read-only status.", _FS_LABELS,
+                              labels, [1.0 if fs.readonly else 0.0 for fs in every])
+    yield _kept.column_family(
         GaugeFamily, "node_filesystem_device_error",
         "Whether an error occurred while getting statistics for the given device (1 also for a hung statfs).",
-        _FS_LABELS, [(label, 1.0 if fs.error else 0.0) for label, fs in zip(labels, s.filesystems, strict=True)])
+        _FS_LABELS, labels, [1.0 if fs.error else 0.0 for fs in every])
 
 
 _NETDEV = tuple((attr, f"node_network_{attr}", f"Network device statistic {attr}.", attrgetter(attr))
                 for attr in NetInterface.COUNTERS)
 
 
+_NETDEV_VALUES = attrgetter(*NetInterface.COUNTERS)
+
+
 def _network(s: Snapshot) -> Iterator[Metric]:
     """node_exporter's netdev families (node_network_up and the properties are netclass's)."""
     if s.network is None:
         return
-    labels = [(n.device,) for n in s.network]
-    for _, name, help_text, get in _NETDEV:
-        values = list(map(get, s.network))
-        rows: list[Row]
-        if None in values:
-            rows = [row for row in zip(labels, values, strict=True) if row[1] is not None]
+    labels = _kept.labels("netdev", [(n.device,) for n in s.network])
+    columns = zip(*map(_NETDEV_VALUES, s.network), strict=True)  # one per counter (none without interfaces)
+    for (_, name, help_text, _), column in zip(_NETDEV, columns, strict=False):
+        if None in column:  # a counter some interfaces do not report: no series for those
+            rows: list[Row] = [row for row in zip(labels, column, strict=True) if row[1] is not None]
+            if rows:
+                yield _kept.family(CounterFamily, name, help_text, ("device",), rows)
         else:
-            rows = list(zip(labels, values, strict=True))
-        if rows:
-            yield _kept.family(CounterFamily, name, help_text, ("device",), rows)
+            yield _kept.column_family(CounterFamily, name, help_text, ("device",), labels, column)
 
 
 def _system(s: Snapshot) -> Iterator[Metric]:
@@ -162,16 +170,17 @@ _COLLECTOR = ("collector",)
 
 def _collectors(s: Snapshot, only: Selection) -> Iterator[Metric]:
     shown = s.collectors if only is None else [c for c in s.collectors if c.name in only]
-    labels = [(c.name,) for c in shown]
-    yield _kept.family(GaugeFamily, "node_scrape_collector_success", "node_exporter: Whether a collector succeeded.",
-                       _COLLECTOR, list(zip(labels, [1.0 if c.success else 0.0 for c in shown], strict=True)))
-    yield _kept.family(GaugeFamily, "node_scrape_collector_duration_seconds",
-                       "node_exporter: Duration of a collector scrape.", _COLLECTOR,
-                       list(zip(labels, [c.duration_seconds for c in shown], strict=True)))
-    yield _kept.family(GaugeFamily, "sysmon_collector_unavailable",
-                       "1 when the collector's files do not exist on this host (no such kernel feature or hardware),"
-                       " so its success 0 is not a fault.",
-                       _COLLECTOR, list(zip(labels, [0.0 if c.available else 1.0 for c in shown], strict=True)))
+    labels = _kept.labels("collectors", [(c.name,) for c in shown])
+    yield _kept.column_family(GaugeFamily, "node_scrape_collector_success",
+                              "node_exporter: Whether a collector succeeded.", _COLLECTOR, labels,
+                              [1.0 if c.success else 0.0 for c in shown])
+    yield _kept.column_family(GaugeFamily, "node_scrape_collector_duration_seconds",
+                              "node_exporter: Duration of a collector scrape.", _COLLECTOR, labels,
+                              [c.duration_seconds for c in shown])
+    yield _kept.column_family(GaugeFamily, "sysmon_collector_unavailable",
+                              "1 when the collector's files do not exist on this host (no such kernel feature or"
+                              " hardware), so its success 0 is not a fault.",
+                              _COLLECTOR, labels, [0.0 if c.available else 1.0 for c in shown])
 
 
 _CGROUP_COUNTERS = (
@@ -247,10 +256,10 @@ _GROUPS = (
 
 def group_families(stats: tuple[GroupStats, ...]) -> Iterator[Metric]:
     """The process groups (bounded by processes.max_groups, with an "other" group)."""
-    labels = [(g.name,) for g in stats]
+    columns = list(zip(*stats, strict=True)) or [()] * len(GroupStats._fields)
+    labels = _kept.labels("groups", list(zip(columns[0])))  # (name,) per group
     for cls, name, help_text, field in _GROUPS:
-        yield _kept.family(cls, name, help_text, ("groupname",),
-                           list(zip(labels, [g[field] for g in stats], strict=True)))
+        yield _kept.column_family(cls, name, help_text, ("groupname",), labels, columns[field])
 
 
 def _top_processes(reading: Reading, n: int) -> Iterator[Metric]:

@@ -5,6 +5,7 @@ served from what was kept, what changed is always rendered anew."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import pytest
 from prometheus_client.core import GaugeMetricFamily
@@ -140,3 +141,37 @@ def test_our_process_families_move_only_with_their_values() -> None:
     assert moved["process_cpu_seconds"] is not first["process_cpu_seconds"]
     assert moved["process_cpu_seconds"].samples[0].value == 2.5
     assert moved["process_max_fds"] is first["process_max_fds"]
+
+
+def test_a_column_family_is_kept_while_its_label_list_and_values_stand() -> None:
+    kept = KeptFamilies()
+    labels = kept.labels("test:area", [("a",), ("b",)])
+    first = kept.column_family(GaugeFamily, "col_g", "C.", ("x",), labels, (1.0, 2.0))
+    assert first.rows == [(("a",), 1.0), (("b",), 2.0)] and first.reused
+    again_labels = kept.labels("test:area", [("a",), ("b",)])
+    assert again_labels is labels  # equal: the list handed in before, so families compare it by identity
+    assert kept.column_family(GaugeFamily, "col_g", "C.", ("x",), again_labels, (1.0, 2.0)) is first
+    moved = kept.column_family(GaugeFamily, "col_g", "C.", ("x",), again_labels, (1.0, 3.0))
+    assert moved is not first and moved.rows == [(("a",), 1.0), (("b",), 3.0)]
+    renamed = kept.labels("test:area", [("a",), ("c",)])
+    assert renamed is not labels
+    relabelled = kept.column_family(GaugeFamily, "col_g", "C.", ("x",), renamed, (1.0, 3.0))
+    assert relabelled.rows == [(("a",), 1.0), (("c",), 3.0)]
+
+
+def test_the_areas_hand_out_their_families_again_only_while_unchanged() -> None:
+    from exporter.sampling.reading import make_reading
+    from exporter.sampling.snapshot import Snapshot
+
+    def families(snap: Snapshot) -> dict[str, Any]:
+        return {f.name: f for f in host_families.reading_families(make_reading(None, snap), 0, None)}
+
+    first = families(snapshot(1))
+    again = families(snapshot(1))
+    moved = families(snapshot(2))  # eth0's bytes and packets move with the sequence number
+    for name in ("node_network_receive_bytes", "node_network_receive_errs", "node_filesystem_size_bytes",
+                 "node_scrape_collector_success"):
+        assert again[name] is first[name], name
+    assert moved["node_network_receive_errs"] is first["node_network_receive_errs"]
+    assert moved["node_network_receive_bytes"] is not first["node_network_receive_bytes"]
+    assert (("eth0",), 2000) in moved["node_network_receive_bytes"].rows
