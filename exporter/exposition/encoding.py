@@ -182,6 +182,10 @@ def _segment(key: str, metrics: Iterable[Metric], openmetrics: bool) -> str:
     else:
         blocks = [_metric_block(metric, openmetrics) for metric in fams]
         kept = list(map(_kept, fams))
+        if not any(kept):  # nothing to keep (a collector's families built afresh): nothing stored
+            if last is not None:
+                del _segments[slot]
+            return "".join(blocks)
     if len(_segments) >= MAX_RENDERED:
         _segments.clear()
     new = _segments[slot] = _Segment(fams, kept, blocks)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from itertools import chain, repeat
-from operator import eq, itemgetter
+from itertools import chain, compress, repeat
+from operator import eq, itemgetter, ne
 from typing import Any, TypeVar
 
 from prometheus_client.metrics_core import Metric
@@ -35,7 +35,11 @@ class Unrenderable(Exception):
     """A name or label name the fast path does not write; the library's encoder will."""
 
 
-Shape = tuple[tuple[int, ...], tuple[str, ...]]
+# (order of the label values when sorted by label name, the `name{label="` pieces, the prefixes
+# written for this shape so far by label values: a row that changed place, a top process, a group
+# that appeared before others, finds its prefix there; bounded by MAX_PREFIXES, then dropped whole).
+Shape = tuple[tuple[int, ...], tuple[str, ...], dict[tuple[str, ...], str]]
+MAX_PREFIXES = 256
 _shapes: dict[tuple[str, tuple[str, ...]], Shape] = {}
 _valid_names: dict[str, bool] = {}
 
@@ -53,7 +57,7 @@ def check_name(name: str) -> None:
 
 
 def _shape(sample_name: str, labelnames: tuple[str, ...]) -> Shape:
-    """(order of the label values when sorted by label name, the `name{label="` pieces), once per shape."""
+    """A family shape's label order, pieces and known prefixes (Shape), built once per shape."""
     key = (sample_name, labelnames)
     shape = _shapes.get(key)
     if shape is None:
@@ -62,7 +66,7 @@ def _shape(sample_name: str, labelnames: tuple[str, ...]) -> Shape:
         order = tuple(sorted(range(len(labelnames)), key=lambda i: labelnames[i]))
         names = [labelnames[i] for i in order]
         pieces = tuple([f'{sample_name}{{{names[0]}="'] + [f'",{n}="' for n in names[1:]]) if names else ()
-        shape = _shapes[key] = (order, pieces)
+        shape = _shapes[key] = (order, pieces, {})
     return shape
 
 
@@ -128,13 +132,14 @@ MAX_RENDERED = 4096
 
 class Rendered:
     """One family's last rendering (by name, type, help and label names): its rows (a copy), their
-    text, each row's prefix, and the whole block per format once the encoder wrote it
-    ([text 0.0.4, OpenMetrics]: the header is fixed by the key)."""
+    text, each row's prefix and value text, and the whole block per format once the encoder wrote
+    it ([text 0.0.4, OpenMetrics]: the header is fixed by the key)."""
 
-    __slots__ = ("rows", "text", "prefixes", "blocks")
+    __slots__ = ("rows", "text", "prefixes", "values", "blocks")
 
-    def __init__(self, rows: list[Row], text: str, prefixes: list[str]) -> None:
-        self.rows, self.text, self.prefixes = rows, text, prefixes
+    def __init__(self, rows: list[Row], prefixes: list[str], values: list[str]) -> None:
+        self.rows, self.prefixes, self.values = rows, prefixes, values
+        self.text = "".join(chain.from_iterable(zip(prefixes, values, repeat("\n"))))
         self.blocks: list[str | None] = [None, None]
 
 
@@ -202,10 +207,10 @@ class Family(Metric):
         last = _rendered.get(key)
         if last is not None and last.rows == rows:
             return last
-        prefixes, text = self._render(last)
+        prefixes, values = self._render(last)
         if len(_rendered) >= MAX_RENDERED:
             _rendered.clear()
-        new = _rendered[key] = Rendered(rows.copy(), text, prefixes)  # a copy: rows may grow
+        new = _rendered[key] = Rendered(rows.copy(), prefixes, values)  # a copy: rows may grow
         return new
 
     def _prefix(self, values: Sequence[str], order: tuple[int, ...], pieces: tuple[str, ...]) -> str:
@@ -219,23 +224,38 @@ class Family(Metric):
         parts.append('"} ')
         return "".join(parts)
 
-    def _render(self, last: Rendered | None) -> tuple[list[str], str]:
-        """(each row's prefix, the rows' text), reusing `last`'s prefix where a row's labels equal
-        those of the row at the same place then."""
+    def _render(self, last: Rendered | None) -> tuple[list[str], list[str]]:
+        """(each row's prefix, each row's value text), reusing `last`'s prefix where a row's labels
+        equal those of the row at the same place then, and its value text where the value is equal
+        too (a few of a group family's forty rows move between two scrapes)."""
         rows = self.rows
-        values = go_values(list(map(_value, rows)))
+        values = list(map(_value, rows))
         if (last is not None and len(last.rows) == len(rows)
                 and all(map(eq, map(_labels, rows), map(_labels, last.rows)))):
-            prefixes = last.prefixes  # the same label sets in the same order (a counter family that moved)
-        else:
-            order, pieces = _shape(self.name + self.SUFFIX, self.labelnames)
-            old_rows = last.rows if last is not None else []
-            old_prefixes = last.prefixes if last is not None else []
-            known = len(old_rows)
-            prefix = self._prefix
-            prefixes = [old_prefixes[i] if i < known and old_rows[i][0] == labels else prefix(labels, order, pieces)
-                        for i, (labels, _) in enumerate(rows)]
-        return prefixes, "".join(chain.from_iterable(zip(prefixes, values, repeat("\n"))))
+            # The same label sets in the same order (a family that moved): the same prefixes.
+            moved = list(compress(range(len(rows)), map(ne, values, map(_value, last.rows))))
+            if 2 * len(moved) > len(rows):
+                return last.prefixes, go_values(values)
+            texts = last.values.copy()
+            for i in moved:
+                texts[i] = go_value(values[i])
+            return last.prefixes, texts
+        order, pieces, known = _shape(self.name + self.SUFFIX, self.labelnames)
+        old_rows = last.rows if last is not None else []
+        old_prefixes = last.prefixes if last is not None else []
+        prefixes = []
+        for i, (labels, _) in enumerate(rows):
+            if i < len(old_rows) and old_rows[i][0] == labels:
+                prefixes.append(old_prefixes[i])
+                continue
+            key = labels if type(labels) is tuple else tuple(labels)
+            prefix = known.get(key)
+            if prefix is None:
+                if len(known) >= MAX_PREFIXES:
+                    known.clear()
+                prefix = known[key] = self._prefix(labels, order, pieces)
+            prefixes.append(prefix)
+        return prefixes, go_values(values)
 
 
 F = TypeVar("F", bound=Family)

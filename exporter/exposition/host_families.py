@@ -279,9 +279,9 @@ def _top_processes(reading: Reading, n: int) -> Iterator[Metric]:
     process_cpu = reading.rates.process_cpu
     for rank, p in enumerate(reading.top_cpu[:n], 1):
         ratio = (rate_of(process_cpu, p) or 0.0) / 100.0 / ncpu
-        top_cpu.add_metric([str(rank), str(p.pid), p.name, p.user], ratio)
+        top_cpu.add_metric((str(rank), str(p.pid), p.name, p.user), ratio)
     for rank, p in enumerate(reading.top_memory[:n], 1):
-        top_mem.add_metric([str(rank), str(p.pid), p.name, p.user], p.rss_bytes)
+        top_mem.add_metric((str(rank), str(p.pid), p.name, p.user), p.rss_bytes)
     yield top_cpu
     yield top_mem
 

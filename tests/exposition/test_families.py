@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from prometheus_client.utils import floatToGoString
 
-from exporter.exposition.families import Unrenderable, check_name, go_values
+from exporter.exposition.families import GaugeFamily, Unrenderable, check_name, go_values
 
 
 @pytest.mark.parametrize("name", ["node_cpu_seconds_total", "_private", "a", "A9_b", "le", "quantile"])
@@ -37,3 +37,18 @@ def test_a_list_of_values_is_written_as_floatToGoString_writes_each(odd: object)
 def test_lists_of_one_kind_are_written_as_floatToGoString_writes_them() -> None:
     for values in (AWKWARD_FLOATS, AWKWARD_INTS, [], [float(i) / 7 for i in range(100)], list(range(-50, 50))):
         assert go_values(values) == [floatToGoString(v) for v in values]
+
+
+def test_rows_that_change_places_keep_their_own_labels() -> None:
+    def text(rows: list[tuple[tuple[str, str], float]]) -> str:
+        fam = GaugeFamily("moving_rows", "Rows that move.", labels=["name", "a"])
+        for labels, value in rows:
+            fam.add_metric(labels, value)
+        return fam.rendered().text
+
+    first = text([(("x", 'q"uote'), 1.0), (("y", "1"), 2.0)])
+    assert first == 'moving_rows{a="q\\"uote",name="x"} 1.0\nmoving_rows{a="1",name="y"} 2.0\n'
+    swapped = text([(("y", "1"), 2.0), (("x", 'q"uote'), 3.0), (("z", "2"), 4.0)])
+    assert swapped == ('moving_rows{a="1",name="y"} 2.0\nmoving_rows{a="q\\"uote",name="x"} 3.0\n'
+                       'moving_rows{a="2",name="z"} 4.0\n')
+    assert text([(("x", "other"), 1.0)]) == 'moving_rows{a="other",name="x"} 1.0\n'
