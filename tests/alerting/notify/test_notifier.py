@@ -10,7 +10,7 @@ from typing import Any
 from exporter.alerting.engine import AlertEngine
 from exporter.alerting.notify.http import SendError
 from exporter.alerting.notify.labels import Labeller
-from exporter.alerting.notify.notifier import RESOLVED_RETENTION, Notifier
+from exporter.alerting.notify.notifier import PENDING_SAVE_DELAY, RESOLVED_RETENTION, Notifier
 from exporter.alerting.notify.receivers import BACKOFF_INITIAL, BACKOFF_MAX
 from exporter.alerting.notify.state import FileState
 from tests.support.history import HOUR0
@@ -365,3 +365,35 @@ def test_without_webhooks_the_thread_sleeps_until_a_reading_brings_work(tmp_path
     finally:
         p.notifier.close()
         store.close()
+
+
+def test_a_flapping_pending_alert_is_written_within_the_delay_not_at_every_reading(tmp_path: Path) -> None:
+    """Pending-only changes (an alert turning pending, or clearing before it fires) are kept at
+    most PENDING_SAVE_DELAY late, so a rate flapping around its threshold does not rewrite the
+    state at every Reading; a restart after that keeps the pending alert's `for` clock."""
+    tr = Transport()
+    p = restart(tmp_path, tr, alerts={"memory": {"for": "5m"}})
+    state = tmp_path / "data" / "alert-state.json"
+    for i in range(20):  # pending, cleared, pending, ... one Reading a second
+        p.feed(1 + i, T + i, memory=0.6 if i % 2 == 0 else 0.1)
+    assert not state.exists()
+    p.feed(21, T + PENDING_SAVE_DELAY, memory=0.6)
+    written = state.stat().st_ino  # the file is replaced at each write
+    for i in range(1, 10):
+        p.feed(21 + i, T + PENDING_SAVE_DELAY + i, memory=0.6 if i % 2 == 0 else 0.1)
+    assert state.stat().st_ino == written
+    p.feed(31, T + PENDING_SAVE_DELAY + 10, memory=0.6)  # pending since the last line, unwritten yet
+    p.feed(32, T + 2 * PENDING_SAVE_DELAY + 1, memory=0.6)
+    assert state.stat().st_ino != written
+    again = restart(tmp_path, tr, alerts={"memory": {"for": "5m"}})  # no close(): as after a crash
+    again.feed(1, T + PENDING_SAVE_DELAY + 10 + 300, memory=0.6)
+    assert ts(memory_alerts(tr.alerts(API))[0]["startsAt"]) == T + PENDING_SAVE_DELAY + 10 + 300
+
+
+def test_a_firing_alert_is_written_at_once(tmp_path: Path) -> None:
+    tr = Transport()
+    p = restart(tmp_path, tr)
+    p.feed(1, T, memory=0.6)
+    assert '"firing"' in (tmp_path / "data" / "alert-state.json").read_text()  # no close() needed
+    p.feed(2, T + 1, memory=0.1)
+    assert '"resolved"' in (tmp_path / "data" / "alert-state.json").read_text()
