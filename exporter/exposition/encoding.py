@@ -29,6 +29,7 @@ from exporter.exposition.families import (
     MAX_RENDERED,
     Family,
     Unrenderable,
+    _rendered,
     check_name,
     escape_label_value,
     go_value,
@@ -96,10 +97,11 @@ def _family_header(f: Family, openmetrics: bool) -> str:
 
 
 def _family_block(f: Family, openmetrics: bool) -> str:
-    """A Family's whole block (HELP, TYPE and sample lines). A reused family's is kept on it; one
-    unlabelled sample (most of those that moved since last scrape: meminfo's, netstat's, our own)
-    is cheaper to write than to look up; any other family's is its last rendering's block when
-    its rows are equal to those of then (families.Rendered, bounded there)."""
+    """A Family's whole block (HELP, TYPE and sample lines). A reused family's is kept on it; a
+    reused family of one unlabelled sample not yet written is one whose value moved (meminfo's,
+    netstat's, our own: scalars.py), cheaper to write than to look up; any other family's is its
+    last rendering's block when its rows are equal to those of then (families.Rendered, bounded
+    there)."""
     reused = f.reused
     if reused:  # handed out again only while its rows are unchanged: its own text, no lookup
         kept = f.blocks
@@ -107,10 +109,12 @@ def _family_block(f: Family, openmetrics: bool) -> str:
         if text is not None:
             return text
     rows = f.rows
-    if not f.labelnames and len(rows) == 1:
+    if reused and not f.labelnames and len(rows) == 1:  # new since its value moved (scalars.py): write it
         text = f"{_family_header(f, openmetrics)}{f.name}{f.SUFFIX} {go_value(rows[0][1])}\n"
     else:
-        rendered = f.rendered()
+        rendered = _rendered.get((f.name, f.type, f.documentation, f.labelnames))  # f.rendered()'s, inline
+        if rendered is None or rendered.rows != rows:
+            rendered = f.rendered()
         text = rendered.blocks[openmetrics]
         if text is None:
             text = rendered.blocks[openmetrics] = _family_header(f, openmetrics) + rendered.text
@@ -151,11 +155,12 @@ def _metric_block(metric: Metric, openmetrics: bool) -> str:
 # the metrics keeps them alive, so an identity is never that of a newer object at the same
 # address. Keys are fixed area and collector names; bounded like the rendered-family cache.
 class _Segment:
-    __slots__ = ("metrics", "kept", "blocks", "text", "edits")
+    __slots__ = ("metrics", "kept", "blocks", "text", "edits", "whole")
 
     def __init__(self, metrics: tuple[Metric, ...], kept: list[bool], blocks: list[str]) -> None:
         self.metrics, self.kept, self.blocks, self.text = metrics, kept, blocks, "".join(blocks)
         self.edits = Family.edited_after_keeping
+        self.whole = all(kept)  # every metric kept: the same tuple handed in again is this text
 
 
 _segments: dict[tuple[str, bool], _Segment] = {}
@@ -166,10 +171,12 @@ def _kept(metric: Metric) -> bool:
 
 
 def _segment(key: str, metrics: Iterable[Metric], openmetrics: bool) -> str:
-    fams = tuple(metrics)
-    n = len(fams)
     slot = (key, openmetrics)
     last = _segments.get(slot)
+    if last is not None and metrics is last.metrics and last.whole and last.edits == Family.edited_after_keeping:
+        return last.text  # the very tuple as then (tuple() below hands a tuple back as it is)
+    fams = tuple(metrics)
+    n = len(fams)
     if last is not None and len(last.metrics) == n and last.edits == Family.edited_after_keeping:
         same = list(map(and_, map(is_, fams, last.metrics), last.kept))
         if all(same):
@@ -180,12 +187,19 @@ def _segment(key: str, metrics: Iterable[Metric], openmetrics: bool) -> str:
             blocks[i] = _metric_block(metric, openmetrics)
             kept[i] = _kept(metric)
     else:
-        blocks = [_metric_block(metric, openmetrics) for metric in fams]
-        kept = list(map(_kept, fams))
-        if not any(kept):  # nothing to keep (a collector's families built afresh): nothing stored
+        blocks = []
+        reused = False
+        for metric in fams:
+            if isinstance(metric, Family):
+                blocks.append(_family_block(metric, openmetrics))
+                reused = reused or metric.reused
+            else:
+                blocks.append(_metric_block(metric, openmetrics))
+        if not reused:  # nothing to keep (a collector's families built afresh): nothing stored
             if last is not None:
                 del _segments[slot]
             return "".join(blocks)
+        kept = list(map(_kept, fams))
     if len(_segments) >= MAX_RENDERED:
         _segments.clear()
     new = _segments[slot] = _Segment(fams, kept, blocks)

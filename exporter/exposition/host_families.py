@@ -22,7 +22,7 @@ from exporter.host.scalars import Scalars
 from exporter.sampling.process_groups import GroupStats
 from exporter.sampling.rates import rate_of
 from exporter.sampling.reading import Reading
-from exporter.sampling.snapshot import CgroupUsage, NetInterface, Snapshot
+from exporter.sampling.snapshot import CgroupUsage, Memory, NetInterface, Snapshot
 
 Selection = frozenset[str] | None  # the collectors whose families to render; None: all
 Segment = tuple[str, Iterable[Metric]]  # (fixed key, the families of one area or collector)
@@ -57,12 +57,27 @@ def _cpu(s: Snapshot) -> Iterator[Metric]:
 _scalars = Scalars()
 
 
-def _load(s: Snapshot) -> Iterator[Metric]:
-    if s.load is None:
-        return
-    yield _scalars.family(GaugeFamily, "node_load1", "1m load average.", s.load.load1)
-    yield _scalars.family(GaugeFamily, "node_load5", "5m load average.", s.load.load5)
-    yield _scalars.family(GaugeFamily, "node_load15", "15m load average.", s.load.load15)
+# Areas whose input equals last time's hand out the very tuple of families built then: the
+# encoder serves such a tuple as its segment's kept text without looking inside it
+# (encoding._segment). Equal inputs build equal families (equal values render the same but
+# for 0.0 and -0.0, which neither a load average nor a meminfo field is); an input is kept as
+# a copy, so a caller changing its own afterwards changes nothing here.
+_last_input: dict[str, tuple[object, tuple[Metric, ...]]] = {}
+
+
+def _load(s: Snapshot) -> Iterable[Metric]:
+    load = s.load
+    if load is None:
+        return ()
+    key = (load.load1, load.load5, load.load15)
+    last = _last_input.get("loadavg")
+    if last is not None and last[0] == key:
+        return last[1]
+    fams = (_scalars.family(GaugeFamily, "node_load1", "1m load average.", load.load1),
+            _scalars.family(GaugeFamily, "node_load5", "5m load average.", load.load5),
+            _scalars.family(GaugeFamily, "node_load15", "15m load average.", load.load15))
+    _last_input["loadavg"] = (key, fams)
+    return fams
 
 
 # meminfo's families by field: (value, whether a count, family). A field whose value and kind are
@@ -72,12 +87,22 @@ def _load(s: Snapshot) -> Iterator[Metric]:
 _memory_kept: dict[str, tuple[int, bool, Metric]] = {}
 
 
-def _memory(s: Snapshot) -> Iterator[Metric]:
-    if s.memory is None:
-        return
-    counts = s.memory.counts
+def _memory(s: Snapshot) -> Iterable[Metric]:
+    memory = s.memory
+    if memory is None:
+        return ()
+    last = _last_input.get("meminfo")
+    if last is not None and last[0] == (memory.fields, memory.counts):
+        return last[1]
+    fams = tuple(_memory_families(memory))
+    _last_input["meminfo"] = ((dict(memory.fields), memory.counts), fams)
+    return fams
+
+
+def _memory_families(memory: Memory) -> Iterator[Metric]:
+    counts = memory.counts
     kept = _memory_kept
-    for key, value in s.memory.fields.items():
+    for key, value in memory.fields.items():
         last = kept.get(key)
         count = key in counts
         if last is not None and last[0] == value and last[1] is count and type(value) is int:
@@ -202,24 +227,23 @@ _CGROUP_COUNTERS = (
 )
 
 
-_cgroup_memo: list[tuple[object, list[Family]]] = []
+_cgroup_memo: list[tuple[object, tuple[Family, ...]]] = []
 
 
-def _cgroups(s: Snapshot) -> Iterator[Metric]:
+def _cgroups(s: Snapshot) -> Iterable[Metric]:
     """Per-service use: one series per cgroup path (bounded by cgroups.max_series) and "other".
 
     The collector hands back the very same series tuple while no cgroup moved: then the
     families built (and rendered) for it last time are served again."""
     if s.cgroups is None:
-        return
+        return ()
     if _cgroup_memo and _cgroup_memo[0][0] is s.cgroups:
-        yield from _cgroup_memo[0][1]
-        return
-    fams = list(_cgroup_families(s.cgroups))
+        return _cgroup_memo[0][1]
+    fams = tuple(_cgroup_families(s.cgroups))
     for fam in fams:
         fam.reused = True
     _cgroup_memo[:] = [(s.cgroups, fams)]
-    yield from fams
+    return fams
 
 
 def _cgroup_families(cgroups: tuple[CgroupUsage, ...]) -> Iterator[Family]:
@@ -297,12 +321,15 @@ def _make_build_info() -> InfoFamily:
 _BUILD_INFO = _make_build_info()
 
 
-def _build_info() -> Iterator[Metric]:
-    yield _BUILD_INFO
+def _build_info() -> Iterable[Metric]:
+    return _BUILD_ONLY
+
+
+_BUILD_ONLY = (_BUILD_INFO,)
 
 
 # The families built from typed Snapshot fields, by the collector that fills the field.
-_AREAS: tuple[tuple[str, Callable[[Snapshot], Iterator[Metric]]], ...] = (
+_AREAS: tuple[tuple[str, Callable[[Snapshot], Iterable[Metric]]], ...] = (
     ("cpu", _cpu),
     ("loadavg", _load),
     ("meminfo", _memory),

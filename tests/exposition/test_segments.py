@@ -175,3 +175,20 @@ def test_the_areas_hand_out_their_families_again_only_while_unchanged() -> None:
     assert moved["node_network_receive_errs"] is first["node_network_receive_errs"]
     assert moved["node_network_receive_bytes"] is not first["node_network_receive_bytes"]
     assert (("eth0",), 2000) in moved["node_network_receive_bytes"].rows
+
+
+def test_an_area_whose_input_is_unchanged_hands_out_the_same_tuple_and_its_segment_the_same_text() -> None:
+    first = host_families._memory(snapshot(mem_available=3 * 2**30))
+    assert host_families._memory(snapshot(mem_available=3 * 2**30)) is first
+    text = encoding._segment("test:meminfo", first, False)
+    assert encoding._segment("test:meminfo", first, False) is text
+    moved = host_families._memory(snapshot(mem_available=4 * 2**30))
+    assert moved is not first
+    assert "node_memory_MemAvailable_bytes 4.294967296e+09\n" in encoding._segment("test:meminfo", moved, False)
+
+
+def test_the_same_tuple_is_written_again_when_one_of_its_families_was_edited() -> None:
+    fams = (KeptFamilies().family(GaugeFamily, "seg_tuple", "T.", ("x",), [(("a",), 1.0)]),)
+    encoding._segment("test:tuple", fams, False)
+    fams[0].add_metric(("b",), 2.0)
+    assert 'seg_tuple{x="b"} 2.0\n' in encoding._segment("test:tuple", fams, False)
