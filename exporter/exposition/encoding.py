@@ -155,10 +155,11 @@ def _metric_block(metric: Metric, openmetrics: bool) -> str:
 # the metrics keeps them alive, so an identity is never that of a newer object at the same
 # address. Keys are fixed area and collector names; bounded like the rendered-family cache.
 class _Segment:
-    __slots__ = ("metrics", "kept", "blocks", "text", "edits", "whole")
+    __slots__ = ("metrics", "kept", "blocks", "data", "edits", "whole")
 
     def __init__(self, metrics: tuple[Metric, ...], kept: list[bool], blocks: list[str]) -> None:
-        self.metrics, self.kept, self.blocks, self.text = metrics, kept, blocks, "".join(blocks)
+        self.metrics, self.kept, self.blocks = metrics, kept, blocks
+        self.data = "".join(blocks).encode()  # kept encoded: a scrape joins bytes, encodes only what moved
         self.edits = Family.edited_after_keeping
         self.whole = all(kept)  # every metric kept: the same tuple handed in again is this text
 
@@ -170,17 +171,18 @@ def _kept(metric: Metric) -> bool:
     return isinstance(metric, Family) and metric.reused and metric.blocks is not None
 
 
-def _segment(key: str, metrics: Iterable[Metric], openmetrics: bool) -> str:
+def _segment(key: str, metrics: Iterable[Metric], openmetrics: bool) -> bytes:
+    """The segment's text, UTF-8 encoded."""
     slot = (key, openmetrics)
     last = _segments.get(slot)
     if last is not None and metrics is last.metrics and last.whole and last.edits == Family.edited_after_keeping:
-        return last.text  # the very tuple as then (tuple() below hands a tuple back as it is)
+        return last.data  # the very tuple as then (tuple() below hands a tuple back as it is)
     fams = tuple(metrics)
     n = len(fams)
     if last is not None and len(last.metrics) == n and last.edits == Family.edited_after_keeping:
         same = list(map(and_, map(is_, fams, last.metrics), last.kept))
         if all(same):
-            return last.text
+            return last.data
         blocks, kept = last.blocks.copy(), last.kept.copy()
         for i in compress(range(n), map(not_, same)):
             metric = fams[i]
@@ -198,31 +200,31 @@ def _segment(key: str, metrics: Iterable[Metric], openmetrics: bool) -> str:
         if not reused:  # nothing to keep (a collector's families built afresh): nothing stored
             if last is not None:
                 del _segments[slot]
-            return "".join(blocks)
+            return "".join(blocks).encode()
         kept = list(map(_kept, fams))
     if len(_segments) >= MAX_RENDERED:
         _segments.clear()
     new = _segments[slot] = _Segment(fams, kept, blocks)
-    return new.text
+    return new.data
 
 
-def _blocks_of(registry: Collector, openmetrics: bool) -> list[str]:
-    """The registry's blocks in order; by segment when it hands out `segments()`: (key, one area's
-    or one collector's families), keys fixed and distinct (exporter/exposition/cache.py)."""
+def _blocks_of(registry: Collector, openmetrics: bool) -> list[bytes]:
+    """The registry's text in order, UTF-8 encoded; by segment when it hands out `segments()`: (key,
+    one area's or one collector's families), keys fixed and distinct (exporter/exposition/cache.py)."""
     segments = getattr(registry, "segments", None)
     if segments is not None:
         return [_segment(key, metrics, openmetrics) for key, metrics in segments()]
-    return [_metric_block(metric, openmetrics) for metric in registry.collect()]
+    return ["".join([_metric_block(metric, openmetrics) for metric in registry.collect()]).encode()]
 
 
 def _text(registry: Collector) -> bytes:
-    return "".join(_blocks_of(registry, False)).encode("utf-8")
+    return b"".join(_blocks_of(registry, False))
 
 
 def _openmetrics(registry: Collector) -> bytes:
     out = _blocks_of(registry, True)
-    out.append("# EOF\n")
-    return "".join(out).encode("utf-8")
+    out.append(b"# EOF\n")
+    return b"".join(out)
 
 
 def library_text(registry: Collector) -> bytes:

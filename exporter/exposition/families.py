@@ -298,7 +298,9 @@ class KeptFamilies:
             fam = kept[2]
             if type(fam) is cls and fam.documentation == documentation and fam.labelnames == labelnames:
                 return fam  # type: ignore[return-value]  # type(fam) is cls
-        new = self.family(cls, name, documentation, labelnames, list(zip(labels, values, strict=True)))
+        new = cls(name, documentation, labels=labelnames)
+        new.rows = list(zip(labels, values, strict=True))
+        new.reused = True
         if len(self._columns) >= MAX_RENDERED:
             self._columns.clear()
         self._columns[name] = (labels, values, new)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import platform
 from collections.abc import Callable, Iterable, Iterator
 from itertools import repeat
-from operator import attrgetter
+from operator import attrgetter, not_
 
 from prometheus_client.metrics_core import Metric
 
@@ -195,17 +195,18 @@ _COLLECTOR = ("collector",)
 
 def _collectors(s: Snapshot, only: Selection) -> Iterator[Metric]:
     shown = s.collectors if only is None else [c for c in s.collectors if c.name in only]
-    labels = _kept.labels("collectors", [(c.name,) for c in shown])
+    names, success, durations, available = (list(map(attrgetter(field), shown))
+                                            for field in ("name", "success", "duration_seconds", "available"))
+    labels = _kept.labels("collectors", list(zip(names)))  # (name,) per collector
     yield _kept.column_family(GaugeFamily, "node_scrape_collector_success",
                               "node_exporter: Whether a collector succeeded.", _COLLECTOR, labels,
-                              [1.0 if c.success else 0.0 for c in shown])
+                              list(map(float, success)))  # True: 1.0
     yield _kept.column_family(GaugeFamily, "node_scrape_collector_duration_seconds",
-                              "node_exporter: Duration of a collector scrape.", _COLLECTOR, labels,
-                              [c.duration_seconds for c in shown])
+                              "node_exporter: Duration of a collector scrape.", _COLLECTOR, labels, durations)
     yield _kept.column_family(GaugeFamily, "sysmon_collector_unavailable",
                               "1 when the collector's files do not exist on this host (no such kernel feature or"
                               " hardware), so its success 0 is not a fault.",
-                              _COLLECTOR, labels, [0.0 if c.available else 1.0 for c in shown])
+                              _COLLECTOR, labels, list(map(float, map(not_, available))))
 
 
 _CGROUP_COUNTERS = (
@@ -290,24 +291,24 @@ def _top_processes(reading: Reading, n: int) -> Iterator[Metric]:
     s = reading.cur
     if s.processes is None or n <= 0:
         return
-    labels = ["rank", "pid", "name", "user"]
     top_cpu = GaugeFamily(
         "sysmon_top_process_cpu_usage_ratio",
         "Top processes by CPU: share of all CPUs used since the previous snapshot (0..1).",
-        labels=labels,
-    )
-    top_mem = GaugeFamily(
-        "sysmon_top_process_resident_memory_bytes", "Top processes by resident memory.", labels=labels
+        labels=_TOP_LABELS,
     )
     ncpu = s.cpu.count if s.cpu and s.cpu.count else 1
     process_cpu = reading.rates.process_cpu
     for rank, p in enumerate(reading.top_cpu[:n], 1):
         ratio = (rate_of(process_cpu, p) or 0.0) / 100.0 / ncpu
         top_cpu.add_metric((str(rank), str(p.pid), p.name, p.user), ratio)
-    for rank, p in enumerate(reading.top_memory[:n], 1):
-        top_mem.add_metric((str(rank), str(p.pid), p.name, p.user), p.rss_bytes)
     yield top_cpu
-    yield top_mem
+    # The top by memory seldom changes between two scrapes (the same processes, the same sizes).
+    yield _kept.family(GaugeFamily, "sysmon_top_process_resident_memory_bytes", "Top processes by resident memory.",
+                       _TOP_LABELS, [((str(rank), str(p.pid), p.name, p.user), p.rss_bytes)
+                                     for rank, p in enumerate(reading.top_memory[:n], 1)])
+
+
+_TOP_LABELS = ("rank", "pid", "name", "user")
 
 
 def _make_build_info() -> InfoFamily:
