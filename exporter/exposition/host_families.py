@@ -178,16 +178,24 @@ def _network(s: Snapshot) -> Iterator[Metric]:
             yield _kept.column_family(CounterFamily, name, help_text, ("device",), labels, column)
 
 
-def _system(s: Snapshot) -> Iterator[Metric]:
-    if s.uname is not None:
-        u = s.uname
-        info = GaugeFamily(
-            "node_uname_info",
-            "Labeled system information as provided by the uname system call.",
-            labels=["domainname", "machine", "nodename", "release", "sysname", "version"],
-        )
-        info.add_metric([u.domainname, u.machine, u.nodename, u.release, u.sysname, u.version], 1.0)
-        yield info
+def _system(s: Snapshot) -> Iterable[Metric]:
+    u = s.uname
+    if u is None:
+        return ()
+    labels = (u.domainname, u.machine, u.nodename, u.release, u.sysname, u.version)
+    last = _last_input.get("uname")
+    if last is not None and last[0] == labels:
+        return last[1]
+    info = GaugeFamily(
+        "node_uname_info",
+        "Labeled system information as provided by the uname system call.",
+        labels=["domainname", "machine", "nodename", "release", "sysname", "version"],
+    )
+    info.add_metric(labels, 1.0)
+    info.reused = True
+    fams = (info,)
+    _last_input["uname"] = (labels, fams)
+    return fams
 
 
 _COLLECTOR = ("collector",)

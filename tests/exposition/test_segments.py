@@ -196,3 +196,21 @@ def test_the_same_tuple_is_written_again_when_one_of_its_families_was_edited() -
     encoding._segment("test:tuple", fams, False)
     fams[0].add_metric(("b",), 2.0)
     assert 'seg_tuple{x="b"} 2.0\n' in segment_text("test:tuple", fams, False)
+
+
+def test_uname_and_our_process_hand_out_the_same_tuple_only_while_unchanged() -> None:
+    from dataclasses import replace
+
+    snap = snapshot()
+    first = host_families._system(snap)
+    assert host_families._system(snapshot()) is first
+    assert snap.uname is not None
+    renamed = host_families._system(replace(snap, uname=replace(snap.uname, nodename="elsewhere")))
+    assert renamed is not first and list(renamed)[0].samples[0].labels["nodename"] == "elsewhere"
+
+    readings = [own_process(1.0), own_process(1.0), own_process(2.0)]
+    collector = SelfCollector()
+    collector._read = lambda: readings.pop(0)  # type: ignore[assignment]  # a fixed reading
+    mine = collector.collect()
+    assert collector.collect() is mine
+    assert collector.collect() is not mine
