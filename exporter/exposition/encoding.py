@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import partial
 from itertools import compress
-from operator import and_, is_, not_
+from operator import and_, attrgetter, is_, not_
 
 from prometheus_client.metrics_core import Metric
 from prometheus_client.openmetrics import exposition as openmetrics
@@ -28,6 +28,7 @@ from prometheus_client.utils import floatToGoString, parse_version
 from exporter.exposition.families import (
     MAX_RENDERED,
     Family,
+    Row,
     Unrenderable,
     _rendered,
     check_name,
@@ -171,6 +172,16 @@ def _kept(metric: Metric) -> bool:
     return isinstance(metric, Family) and metric.reused and metric.blocks is not None
 
 
+# A segment of Families none of which is reused (a collector's families built afresh at every
+# collection: os, softnet, arp...) is kept as its families' shapes (class, name, type, help,
+# label names) and rows (copies) with its text: when the shapes and rows of the families handed
+# in now equal those, both compared in C, the text is the same (the equality every rendered-family
+# cache relies on). Nine in ten of a scrape's fresh collector segments are unchanged.
+_shape_of = attrgetter("__class__", "name", "type", "documentation", "labelnames")
+_rows_of = attrgetter("rows")
+_fresh: dict[tuple[str, bool], tuple[list[object], list[list[Row]], bytes]] = {}
+
+
 def _segment(key: str, metrics: Iterable[Metric], openmetrics: bool) -> bytes:
     """The segment's text, UTF-8 encoded."""
     slot = (key, openmetrics)
@@ -179,6 +190,13 @@ def _segment(key: str, metrics: Iterable[Metric], openmetrics: bool) -> bytes:
         return last.data  # the very tuple as then (tuple() below hands a tuple back as it is)
     fams = tuple(metrics)
     n = len(fams)
+    fresh = _fresh.get(slot)
+    if fresh is not None and len(fresh[0]) == n:
+        try:
+            if list(map(_shape_of, fams)) == fresh[0] and list(map(_rows_of, fams)) == fresh[1]:
+                return fresh[2]
+        except AttributeError:  # not all Families now
+            pass
     if last is not None and len(last.metrics) == n and last.edits == Family.edited_after_keeping:
         same = list(map(and_, map(is_, fams, last.metrics), last.kept))
         if all(same):
@@ -197,10 +215,17 @@ def _segment(key: str, metrics: Iterable[Metric], openmetrics: bool) -> bytes:
                 reused = reused or metric.reused
             else:
                 blocks.append(_metric_block(metric, openmetrics))
-        if not reused:  # nothing to keep (a collector's families built afresh): nothing stored
+        if not reused:  # nothing kept by identity (a collector's families built afresh)
             if last is not None:
                 del _segments[slot]
-            return "".join(blocks).encode()
+            data = "".join(blocks).encode()
+            if all(isinstance(metric, Family) for metric in fams):
+                if len(_fresh) >= MAX_RENDERED:
+                    _fresh.clear()
+                _fresh[slot] = (list(map(_shape_of, fams)), list(map(list, map(_rows_of, fams))), data)
+            else:
+                _fresh.pop(slot, None)
+            return data
         kept = list(map(_kept, fams))
     if len(_segments) >= MAX_RENDERED:
         _segments.clear()
