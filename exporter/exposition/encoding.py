@@ -28,6 +28,7 @@ from prometheus_client.utils import floatToGoString, parse_version
 from exporter.exposition.families import (
     MAX_RENDERED,
     Family,
+    Rendered,
     Row,
     Unrenderable,
     _rendered,
@@ -97,6 +98,13 @@ def _family_header(f: Family, openmetrics: bool) -> str:
     return _header(f.name + _TEXT_SUFFIXES.get(f.type, ""), f.documentation, _TEXT_TYPES.get(f.type, f.type), False)
 
 
+def _keep_header(rendered: Rendered, f: Family, openmetrics: bool) -> str:
+    text = rendered.blocks[openmetrics]
+    if text is None:
+        text = rendered.blocks[openmetrics] = _family_header(f, openmetrics) + rendered.text
+    return text
+
+
 def _family_block(f: Family, openmetrics: bool) -> str:
     """A Family's whole block (HELP, TYPE and sample lines). A reused family's is kept on it; a
     reused family of one unlabelled sample not yet written is one whose value moved (meminfo's,
@@ -110,15 +118,17 @@ def _family_block(f: Family, openmetrics: bool) -> str:
         if text is not None:
             return text
     rows = f.rows
-    if reused and not f.labelnames and len(rows) == 1:  # new since its value moved (scalars.py): write it
+    single = not f.labelnames and len(rows) == 1
+    if reused and single:  # new since its value moved (scalars.py): write it
         text = f"{_family_header(f, openmetrics)}{f.name}{f.SUFFIX} {go_value(rows[0][1])}\n"
     else:
         rendered = _rendered.get((f.name, f.type, f.documentation, f.labelnames))  # f.rendered()'s, inline
-        if rendered is None or rendered.rows != rows:
-            rendered = f.rendered()
-        text = rendered.blocks[openmetrics]
-        if text is None:
-            text = rendered.blocks[openmetrics] = _family_header(f, openmetrics) + rendered.text
+        if rendered is not None and rendered.rows == rows:
+            text = rendered.blocks[openmetrics] or _keep_header(rendered, f, openmetrics)
+        elif single:  # a sample that moved (node_time_seconds): written, not kept
+            text = f"{_family_header(f, openmetrics)}{f.name}{f.SUFFIX} {go_value(rows[0][1])}\n"
+        else:
+            text = _keep_header(f.rendered(), f, openmetrics)
     if reused:
         f.keep_block(openmetrics, text)
     return text
@@ -209,17 +219,19 @@ def _segment(key: str, metrics: Iterable[Metric], openmetrics: bool) -> bytes:
     else:
         blocks = []
         reused = False
+        families = True
         for metric in fams:
             if isinstance(metric, Family):
                 blocks.append(_family_block(metric, openmetrics))
                 reused = reused or metric.reused
             else:
                 blocks.append(_metric_block(metric, openmetrics))
+                families = False
         if not reused:  # nothing kept by identity (a collector's families built afresh)
             if last is not None:
                 del _segments[slot]
             data = "".join(blocks).encode()
-            if all(isinstance(metric, Family) for metric in fams):
+            if families:
                 if len(_fresh) >= MAX_RENDERED:
                     _fresh.clear()
                 _fresh[slot] = (list(map(_shape_of, fams)), list(map(list, map(_rows_of, fams))), data)
