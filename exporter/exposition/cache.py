@@ -5,7 +5,9 @@ Reading the groups already include it. A scrape first asks the Sampler for a
 fresh enough Reading (which notifies the subscribers if it collects), then takes
 the bytes rendered for the latest Reading, rendering them once per encoding (and per
 collect[]/exclude[] selection, filtered from the same Reading: no extra collection) and
-gzipping them once on demand.
+gzipping them once on demand. The families come by segment (one area's, one collector's,
+one source's), and the fast encoders keep each segment's text between Readings while its
+families are the same (exporter/exposition/encoding.py).
 """
 
 from __future__ import annotations

@@ -7,7 +7,9 @@ remembered, and a label value is escaped only when it holds a character that
 needs it. Anything outside that (another escaping scheme or format version,
 exemplars, native histograms, OpenMetrics-only samples, names that need
 escaping) is handed to prometheus_client's own encoder, so the output never
-differs from the library's.
+differs from the library's. A registry that hands out its families by segment
+(the exposition's) is written segment by segment, each segment's text kept between
+scrapes while its families are the same (see _segment).
 """
 
 from __future__ import annotations

@@ -2,9 +2,12 @@
 
 Host metrics that node_exporter also exports keep its names, types and labels,
 so existing dashboards and rules work unchanged; everything else is `sysmon_`.
-Families are built anew for every rendered Reading, so a label set that
-disappears (an unmounted filesystem, an exited process) never lingers; only a
-single-value family whose value did not move is the same object as last time.
+Families are built from every rendered Reading, so a label set that disappears
+(an unmounted filesystem, an exited process) never lingers. A family whose rows
+equal last time's is the same object as then (Scalars, KeptFamilies), and an area
+whose whole input equals last time's hands out the same tuple of families: the
+encoder then serves their kept text (encoding._segment). The comparisons are made
+against this Reading's values every time, so what is served is never older than it.
 """
 
 from __future__ import annotations
@@ -199,12 +202,12 @@ def _system(s: Snapshot) -> Iterable[Metric]:
 
 
 _COLLECTOR = ("collector",)
+_COLLECTOR_FIELDS = attrgetter("name", "success", "duration_seconds", "available")
 
 
 def _collectors(s: Snapshot, only: Selection) -> Iterator[Metric]:
     shown = s.collectors if only is None else [c for c in s.collectors if c.name in only]
-    names, success, durations, available = (list(map(attrgetter(field), shown))
-                                            for field in ("name", "success", "duration_seconds", "available"))
+    names, success, durations, available = zip(*map(_COLLECTOR_FIELDS, shown), strict=True) if shown else ((),) * 4
     labels = _kept.labels("collectors", list(zip(names)))  # (name,) per collector
     yield _kept.column_family(GaugeFamily, "node_scrape_collector_success",
                               "node_exporter: Whether a collector succeeded.", _COLLECTOR, labels,
