@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,16 +19,22 @@ from prometheus_client.registry import Collector
 from exporter.runtime import Runtime, build_runtime
 from tests.support.node_fixtures import e2e_config, parse
 
-# file under the tree → (a pattern for one number in it, the metric and labels that show it, the factor)
-CHANGES = {
-    "proc/meminfo": (r"(?m)^(MemFree: +)(\d+)", "node_memory_MemFree_bytes", (), 1024),
-    "proc/loadavg": (r"^()(\d+\.\d+)", "node_load1", (), 1),
-    "proc/stat": (r"(?m)^(cpu0 )(\d+)", "node_cpu_seconds_total", (("cpu", "0"), ("mode", "user")), 0.01),
-    "proc/1/net/dev": (r"(?m)^( +lo: )(\d+)", "node_network_receive_bytes_total", (("device", "lo"),), 1),
-    "proc/vmstat": (r"(?m)^(pgfault )(\d+)", "node_vmstat_pgfault", (), 1),
-    "proc/net/netstat": (r"(?m)^(TcpExt: (?:\d+ ){3})(\d+)", None, (), 1),
-    "proc/net/sockstat": (r"(?m)^(TCP: inuse )(\d+)", "node_sockstat_TCP_inuse", (), 1),
-    "proc/diskstats": (r"(?m)^( +8 +0 sda )(\d+)", "node_disk_reads_completed_total", (("device", "sda"),), 1),
+# file under the tree → (a pattern for one number in it, the metric and labels that show it, its value
+# from the new number)
+CHANGES: dict[str, tuple[str, str | None, tuple[tuple[str, str], ...], Callable[[float], float]]] = {
+    "proc/meminfo": (r"(?m)^(MemFree: +)(\d+)", "node_memory_MemFree_bytes", (), lambda n: n * 1024),
+    "proc/loadavg": (r"^()(\d+\.\d+)", "node_load1", (), lambda n: n),
+    "proc/stat": (r"(?m)^(cpu0 )(\d+)", "node_cpu_seconds_total", (("cpu", "0"), ("mode", "user")),
+                  lambda n: n / 100),
+    "proc/1/net/dev": (r"(?m)^( +lo: )(\d+)", "node_network_receive_bytes_total", (("device", "lo"),), lambda n: n),
+    "proc/vmstat": (r"(?m)^(pgfault )(\d+)", "node_vmstat_pgfault", (), lambda n: n),
+    "proc/net/netstat": (r"(?m)^(TcpExt: (?:\d+ ){3})(\d+)", None, (), lambda n: n),
+    "proc/net/sockstat": (r"(?m)^(TCP: inuse )(\d+)", "node_sockstat_TCP_inuse", (), lambda n: n),
+    "proc/diskstats": (r"(?m)^( +8 +0 sda )(\d+)", "node_disk_reads_completed_total", (("device", "sda"),),
+                       lambda n: n),
+    # systemd's utime (stime is 98 ticks): its group's counter, through the process reader and the groups
+    "proc/1/stat": (r"^(1 \(systemd\) S (?:\S+ ){10})(\d+)", "sysmon_process_group_cpu_seconds_total",
+                    (("groupname", "systemd"),), lambda n: (n + 98) / 100),
 }
 
 
@@ -70,10 +77,10 @@ def test_every_rendering_is_the_librarys_and_shows_what_changed(tree: Path) -> N
         for step in range(4):  # step 0 renders the tree as it is; 1 and 3 change it, 2 does not
             expected = {}
             if step in (1, 3):
-                for rel, (pattern, name, labels, factor) in CHANGES.items():
+                for rel, (pattern, name, labels, shown) in CHANGES.items():
                     value = _bump(tree, rel, pattern, 7 * step)
                     if name is not None:
-                        expected[(name, labels)] = value * factor
+                        expected[(name, labels)] = shown(value)
             runtime.sampler.latest(max_age=0)
             body, _ = runtime.exposition.render(None, False)
             library = generate_latest(_Families(runtime))  # the same Reading, written by the library
