@@ -16,13 +16,14 @@ cheroot had), and waitress has no TLS. cheroot's weaknesses against slow clients
   with a traceback each time: 162,476 tracebacks in 15 s); `exporter.tuning.raise_fd_limit`
   raises the soft RLIMIT_NOFILE to the hard limit at start.
 * cheroot's own error answers (400, 404 on a bad request line, 413, 414, 431, 505) are
-  JSON `{"error": ...}` like the app's.
+  JSON `{"error": ...}` like the app's, and the per-request objects (request, WSGI gateway,
+  connection, its reader and writer) are cheaper versions of cheroot's
+  (exporter/web/protocol.py, exporter/web/streams.py).
 """
 
 from __future__ import annotations
 
 import errno
-import json
 import logging
 import signal
 import threading
@@ -31,12 +32,11 @@ from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from cheroot import connections, errors, server, wsgi
-from cheroot.makefile import MakeFile
+from cheroot import connections, wsgi
 
 from exporter.config import WebConfig, parse_listen
 from exporter.web.gate import HEAD_TIMEOUT, HeadGate
-from exporter.web.streams import SocketReader, SocketWriter
+from exporter.web.protocol import JSONErrorConnection, WSGIGateway
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -48,118 +48,6 @@ SOCKET_TIMEOUT = 10.0  # per read/write once a worker has the connection; idle k
 MAX_HEADER = 64 * 1024  # cheroot's 0 means unlimited
 EMFILE_LOG_INTERVAL = 10.0
 _FD_ERRORS = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
-
-
-class _Collect:
-    """Stands in for a connection's writer while cheroot formats a response head."""
-
-    def __init__(self) -> None:
-        self.parts: list[bytes] = []
-
-    def write(self, data: bytes) -> int:
-        self.parts.append(data)
-        return len(data)
-
-
-class JSONErrorRequest(server.HTTPRequest):
-    """cheroot's request, with two changes.
-
-    * Its own answers (bad request line, 414, 431, 505 ...) are `{"error": ...}` JSON.
-    * The response head goes out with the first body chunk, in one write: cheroot flushes
-      every write, so head and body were two send() calls and two TCP segments per response
-      (measured: one send is about a quarter of a cached scrape's server CPU). The head is
-      held when formatted and prepended to the first chunk; a response without a body (HEAD,
-      304) sends it when the response ends. A chunked response (no Content-Length; none of
-      ours) is sent as cheroot does, unheld, since cheroot writes its terminator directly.
-    """
-
-    _head = b""
-
-    def send_headers(self) -> None:
-        conn = self.conn
-        wfile, collect = conn.wfile, _Collect()
-        conn.wfile = collect
-        try:
-            super().send_headers()
-        finally:
-            conn.wfile = wfile
-        head = b"".join(collect.parts)
-        if self.chunked_write:
-            wfile.write(head)
-        else:
-            self._head = head
-
-    def write(self, chunk: bytes) -> None:
-        head = self._head
-        if head:
-            self._head = b""
-            self.conn.wfile.write(head + chunk)
-        else:
-            super().write(chunk)
-
-    def respond(self) -> None:
-        try:
-            super().respond()
-        finally:
-            head = self._head
-            if head:
-                self._head = b""
-                self.conn.wfile.write(head)
-
-    def simple_response(self, status: Any, msg: Any = "") -> None:
-        code = str(status)[:3]
-        if not code.startswith(("4", "5")):
-            super().simple_response(status, msg)
-            return
-        text = msg.decode("latin-1") if isinstance(msg, bytes) else str(msg or status)
-        body = json.dumps({"error": text}).encode()
-        head = [f"{self.server.protocol} {status}\r\n", f"Content-Length: {len(body)}\r\n",
-                "Content-Type: application/json\r\n", "X-Content-Type-Options: nosniff\r\n"]
-        if code in ("400", "413", "414", "431"):
-            self.close_connection = True
-            head.append("Connection: close\r\n")
-        try:
-            self.conn.wfile.write("".join(head).encode("latin-1") + b"\r\n" + body)
-        except OSError as ex:
-            if ex.args and ex.args[0] not in errors.socket_errors_to_ignore:
-                raise
-
-
-class JSONErrorConnection(server.HTTPConnection):
-    """cheroot's connection with cheaper construction and close (plain TCP; TLS keeps cheroot's).
-
-    * its reader and writer are exporter/web/streams.py's (C io instead of `_pyio`);
-    * no per-connection `lru_cache` wrappers of the peer-credential lookups (cheroot makes
-      two per connection, and the bound methods they hold made every connection a reference
-      cycle, freed only by the cyclic collector): those lookups serve UNIX sockets only;
-    * close() is one close(2): with no other file holding the socket, closing it sends the
-      FIN that cheroot's shutdown(SHUT_RDWR) sent before, and it cannot leave the
-      descriptor open behind a file that was not closed, as cheroot's writer was not.
-    """
-
-    RequestHandlerClass = JSONErrorRequest
-
-    def __init__(self, srv: Any, sock: Any, makefile: Any = MakeFile) -> None:
-        self.server = srv
-        self.socket = sock
-        self.requests_seen = 0
-        self.peercreds_enabled = srv.peercreds_enabled
-        self.peercreds_resolve_enabled = srv.peercreds_resolve_enabled
-        self._plain = makefile is MakeFile
-        if self._plain:
-            self.rfile = SocketReader(sock, self.rbufsize)
-            self.wfile = SocketWriter(sock)
-        else:
-            self.rfile = makefile(sock, "rb", self.rbufsize)
-            self.wfile = makefile(sock, "wb", self.wbufsize)
-
-    def close(self) -> None:
-        if not self._plain:
-            super().close()
-            return
-        self.rfile.close()
-        if not self.linger:
-            self.socket.close()
 
 
 class _Connections(connections.ConnectionManager):
@@ -206,6 +94,7 @@ class GatedServer(wsgi.Server):
 
     def __init__(self, *args: Any, head_timeout: float = HEAD_TIMEOUT, **kw: Any) -> None:
         super().__init__(*args, **kw)
+        self.gateway = WSGIGateway
         self.head_timeout = head_timeout
         self.gate = HeadGate(super().process_conn, head_timeout=head_timeout, max_head=MAX_HEADER,
                              socket_timeout=SOCKET_TIMEOUT)

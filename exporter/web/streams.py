@@ -11,7 +11,7 @@ less (numbers in docs/security.md, "HTTP cost per request").
   head gate ask of a reader: `has_data()` (are bytes of a next request already buffered
   here, where the kernel's epoll cannot see them?) and `bytes_read` (statistics, off).
 * `SocketWriter` sends each write at once (our responses are one write each, see
-  server.JSONErrorRequest), with the socket's per-send timeout as cheroot's writer had:
+  protocol.JSONErrorRequest), with the socket's per-send timeout as cheroot's writer had:
   a partial send continues, a client that stops reading for `timeout` seconds ends it.
 
 TLS connections keep cheroot's files (tls.LazyTLSAdapter.makefile).

@@ -73,7 +73,7 @@ def test_a_closed_connection_releases_its_descriptor_and_sends_fin(server: LiveA
     """close() without shutdown(): nothing may keep the descriptor open behind it (the FIN would wait for GC)."""
     from cheroot.makefile import MakeFile
 
-    from exporter.web.server import JSONErrorConnection
+    from exporter.web.protocol import JSONErrorConnection
 
     a, b = socket.socketpair()
     a.settimeout(5)
