@@ -203,12 +203,17 @@ def _segment(key: str, metrics: Iterable[Metric], openmetrics: bool) -> bytes:
     fams = tuple(metrics)
     n = len(fams)
     fresh = _fresh.get(slot)
+    shapes: list[object] | None = None
     if fresh is not None and len(fresh[0]) == n:
         try:
-            if list(map(_shape_of, fams)) == fresh[0] and list(map(_rows_of, fams)) == fresh[1]:
-                return fresh[2]
+            shapes = list(map(_shape_of, fams))
         except AttributeError:  # not all Families now
             pass
+        else:
+            if shapes == fresh[0]:
+                if list(map(_rows_of, fams)) == fresh[1]:
+                    return fresh[2]
+                shapes = fresh[0]  # equal: kept as they are
     if last is not None and len(last.metrics) == n and last.edits == Family.edited_after_keeping:
         same = list(map(and_, map(is_, fams, last.metrics), last.kept))
         if all(same):
@@ -236,7 +241,7 @@ def _segment(key: str, metrics: Iterable[Metric], openmetrics: bool) -> bytes:
             if families:
                 if len(_fresh) >= MAX_RENDERED:
                     _fresh.clear()
-                _fresh[slot] = (list(map(_shape_of, fams)), list(map(list, map(_rows_of, fams))), data)
+                _fresh[slot] = (shapes or list(map(_shape_of, fams)), list(map(list, map(_rows_of, fams))), data)
             else:
                 _fresh.pop(slot, None)
             return data
