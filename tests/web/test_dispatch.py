@@ -100,6 +100,48 @@ def test_routing_redirects_stay_werkzeugs(bare: Any) -> None:
     assert bare.get("/post-only").status_code == 405
 
 
+def test_a_redirect_names_each_requests_own_host_and_query(bare: Any) -> None:
+    """The bound adapters are kept per Host: a redirect for one client never carries another's."""
+    for host in ("a.example:9100", "b.example:9100", "a.example:9100"):
+        r = bare.get("/dir", headers={"Host": host}, query_string="x=é&y=1")
+        assert r.status_code == 308
+        assert r.headers["Location"] == f"http://{host}/dir/?x=%C3%A9&y=1"
+
+
+def test_routing_with_kept_adapters_equals_binding_each_request(bare: Any) -> None:
+    from werkzeug.exceptions import HTTPException
+    from werkzeug.test import EnvironBuilder
+
+    app = bare.application
+    cases = [("GET", "/ordered", ""), ("GET", "/dir", "q=1"), ("POST", "/ordered", ""), ("GET", "/nope/é", ""),
+             ("GET", "//ordered", ""), ("OPTIONS", "/post-only", ""), ("HEAD", "/ordered", "")]
+    for _ in range(2):  # second round: from the kept adapters
+        for method, path, query in cases:
+            env = EnvironBuilder(path=path, method=method, query_string=query, headers={"Host": "h:1"}).get_environ()
+            results = []
+            for adapter, kw in ((app.url_map.bind_to_environ(env), {}),
+                                (app.adapter(env), {"path_info": env["PATH_INFO"].encode("latin-1").decode(),
+                                                    "method": method, "query_args": query})):
+                try:
+                    results.append(adapter.match(return_rule=True, **kw))
+                except HTTPException as e:
+                    results.append((type(e), getattr(e, "new_url", None)))
+            assert results[0] == results[1], (method, path)
+
+
+def test_kept_adapters_are_bounded(bare: Any) -> None:
+    from exporter.web.dispatch import ADAPTERS
+
+    for i in range(ADAPTERS * 3):
+        assert bare.get("/ordered", headers={"Host": f"h{i}.example"}).status_code == 200
+        assert len(bare.application._adapters) <= ADAPTERS
+
+
+def test_a_host_that_cannot_be_bound_is_a_400_json(bare: Any) -> None:
+    r = bare.get("/ordered", headers={"Host": "a" * 70 + ".example"})  # an IDNA label over 63 characters
+    assert r.status_code == 400 and "error" in r.get_json()
+
+
 def test_static_files_revalidate_with_etag_and_last_modified(client: Any) -> None:
     r = client.get("/static/css/app.css")
     assert r.status_code == 200 and r.get_data() == (STATIC_DIR / "css" / "app.css").read_bytes()
