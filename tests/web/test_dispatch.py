@@ -117,9 +117,10 @@ def test_routing_with_kept_adapters_equals_binding_each_request(bare: Any) -> No
              ("GET", "//ordered", ""), ("OPTIONS", "/post-only", ""), ("HEAD", "/ordered", "")]
     for _ in range(2):  # second round: from the kept adapters
         for method, path, query in cases:
-            env = EnvironBuilder(path=path, method=method, query_string=query, headers={"Host": "h:1"}).get_environ()
-            results = []
-            for adapter, kw in ((app.url_map.bind_to_environ(env), {}),
+            env = EnvironBuilder(path=path, method=method, query_string=query, headers=[("Host", "h:1")]).get_environ()
+            results: list[Any] = []
+            none: dict[str, str] = {}
+            for adapter, kw in ((app.url_map.bind_to_environ(env), none),
                                 (app.adapter(env), {"path_info": env["PATH_INFO"].encode("latin-1").decode(),
                                                     "method": method, "query_args": query})):
                 try:
