@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import partial
 from itertools import compress
-from operator import and_, attrgetter, is_, not_
+from operator import and_, is_, not_
 
 from prometheus_client.metrics_core import Metric
 from prometheus_client.openmetrics import exposition as openmetrics
@@ -31,7 +31,6 @@ from exporter.exposition.families import (
     MAX_RENDERED,
     Family,
     Rendered,
-    Row,
     Unrenderable,
     _rendered,
     check_name,
@@ -184,16 +183,6 @@ def _kept(metric: Metric) -> bool:
     return isinstance(metric, Family) and metric.reused and metric.blocks is not None
 
 
-# A segment of Families none of which is reused (a collector's families built afresh at every
-# collection: os, softnet, arp...) is kept as its families' shapes (class, name, type, help,
-# label names) and rows (copies) with its text: when the shapes and rows of the families handed
-# in now equal those, both compared in C, the text is the same (the equality every rendered-family
-# cache relies on). Nine in ten of a scrape's fresh collector segments are unchanged.
-_shape_of = attrgetter("__class__", "name", "type", "documentation", "labelnames")
-_rows_of = attrgetter("rows")
-_fresh: dict[tuple[str, bool], tuple[list[object], list[list[Row]], bytes]] = {}
-
-
 def _segment(key: str, metrics: Iterable[Metric], openmetrics: bool) -> bytes:
     """The segment's text, UTF-8 encoded."""
     slot = (key, openmetrics)
@@ -202,18 +191,6 @@ def _segment(key: str, metrics: Iterable[Metric], openmetrics: bool) -> bytes:
         return last.data  # the very tuple as then (tuple() below hands a tuple back as it is)
     fams = tuple(metrics)
     n = len(fams)
-    fresh = _fresh.get(slot)
-    shapes: list[object] | None = None
-    if fresh is not None and len(fresh[0]) == n:
-        try:
-            shapes = list(map(_shape_of, fams))
-        except AttributeError:  # not all Families now
-            pass
-        else:
-            if shapes == fresh[0]:
-                if list(map(_rows_of, fams)) == fresh[1]:
-                    return fresh[2]
-                shapes = fresh[0]  # equal: kept as they are
     if last is not None and len(last.metrics) == n and last.edits == Family.edited_after_keeping:
         same = list(map(and_, map(is_, fams, last.metrics), last.kept))
         if all(same):
@@ -226,25 +203,16 @@ def _segment(key: str, metrics: Iterable[Metric], openmetrics: bool) -> bytes:
     else:
         blocks = []
         reused = False
-        families = True
         for metric in fams:
             if isinstance(metric, Family):
                 blocks.append(_family_block(metric, openmetrics))
                 reused = reused or metric.reused
             else:
                 blocks.append(_metric_block(metric, openmetrics))
-                families = False
-        if not reused:  # nothing kept by identity (a collector's families built afresh)
+        if not reused:  # nothing to keep (a collector's families built afresh): nothing stored
             if last is not None:
                 del _segments[slot]
-            data = "".join(blocks).encode()
-            if families:
-                if len(_fresh) >= MAX_RENDERED:
-                    _fresh.clear()
-                _fresh[slot] = (shapes or list(map(_shape_of, fams)), list(map(list, map(_rows_of, fams))), data)
-            else:
-                _fresh.pop(slot, None)
-            return data
+            return "".join(blocks).encode()
         kept = list(map(_kept, fams))
     if len(_segments) >= MAX_RENDERED:
         _segments.clear()

@@ -214,20 +214,3 @@ def test_uname_and_our_process_hand_out_the_same_tuple_only_while_unchanged() ->
     mine = collector.collect()
     assert collector.collect() is mine
     assert collector.collect() is not mine
-
-
-def fresh_families(value: float, help_text: str = "Fresh.") -> list[Metric]:
-    fam = GaugeFamily("seg_fresh", help_text, labels=["x"])
-    fam.add_metric(["a"], value)
-    return [fam, CounterFamily("seg_fresh_count", "Count.", value=3.0)]
-
-
-def test_a_segment_of_families_built_afresh_is_its_kept_text_while_their_rows_are_equal() -> None:
-    first = encoding._segment("test:fresh", fresh_families(1.0), False)
-    assert encoding._segment("test:fresh", fresh_families(1.0), False) is first
-    assert b'seg_fresh{x="a"} 2.0\n' in encoding._segment("test:fresh", fresh_families(2.0), False)
-    assert b"# HELP seg_fresh Other help.\n" in encoding._segment("test:fresh", fresh_families(2.0, "Other help."),
-                                                                 False)
-    library = GaugeMetricFamily("seg_fresh", "Fresh.", labels=["x"])
-    library.add_metric(["a"], 2.0)
-    assert b'seg_fresh{x="a"} 2.0\n' in encoding._segment("test:fresh", [library, fresh_families(1.0)[1]], False)
