@@ -123,13 +123,14 @@ def _family_block(f: Family, openmetrics: bool) -> str:
     if reused and single:  # new since its value moved (scalars.py): write it
         text = f"{_family_header(f, openmetrics)}{f.name}{f.SUFFIX} {go_value(rows[0][1])}\n"
     else:
-        rendered = _rendered.get((f.name, f.type, f.documentation, f.labelnames))  # f.rendered()'s, inline
+        key = (f.name, f.type, f.documentation, f.labelnames)
+        rendered = _rendered.get(key)  # f.rendered(), inline
         if rendered is not None and rendered.rows == rows:
             text = rendered.blocks[openmetrics] or _keep_header(rendered, f, openmetrics)
         elif single:  # a sample that moved (node_time_seconds): written, not kept
             text = f"{_family_header(f, openmetrics)}{f.name}{f.SUFFIX} {go_value(rows[0][1])}\n"
         else:
-            text = _keep_header(f.rendered(), f, openmetrics)
+            text = _keep_header(f.render_after(key, rendered), f, openmetrics)
     if reused:
         f.keep_block(openmetrics, text)
     return text

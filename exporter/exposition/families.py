@@ -126,7 +126,8 @@ def go_values(values: list[Any]) -> list[str]:
 # `name{labels} ` prefix (and its whole line when the value is equal too): a counter
 # family that moved costs a value format per row, not a label join. Bounded: names are
 # fixed but for textfile's, and the whole table is dropped past the limit.
-_rendered: dict[tuple[str, str, str, tuple[str, ...]], Rendered] = {}
+RenderedKey = tuple[str, str, str, tuple[str, ...]]
+_rendered: dict[RenderedKey, Rendered] = {}
 MAX_RENDERED = 4096
 
 
@@ -203,10 +204,15 @@ class Family(Metric):
     def rendered(self) -> Rendered:
         """This family's rendering: the last one when its rows are equal to those rendered then."""
         key = (self.name, self.type, self.documentation, self.labelnames)
-        rows = self.rows
         last = _rendered.get(key)
-        if last is not None and last.rows == rows:
+        if last is not None and last.rows == self.rows:
             return last
+        return self.render_after(key, last)
+
+    def render_after(self, key: RenderedKey, last: Rendered | None) -> Rendered:
+        """A new rendering of this family, kept under `key` (its name, type, help and label names),
+        reusing what it can of `last`, the one kept there (its rows differ)."""
+        rows = self.rows
         prefixes, values = self._render(last)
         if len(_rendered) >= MAX_RENDERED:
             _rendered.clear()
