@@ -106,15 +106,21 @@ class HeadGate:
     def offer(self, conn: Any) -> None:
         """Called instead of cheroot's process_conn (selector thread, sometimes a worker)."""
         if conn.rfile.has_data():  # pipelined bytes already in cheroot's buffer
-            self._dispatch(conn)
+            self._to_worker(conn)
             return
         state = self._ready(conn)
         if state is True:
-            self._dispatch(conn)
+            self._to_worker(conn)
         elif state is False:
             self._wait(conn)
         else:
             _close(conn)
+
+    def _to_worker(self, conn: Any) -> None:
+        sock = conn.socket
+        if sock.gettimeout() is None:  # fresh from a plain accept: blocking, no timeout yet
+            sock.settimeout(self._socket_timeout)  # a worker's reads and writes wait this long at most
+        self._dispatch(conn)
 
     def shed_oldest(self) -> bool:
         """Close the connection that has waited longest (to free a descriptor on EMFILE)."""
@@ -249,8 +255,12 @@ def _complete(data: bytes | bytearray, max_head: int) -> bool:
 
 
 def _peek(sock: socket.socket, n: int, timeout: float) -> bytes:
-    """What the kernel holds for `sock`, without consuming it and without waiting (a socket
-    with a timeout would otherwise first wait for data: Python polls before recv)."""
+    """What the kernel holds for `sock`, without consuming it and without waiting. A socket
+    without a timeout (fresh from the plain accept) is peeked with MSG_DONTWAIT: one system
+    call. One with a timeout (back from keep-alive) would first wait for data (Python polls
+    before recv), so it is switched to non-blocking for the peek and back."""
+    if sock.gettimeout() is None:
+        return socket.socket.recv(sock, n, socket.MSG_PEEK | socket.MSG_DONTWAIT)
     sock.setblocking(False)
     try:
         return socket.socket.recv(sock, n, socket.MSG_PEEK)  # the raw bytes, also under TLS

@@ -25,14 +25,17 @@ from __future__ import annotations
 
 import errno
 import logging
+import queue
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from cheroot import connections, wsgi
+from cheroot import connections, errors, wsgi
+from cheroot.makefile import MakeFile
 
 from exporter.config import WebConfig, parse_listen
 from exporter.web.gate import HEAD_TIMEOUT, HeadGate
@@ -48,6 +51,7 @@ SOCKET_TIMEOUT = 10.0  # per read/write once a worker has the connection; idle k
 MAX_HEADER = 64 * 1024  # cheroot's 0 means unlimited
 EMFILE_LOG_INTERVAL = 10.0
 _FD_ERRORS = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
+_ACCEPT_RETRY = {*errors.socket_error_eintr, *errors.socket_errors_nonblocking, *errors.socket_errors_to_ignore}
 
 
 class _Connections(connections.ConnectionManager):
@@ -72,6 +76,8 @@ class _Connections(connections.ConnectionManager):
 
     def _from_server_socket(self, server_socket: Any) -> Any:
         try:
+            if self.server.ssl_adapter is None:
+                return self._accept_plain(server_socket)
             return super()._from_server_socket(server_socket)  # type: ignore[misc]
         except OSError as e:
             if e.errno not in _FD_ERRORS:
@@ -87,6 +93,31 @@ class _Connections(connections.ConnectionManager):
             return None
 
 
+    def _accept_plain(self, server_socket: socket.socket) -> Any:
+        """cheroot's accept for plain TCP, without its per-connection system calls that do
+        nothing here: the listening socket is non-blocking (no poll before accept4), the
+        descriptor is close-on-exec already (Python's accept4 sets it; cheroot set it again
+        with two fcntl calls), and the socket stays blocking, without a timeout, until the
+        gate hands it to a worker (HeadGate._to_worker sets the timeout then): the gate
+        peeks with MSG_DONTWAIT instead of switching the socket's mode twice per peek."""
+        try:
+            fd, addr = server_socket._accept()  # type: ignore[attr-defined]  # socket.accept's first step
+        except OSError as e:
+            if e.errno in _FD_ERRORS:
+                raise
+            if e.args and e.args[0] in _ACCEPT_RETRY:
+                return None  # as cheroot: interrupted, nothing to accept after all, or the peer gave up
+            raise
+        sock = socket.socket(server_socket.family, server_socket.type, server_socket.proto, fileno=fd)
+        srv = self.server
+        if srv.stats["Enabled"]:
+            srv.stats["Accepts"] += 1
+        conn = srv.ConnectionClass(srv, sock, MakeFile)
+        conn.remote_addr, conn.remote_port = (addr[0], addr[1]) if addr else ("0.0.0.0", 0)
+        conn.ssl_env = {}
+        return conn
+
+
 class GatedServer(wsgi.Server):
     """cheroot's WSGI server with the head gate in front of its workers (see the module doc)."""
 
@@ -95,6 +126,11 @@ class GatedServer(wsgi.Server):
     def __init__(self, *args: Any, head_timeout: float = HEAD_TIMEOUT, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.gateway = WSGIGateway
+        # The hand-off to the workers: a C queue (put and get without Python frames or a
+        # Condition; cheroot's queue.Queue is unbounded here too: accepted_queue_size -1).
+        pool = self.requests
+        pool._queue = queue.SimpleQueue()
+        pool.get = pool._queue.get
         self.head_timeout = head_timeout
         self.gate = HeadGate(super().process_conn, head_timeout=head_timeout, max_head=MAX_HEADER,
                              socket_timeout=SOCKET_TIMEOUT)
@@ -104,6 +140,7 @@ class GatedServer(wsgi.Server):
         original = self.__dict__["_connections"]
         self.__dict__["_connections"] = _Connections(self)
         original._selector.close()  # it only held the listening socket
+        self.socket.setblocking(False)  # accept only when epoll says so (see _Connections._accept_plain)
         self.gate.start()
 
     def process_conn(self, conn: Any) -> None:
