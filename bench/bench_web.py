@@ -13,6 +13,10 @@ see the same machine load:
    /metrics and a browser's for /data; once with `sample_max_age: 1h` (no request collects:
    the web layer, the cached rendering and the HTTP server) and once with `0s` (every request
    collects). History and scans are off there, so that no background work lands in the window.
+3. CPU per request on a new connection each (`*_newconn`, cached config): what a scraper
+   without keep-alive costs the server, accept, head gate and close included. A raw socket
+   client: connect, one GET with `Connection: close`, read to EOF; `GET /nope` (a 404 JSON,
+   no app work: the HTTP layer's fixed cost) and `GET /metrics` with Prometheus' headers.
 
 Medians of `--runs` runs of each.
 
@@ -24,6 +28,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -91,10 +96,29 @@ class Exporter:
         finally:
             conn.close()
 
+    def new_connections(self, path: str, headers: dict[str, str], n: int, expect: int) -> None:
+        extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        raw = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n{extra}Connection: close\r\n\r\n".encode()
+        status = b" %d " % expect
+        for _ in range(n):
+            with socket.create_connection(("127.0.0.1", self.port), timeout=30) as s:
+                s.sendall(raw)
+                first = s.recv(65536)
+                while s.recv(65536):
+                    pass
+            if status not in first[:16]:
+                raise RuntimeError(f"{path}: {first[:40]!r}")
+
     def cpu_ms_per_request(self, path: str, headers: dict[str, str], n: int) -> float:
         self.requests(path, headers, 20)  # warm: first collections, caches, the connection's thread
         before = cpu_seconds(self.proc.pid)
         self.requests(path, headers, n)
+        return (cpu_seconds(self.proc.pid) - before) * 1000 / n
+
+    def cpu_ms_per_new_connection(self, path: str, headers: dict[str, str], n: int, expect: int = 200) -> float:
+        self.new_connections(path, headers, 20, expect)
+        before = cpu_seconds(self.proc.pid)
+        self.new_connections(path, headers, n, expect)
         return (cpu_seconds(self.proc.pid) - before) * 1000 / n
 
 
@@ -111,8 +135,12 @@ def rss_run(python: str, tree: Path, home: Path) -> dict[str, float]:
 def cpu_run(python: str, tree: Path, home: Path, max_age: str, n: int) -> dict[str, float]:
     config = f"sample_max_age: {max_age}\nhistory:\n  enabled: false\ndirsize:\n  enabled: false\n"
     with Exporter(python, tree, home, config) as e:
-        return {"metrics_ms": e.cpu_ms_per_request("/metrics", PROMETHEUS, n),
+        rows = {"metrics_ms": e.cpu_ms_per_request("/metrics", PROMETHEUS, n),
                 "data_ms": e.cpu_ms_per_request("/data", BROWSER, n)}
+        if max_age != "0s":  # the HTTP layer's cost per connection: cached answers only
+            rows["nope_newconn_ms"] = e.cpu_ms_per_new_connection("/nope", {}, n, expect=404)
+            rows["metrics_newconn_ms"] = e.cpu_ms_per_new_connection("/metrics", PROMETHEUS, n)
+        return rows
 
 
 def main() -> int:
