@@ -17,9 +17,10 @@ from operator import attrgetter
 
 from prometheus_client.metrics_core import Metric
 
-from exporter.exposition.families import GaugeFamily
+from exporter.exposition.families import GaugeFamily, KeptFamilies, Row
 from exporter.host.context import Collected
 from exporter.host.paths import HostPaths
+from exporter.host.scalars import Scalars
 from exporter.host.sysfs import KeptFile
 from exporter.sampling.snapshot import Process, ProcessChanges
 
@@ -31,23 +32,24 @@ _state, _threads = attrgetter("state"), attrgetter("threads")
 
 
 def count_families(
-    processes: Sequence[Process], limits: Sequence[float | None], counted: tuple[Counter[str], int] | None = None
+    processes: Sequence[Process], limits: Sequence[float | None], counted: tuple[Counter[str], int] | None = None,
+    kept: tuple[Scalars, KeptFamilies] | None = None,
 ) -> list[Metric]:
-    """node_processes_*; `counted` is (processes by state, threads) if the caller has them."""
+    """node_processes_*; `counted` is (processes by state, threads) if the caller has them, `kept`
+    the caller's Scalars and KeptFamilies, which hand a family out again while it is unchanged."""
     by_state, threads = counted if counted is not None else (Counter(map(_state, processes)),
                                                             sum(map(_threads, processes)))
-    states = GaugeFamily("node_processes_state", "Number of processes in each state.", labels=["state"])
-    for state, n in sorted(by_state.items()):
-        if n > 0:
-            states.add_metric([state], float(n))
+    scalars, families = kept if kept is not None else (Scalars(), KeptFamilies())
+    rows: list[Row] = [((state,), float(n)) for state, n in sorted(by_state.items()) if n > 0]
     fams: list[Metric] = [
-        GaugeFamily("node_processes_threads", "Allocated threads in system", float(threads)),
-        states,
-        GaugeFamily("node_processes_pids", "Number of PIDs", float(len(processes))),
+        scalars.family(GaugeFamily, "node_processes_threads", "Allocated threads in system", float(threads)),
+        families.family(GaugeFamily, "node_processes_state", "Number of processes in each state.", ("state",),
+                        rows),
+        scalars.family(GaugeFamily, "node_processes_pids", "Number of PIDs", float(len(processes))),
     ]
     for (_file, name, help_text), value in zip(_LIMITS, limits, strict=True):
         if value is not None:  # a limit we cannot read is left out, the counts stand
-            fams.append(GaugeFamily(name, help_text, value))
+            fams.append(scalars.family(GaugeFamily, name, help_text, value))
     return fams
 
 
@@ -72,11 +74,12 @@ class ProcessCounts:
         self._reader = reader
         self._limits = Limits(paths)
         self._last: tuple[tuple[Process, ...], Counter[str], int] | None = None
+        self._kept = (Scalars(), KeptFamilies())
 
     def __call__(self) -> Collected:
         processes = self._reader()
         counted = self._count(processes)
-        return Collected(processes, count_families(processes, self._limits.read(), counted))
+        return Collected(processes, count_families(processes, self._limits.read(), counted, self._kept))
 
     def _count(self, processes: tuple[Process, ...]) -> tuple[Counter[str], int]:
         """(processes by state, threads): moved by what changed when the reader says what that

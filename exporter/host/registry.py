@@ -27,6 +27,11 @@ from exporter.sampling.snapshot import CollectorResult, Snapshot
 
 log = logging.getLogger(__name__)
 
+# Collector durations are kept to the microsecond: finer digits are noise at this scale (a
+# collector takes 5-5,000 µs), and writing 37 full-precision floats cost 22 µs of every
+# scrape's rendering against 7 µs for the rounded ones.
+DURATION_DIGITS = 6
+
 
 
 def enabled_specs(config: Config) -> tuple[CollectorSpec, ...]:
@@ -108,7 +113,7 @@ class HostReader:
             except Exception as e:  # noqa: BLE001 - a failing area must not fail the snapshot
                 self._failed(results, name, f"{type(e).__name__}: {e}", start)
                 continue
-            results.append(CollectorResult(name, True, clock() - start))
+            results.append(CollectorResult(name, True, round(clock() - start, DURATION_DIGITS)))
             if missing is not None or name in failing:  # it failed last time, or its file just appeared
                 missing_of.pop(name, None)
                 self._log_change(name, True, "")
@@ -124,7 +129,8 @@ class HostReader:
 
     def _failed(self, results: list[CollectorResult], name: str, err: str, start: float) -> None:
         available = name not in self._missing
-        results.append(CollectorResult(name, False, time.perf_counter() - start, err, available))
+        results.append(CollectorResult(name, False, round(time.perf_counter() - start, DURATION_DIGITS), err,
+                                       available))
         self._log_change(name, False, err, available)
 
     # A collector whose file this host lacks looks for it again at most this often: a file
