@@ -175,3 +175,28 @@ def test_security_headers_are_added_once_and_never_over_a_routes_own(bare: Any) 
         headers = bare.get(path).headers
         assert [headers.getlist(name) for name in ("Content-Security-Policy", "X-Content-Type-Options")] == [
             [CSP], ["nosniff"]], path
+
+
+@pytest.mark.parametrize(("make", "buffered"), [
+    (lambda: json_response({"error": "nope"}, 404), True),
+    (lambda: Response(b"\x1f\x8b gz", content_type="text/plain", headers={"Content-Encoding": "gzip"}), True),
+    (lambda: Response("é", mimetype="text/html"), True),
+    (lambda: Response("x", headers={"Content-Security-Policy": "default-src 'none'"}), True),
+    (lambda: Response("moved", 302, headers={"Location": "/elsewhere"}), False),  # Werkzeug fixes Location
+    (lambda: Response(status=304), False),
+    (lambda: Response(iter([b"a", b"b"])), False),  # streamed
+])
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_the_buffered_answer_is_what_werkzeug_sends(make: Any, buffered: bool, method: str) -> None:
+    from werkzeug.test import EnvironBuilder
+
+    from exporter.web.dispatch import _buffered_answer, _with_security_headers
+
+    env = EnvironBuilder(path="/x", method=method).get_environ()
+    sent: list[Any] = []
+    body = b"".join(make()(env, _with_security_headers(lambda s, h, e=None: sent.append((s, h)))))  # type: ignore
+    answer = _buffered_answer(make(), method == "HEAD")
+    assert (answer is not None) == buffered
+    if answer is not None:
+        assert (answer[0], answer[1]) == sent[0]
+        assert b"".join(answer[2]) == body
