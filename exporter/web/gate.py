@@ -12,7 +12,10 @@ The gate sits between cheroot's connection selector and its worker queue
 
 * plain HTTP: it peeks (MSG_PEEK, non-blocking) at what the kernel has buffered and
   lets the connection through once that holds a whole head (an empty line), or as much
-  as `max_request_header_size` (cheroot then answers 431/414 itself);
+  as `max_request_header_size` (cheroot then answers 431/414 itself). A fresh socket
+  (server._Connections._accept_plain) has no timeout yet: the peek is one recv with
+  MSG_DONTWAIT, and the worker's timeout is set when the gate hands it over (_to_worker);
+  one back from keep-alive has its timeout and is switched to non-blocking for the peek;
 * TLS: it runs the handshake non-blocking here, then reads the decrypted request head
   here too (non-blocking) into the connection's prefix buffer, which the worker's reader
   serves first (tls.LazyTLSAdapter.makefile): a TLS slowloris holds no worker either;
