@@ -211,6 +211,7 @@ class JSONErrorConnection(server.HTTPConnection):
     """
 
     RequestHandlerClass = JSONErrorRequest
+    fresh = True  # nothing read yet, so nothing buffered: the gate skips has_data (HeadGate._to_worker clears it)
 
     def __init__(self, srv: Any, sock: Any, makefile: Any = MakeFile) -> None:
         self.server = srv

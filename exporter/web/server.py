@@ -62,6 +62,7 @@ class _Connections(connections.ConnectionManager):
         self._gated = srv
         self._fd_errors = 0
         self._fd_last_log = -EMFILE_LOG_INTERVAL
+        self._kind: tuple[int, int, int] | None = None
 
     def put(self, conn: Any) -> None:
         """As cheroot's, but a connection whose next request the gate already holds
@@ -108,7 +109,10 @@ class _Connections(connections.ConnectionManager):
             if e.args and e.args[0] in _ACCEPT_RETRY:
                 return None  # as cheroot: interrupted, nothing to accept after all, or the peer gave up
             raise
-        sock = socket.socket(server_socket.family, server_socket.type, server_socket.proto, fileno=fd)
+        kind = self._kind
+        if kind is None:  # the listening socket's family, type and protocol as ints (its properties build enums)
+            kind = self._kind = (int(server_socket.family), int(server_socket.type), server_socket.proto)
+        sock = socket.socket(*kind, fileno=fd)
         srv = self.server
         if srv.stats["Enabled"]:
             srv.stats["Accepts"] += 1
