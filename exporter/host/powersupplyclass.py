@@ -14,6 +14,7 @@ import re
 from prometheus_client.metrics_core import Metric
 
 from exporter.exposition.families import GaugeFamily
+from exporter.host.class_listing import ClassListing
 from exporter.host.context import CollectorContext
 from exporter.host.kept_files import ANY_ERROR, KeptFiles, KeptFilesReader
 from exporter.host.paths import HostPaths
@@ -53,16 +54,16 @@ _INFO = ("type", "status", "technology", "capacity_level", "manufacturer", "mode
          "health", "charge_type", "scope", "usb_type")
 
 
-def read_power_supplies(paths: HostPaths, ignored: re.Pattern[str], files: KeptFiles | None = None) -> list[Metric]:
+def read_power_supplies(paths: HostPaths, ignored: re.Pattern[str], files: KeptFiles | None = None,
+                        listing: ClassListing | None = None) -> list[Metric]:
     """With `files`, the attributes are read through descriptors kept open, one group per supply
     (dropped when its entry is another inode); the supplies and their attributes are listed at
-    every collection."""
+    every collection (with `listing`, an empty class only every 10 s: exporter/host/class_listing.py)."""
     root = paths.sys("class", "power_supply")
     kept = files if files is not None else KeptFiles()
     fams: dict[str, GaugeFamily] = {}
     info = Metric("node_power_supply_info", "info of /sys/class/power_supply/<power_supply>.", "gauge")
-    with os.scandir(root) as it:  # FileNotFoundError: no power_supply class here
-        entries = sorted((e.name, e.inode()) for e in it)
+    entries = (listing or ClassListing(root)).entries()  # FileNotFoundError: no power_supply class here
     seen = set()
     for name, ino in entries:
         if ignored.search(name):
@@ -99,4 +100,5 @@ def read_power_supplies(paths: HostPaths, ignored: re.Pattern[str], files: KeptF
 
 def make(ctx: CollectorContext) -> KeptFilesReader[list[Metric]]:
     ignored = re.compile(ctx.config.powersupplyclass.ignored_supplies)
-    return KeptFilesReader(lambda files: read_power_supplies(ctx.paths, ignored, files))
+    listing = ClassListing(ctx.paths.sys("class", "power_supply"))
+    return KeptFilesReader(lambda files: read_power_supplies(ctx.paths, ignored, files, listing))

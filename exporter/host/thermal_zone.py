@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import os
+import time
+from collections.abc import Callable
 
 from exporter.exposition.families import GaugeFamily
+from exporter.host.class_listing import ClassListing
 from exporter.host.context import CollectorContext
 from exporter.host.kept_files import ANY_ERROR, KeptFiles
 from exporter.host.paths import HostPaths
@@ -18,9 +20,11 @@ class Thermal:
     an entry's descriptors are dropped when it is another inode (a device removed, another added
     under its name)."""
 
-    def __init__(self, paths: HostPaths) -> None:
+    def __init__(self, paths: HostPaths, clock: Callable[[], float] = time.monotonic) -> None:
         self._root = paths.sys("class", "thermal")
+        self._listing = ClassListing(self._root, clock)  # an empty class is listed every 10 s
         self._files = KeptFiles()
+        self._none: list[GaugeFamily] | None = None  # the families of no zone and no device
 
     def _read(self, entry: str, ino: int, names: tuple[str, ...]) -> list[bytes | None]:
         d = f"{self._root}/{entry}"
@@ -34,8 +38,10 @@ class Thermal:
         max_ = GaugeFamily("node_cooling_device_max_state", "Maximum throttle state of the cooling device",
                            labels=["name", "type"])
         # One listing for both kinds (glob lists the directory per pattern); FileNotFoundError: no class.
-        with os.scandir(self._root) as it:
-            entries = sorted((e.name, e.inode()) for e in it)
+        entries = self._listing.entries()
+        if not entries and self._none is not None:
+            self._files.retain(set())
+            return self._none
         for entry, ino in entries:
             if entry.startswith("thermal_zone"):
                 raw_kind, raw_temp = self._read(entry, ino, ("type", "temp"))
@@ -50,7 +56,10 @@ class Thermal:
                 cur.add_metric([entry[len("cooling_device"):], kind], c)
                 max_.add_metric([entry[len("cooling_device"):], kind], m)
         self._files.retain({entry for entry, _ino in entries})
-        return [temp, cur, max_]
+        fams = [temp, cur, max_]
+        if not entries:
+            self._none = fams
+        return fams
 
     def close(self) -> None:
         self._files.close()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
-
 from exporter.exposition.families import GaugeFamily
+from exporter.host.class_listing import ClassListing
 from exporter.host.context import CollectorContext
 from exporter.host.kept_files import ANY_ERROR, KeptFiles
 from exporter.host.paths import HostPaths
@@ -33,6 +32,7 @@ class Watchdogs:
 
     def __init__(self, paths: HostPaths) -> None:
         self._root = paths.sys("class", "watchdog")
+        self._listing = ClassListing(self._root)  # an empty class is listed every 10 s
         self._files = KeptFiles()
         # What the families were made of at the last collection, and those families: handed out
         # again (rendered once) while every attribute reads the same bytes; all are read each time.
@@ -40,8 +40,7 @@ class Watchdogs:
         self._last_families: list[GaugeFamily] = []
 
     def __call__(self) -> list[GaugeFamily]:
-        with os.scandir(self._root) as it:  # FileNotFoundError: no watchdog class here
-            entries = sorted((e.name, e.inode()) for e in it)
+        entries = self._listing.entries()  # FileNotFoundError: no watchdog class here
         readings = []
         for name, ino in entries:
             d = f"{self._root}/{name}"
